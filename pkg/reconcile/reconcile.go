@@ -1,0 +1,237 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+
+	"github.com/cognito-guard/cognito-guard/pkg/appclient"
+	"github.com/cognito-guard/cognito-guard/pkg/policy"
+)
+
+// Ref names one app client. It is all a reconcile needs: the state comes
+// from Cognito, never from the event that pointed at it.
+type Ref struct {
+	UserPoolID string
+	ClientID   string
+}
+
+// Clients is what a reconcile needs from Cognito; *appclient.Client has it.
+type Clients interface {
+	Describe(ctx context.Context, userPoolID, clientID string) (*types.UserPoolClientType, error)
+	Update(ctx context.Context, fixed *types.UserPoolClientType) (*types.UserPoolClientType, error)
+}
+
+// Reconciler brings one client to its baseline. Remediate and audit share it
+// and differ only in DryRun.
+type Reconciler struct {
+	Clients Clients
+	// DryRun reports what would be written and writes nothing.
+	DryRun bool
+	// Now is the clock exemptions are judged by; time.Now when nil.
+	Now func() time.Time
+	// Log receives one line per decision; slog.Default() when nil.
+	Log *slog.Logger
+}
+
+// Reconcile describes the client, evaluates it against b and, when the
+// baseline enforces a fixable change and this is not a dry run, writes one
+// full-field update and describes the client again to confirm it.
+//
+// The error is non-nil only when a retry can help (throttling, 5xx,
+// concurrent modification after the SDK's own retries): the caller should
+// let the invocation fail so the event is kept. A missing client is Skipped
+// and a rejected update is Failed, both with a nil error.
+func (r *Reconciler) Reconcile(ctx context.Context, b *policy.Baseline, ref Ref) (Outcome, error) {
+	out := Outcome{UserPoolID: ref.UserPoolID, ClientID: ref.ClientID, DryRun: r.DryRun}
+	out, err := r.reconcile(ctx, b, ref, out)
+	r.log().LogAttrs(ctx, levelOf(out), "reconciled",
+		slog.String("userPoolId", out.UserPoolID),
+		slog.String("clientId", out.ClientID),
+		slog.String("clientName", out.ClientName),
+		slog.String("outcome", string(out.Outcome)),
+		slog.Bool("dryRun", out.DryRun),
+		slog.Int("findings", len(out.Findings)),
+		slog.Any("rules", ruleIDs(out.Findings)),
+		slog.Any("changed", changedFields(out.Changes)),
+		slog.String("reason", out.Reason),
+	)
+	return out, err
+}
+
+func (r *Reconciler) reconcile(ctx context.Context, b *policy.Baseline, ref Ref, out Outcome) (Outcome, error) {
+	client, err := r.Clients.Describe(ctx, ref.UserPoolID, ref.ClientID)
+	if err != nil {
+		return failed(out, "describe", err, "")
+	}
+	secret := aws.ToString(client.ClientSecret)
+	out.ClientName = aws.ToString(client.ClientName)
+
+	res := policy.Evaluate(b, client, r.now())
+	out.Findings = res.Findings
+	out.Exempted = res.Exempted
+	out.Exemptions = res.Exemptions
+	out.ExpiredExemptions = res.Expired
+
+	unfixable := countUnfixable(res.Findings)
+	if res.Fixed == nil {
+		out.Outcome, out.Reason = standing(res, unfixable)
+		return out, nil
+	}
+	out.Changes = res.Changes
+	if r.DryRun {
+		out.Outcome = Drift
+		out.Reason = fmt.Sprintf("dry run: would remediate %s", strings.Join(changedFields(res.Changes), ", "))
+		if unfixable > 0 {
+			out.Outcome = Unfixable
+			out.Reason += fmt.Sprintf("; %d finding(s) cannot be fixed automatically", unfixable)
+		}
+		return out, nil
+	}
+
+	if _, err := r.Clients.Update(ctx, res.Fixed); err != nil {
+		out.Changes = nil // nothing was written
+		return failed(out, "update", err, secret)
+	}
+
+	// Confirm against what Cognito now holds, not what was sent: Cognito
+	// normalises and may reject silently nothing, but another writer may
+	// have raced us between the describe and the update.
+	after, err := r.Clients.Describe(ctx, ref.UserPoolID, ref.ClientID)
+	if err != nil {
+		out.Outcome = Failed
+		out.Reason = scrub("update sent; verification describe failed: "+err.Error(), secret)
+		if appclient.Classify(err) == appclient.Retryable {
+			return out, fmt.Errorf("verify %s/%s: %w", ref.UserPoolID, ref.ClientID, err)
+		}
+		return out, nil
+	}
+	check := policy.Evaluate(b, after, r.now())
+	if left := fixableEnforced(check.Findings); len(left) > 0 {
+		// Terminal on purpose: another write would most likely end the same
+		// way, and a concurrent writer's own event brings us back anyway.
+		out.Outcome = Failed
+		out.Findings = check.Findings
+		out.Reason = "update sent but drift remains: " + strings.Join(left, ", ")
+		return out, nil
+	}
+	out.Findings = res.Findings
+	out.Outcome = Remediated
+	out.Reason = "remediated " + strings.Join(changedFields(res.Changes), ", ")
+	if unfixable > 0 {
+		out.Outcome = Unfixable
+		out.Reason += fmt.Sprintf("; %d finding(s) cannot be fixed automatically", unfixable)
+	}
+	return out, nil
+}
+
+// standing classifies a client that needs no write.
+func standing(res policy.Result, unfixable int) (Status, string) {
+	switch {
+	case unfixable > 0:
+		return Unfixable, fmt.Sprintf("%d finding(s) cannot be fixed automatically", unfixable)
+	case len(res.Findings) > 0:
+		return Drift, "drift reported only (action: report)"
+	case len(res.Exempted) > 0:
+		return Exempt, "findings only on exempted fields"
+	default:
+		return Compliant, ""
+	}
+}
+
+// failed turns a Cognito error into an outcome: a vanished client is
+// skipped, a rejected call is terminal, anything a retry can help is
+// returned as an error as well so the event is kept.
+func failed(out Outcome, op string, err error, secret string) (Outcome, error) {
+	switch appclient.Classify(err) {
+	case appclient.NotFound:
+		out.Outcome = Skipped
+		out.Reason = "client no longer exists"
+		return out, nil
+	case appclient.Terminal:
+		out.Outcome = Failed
+		out.Reason = scrub(op+" rejected: "+err.Error(), secret)
+		return out, nil
+	default:
+		out.Outcome = Failed
+		out.Reason = scrub(op+" failed, will be retried: "+err.Error(), secret)
+		return out, fmt.Errorf("%s %s/%s: %w", op, out.UserPoolID, out.ClientID, errors.New(out.Reason))
+	}
+}
+
+// scrub removes the client secret from text that came back from AWS. We
+// never send the secret, so it should not be echoed; this is the belt to
+// that braces.
+func scrub(s, secret string) string {
+	if secret == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, secret, "[redacted]")
+}
+
+func countUnfixable(fs []policy.Finding) int {
+	n := 0
+	for _, f := range fs {
+		if f.Action == policy.Enforce && !f.Fixable {
+			n++
+		}
+	}
+	return n
+}
+
+func fixableEnforced(fs []policy.Finding) []string {
+	var rules []string
+	for _, f := range fs {
+		if f.Action == policy.Enforce && f.Fixable {
+			rules = append(rules, f.Rule)
+		}
+	}
+	return rules
+}
+
+func ruleIDs(fs []policy.Finding) []string {
+	ids := make([]string, 0, len(fs))
+	for _, f := range fs {
+		ids = append(ids, f.Rule)
+	}
+	return ids
+}
+
+func changedFields(cs []policy.Change) []string {
+	fields := make([]string, 0, len(cs))
+	for _, c := range cs {
+		fields = append(fields, c.Field)
+	}
+	return fields
+}
+
+func levelOf(o Outcome) slog.Level {
+	switch o.Outcome {
+	case Failed:
+		return slog.LevelError
+	case Unfixable, Drift, Remediated:
+		return slog.LevelWarn
+	default:
+		return slog.LevelInfo
+	}
+}
+
+func (r *Reconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Reconciler) log() *slog.Logger {
+	if r.Log != nil {
+		return r.Log
+	}
+	return slog.Default()
+}

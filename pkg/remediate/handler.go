@@ -1,0 +1,143 @@
+// Package remediate is the remediate function's handler: one CloudTrail
+// event (or a manual {"userPoolId","clientId"} payload) in, one outcome out.
+//
+// What a retry can fix is returned as an error, so Lambda retries the event
+// and, failing that, keeps it in the on-failure destination. What a retry
+// cannot fix (not our event, the client is gone, Cognito rejected the fix)
+// is an outcome with a reason. Malformed input is an error too: it is kept
+// for a person to look at rather than dropped.
+package remediate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/cognito-guard/cognito-guard/pkg/policy"
+	"github.com/cognito-guard/cognito-guard/pkg/reconcile"
+	"github.com/cognito-guard/cognito-guard/pkg/trigger"
+)
+
+// Baselines supplies the current baseline.
+type Baselines interface {
+	Load(ctx context.Context) (*policy.Baseline, error)
+}
+
+// Reconciler brings one client to the baseline.
+type Reconciler interface {
+	Reconcile(ctx context.Context, b *policy.Baseline, ref reconcile.Ref) (reconcile.Outcome, error)
+}
+
+// Recorder counts outcomes as metrics.
+type Recorder interface {
+	Record(outcomes ...reconcile.Outcome)
+	Flush() error
+}
+
+// Publisher tells people about outcomes that need attention.
+type Publisher interface {
+	Publish(ctx context.Context, outcomes []reconcile.Outcome) error
+}
+
+// Handler handles one invocation. Metrics and Notify may be nil.
+type Handler struct {
+	Baselines  Baselines
+	Reconciler Reconciler
+	// ExpectedAccount, when set, skips events recorded in another account.
+	ExpectedAccount string
+	Log             *slog.Logger
+	Metrics         Recorder
+	Notify          Publisher
+}
+
+// Result is the function's JSON result: the client's outcome and what
+// triggered it.
+type Result struct {
+	reconcile.Outcome
+	Trigger *Trigger `json:"trigger,omitempty"`
+}
+
+// Trigger says which event a result answers.
+type Trigger struct {
+	Source    string `json:"source"`
+	EventName string `json:"eventName,omitempty"`
+	EventID   string `json:"eventId,omitempty"`
+	EventTime string `json:"eventTime,omitempty"`
+	Actor     string `json:"actor,omitempty"`
+}
+
+// Handle is the Lambda entry point.
+func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (Result, error) {
+	res, err := h.handle(ctx, raw)
+	h.report(ctx, res, err)
+	return res, err
+}
+
+func (h *Handler) handle(ctx context.Context, raw json.RawMessage) (Result, error) {
+	req, err := trigger.Parse(raw)
+	var skip *trigger.SkipError
+	switch {
+	case errors.As(err, &skip):
+		return Result{Outcome: reconcile.Outcome{Outcome: reconcile.Skipped, Reason: skip.Reason}}, nil
+	case err != nil:
+		return Result{Outcome: reconcile.Outcome{Outcome: reconcile.Failed, Reason: "invalid input: " + err.Error()}},
+			fmt.Errorf("invalid input: %w", err)
+	}
+	res := Result{
+		Outcome: reconcile.Outcome{UserPoolID: req.UserPoolID, ClientID: req.ClientID},
+		Trigger: &Trigger{Source: req.Source, EventName: req.EventName, EventID: req.EventID, EventTime: req.EventTime, Actor: req.Actor},
+	}
+	if h.ExpectedAccount != "" && req.Account != "" && req.Account != h.ExpectedAccount {
+		res.Outcome.Outcome = reconcile.Skipped
+		res.Reason = fmt.Sprintf("event from account %s, this function guards %s", req.Account, h.ExpectedAccount)
+		return res, nil
+	}
+
+	b, err := h.Baselines.Load(ctx)
+	if err != nil {
+		// Fail closed: nothing is written without a valid baseline, and the
+		// error keeps the event for redrive once the baseline is fixed.
+		res.Outcome.Outcome = reconcile.Failed
+		res.Reason = "baseline unavailable: " + err.Error()
+		return res, fmt.Errorf("baseline unavailable: %w", err)
+	}
+	out, err := h.Reconciler.Reconcile(ctx, b, reconcile.Ref{UserPoolID: req.UserPoolID, ClientID: req.ClientID})
+	res.Outcome = out
+	return res, err
+}
+
+// report emits metrics and notifications for a result. Their failures are
+// logged, not returned: the client has already been handled, and a retry
+// would find it compliant and notify nobody.
+func (h *Handler) report(ctx context.Context, res Result, err error) {
+	log := h.log()
+	if h.Metrics != nil {
+		h.Metrics.Record(res.Outcome)
+		if ferr := h.Metrics.Flush(); ferr != nil {
+			log.WarnContext(ctx, "metrics not written", "error", ferr.Error())
+		}
+	}
+	if h.Notify != nil && res.ClientID != "" {
+		if perr := h.Notify.Publish(ctx, []reconcile.Outcome{res.Outcome}); perr != nil {
+			log.WarnContext(ctx, "notification not sent", "userPoolId", res.UserPoolID, "clientId", res.ClientID, "error", perr.Error())
+		}
+	}
+	attrs := []any{"outcome", string(res.Outcome.Outcome), "userPoolId", res.UserPoolID, "clientId", res.ClientID, "reason", res.Reason}
+	if res.Trigger != nil {
+		attrs = append(attrs, "eventName", res.Trigger.EventName, "eventId", res.Trigger.EventID, "source", res.Trigger.Source)
+	}
+	if err != nil {
+		log.ErrorContext(ctx, "invocation failed; the event will be retried or kept", append(attrs, "error", err.Error())...)
+		return
+	}
+	log.InfoContext(ctx, "invocation done", attrs...)
+}
+
+func (h *Handler) log() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return slog.Default()
+}
