@@ -1,0 +1,88 @@
+package appclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+)
+
+// API is the part of the Cognito user-pools API the adapter needs. The method
+// signatures are the SDK's, so *cognitoidentityprovider.Client satisfies it
+// and the SDK paginators accept it.
+type API interface {
+	DescribeUserPoolClient(ctx context.Context, params *cip.DescribeUserPoolClientInput, optFns ...func(*cip.Options)) (*cip.DescribeUserPoolClientOutput, error)
+	UpdateUserPoolClient(ctx context.Context, params *cip.UpdateUserPoolClientInput, optFns ...func(*cip.Options)) (*cip.UpdateUserPoolClientOutput, error)
+	ListUserPools(ctx context.Context, params *cip.ListUserPoolsInput, optFns ...func(*cip.Options)) (*cip.ListUserPoolsOutput, error)
+	ListUserPoolClients(ctx context.Context, params *cip.ListUserPoolClientsInput, optFns ...func(*cip.Options)) (*cip.ListUserPoolClientsOutput, error)
+}
+
+var _ API = (*cip.Client)(nil)
+
+// RedactedSecret replaces the value of ClientSecret in every client this
+// package returns. Callers can still tell that a client has a secret
+// (ClientSecret != nil matters for several Cognito rules), but the secret
+// itself never leaves the adapter, so it cannot reach a log, result or error.
+const RedactedSecret = "REDACTED"
+
+// Client reads and writes app clients through an [API].
+type Client struct {
+	api API
+}
+
+// New returns a Client using api, normally a *cognitoidentityprovider.Client
+// built with [Retryer].
+func New(api API) *Client {
+	return &Client{api: api}
+}
+
+// Describe returns the app client as Cognito reports it, with ClientSecret
+// replaced by [RedactedSecret].
+func (c *Client) Describe(ctx context.Context, userPoolID, clientID string) (*types.UserPoolClientType, error) {
+	out, err := c.api.DescribeUserPoolClient(ctx, &cip.DescribeUserPoolClientInput{
+		UserPoolId: aws.String(userPoolID),
+		ClientId:   aws.String(clientID),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("describe user pool client: %w", err)
+	}
+	if out.UserPoolClient == nil {
+		return nil, errors.New("describe user pool client: response has no UserPoolClient")
+	}
+	return redact(out.UserPoolClient), nil
+}
+
+// Update writes fixed with one full-field UpdateUserPoolClient built by
+// [UpdateInput], so every setting not changed by the caller keeps its value
+// (Cognito resets omitted fields to their defaults). fixed should be a
+// client just returned by [Client.Describe] with the fixes applied. It
+// returns the client as Cognito reports it after the update, secret redacted.
+func (c *Client) Update(ctx context.Context, fixed *types.UserPoolClientType) (*types.UserPoolClientType, error) {
+	if fixed == nil {
+		return nil, errors.New("update user pool client: no client given")
+	}
+	if err := copyPlan.err(); err != nil {
+		// Sending would reset a setting this build does not know how to
+		// carry: refuse rather than damage the client.
+		return nil, fmt.Errorf("update user pool client: %w", err)
+	}
+	out, err := c.api.UpdateUserPoolClient(ctx, UpdateInput(fixed))
+	if err != nil {
+		return nil, fmt.Errorf("update user pool client: %w", err)
+	}
+	if out.UserPoolClient == nil {
+		return nil, errors.New("update user pool client: response has no UserPoolClient")
+	}
+	return redact(out.UserPoolClient), nil
+}
+
+// redact masks the secret in place: the SDK output is ours alone.
+func redact(c *types.UserPoolClientType) *types.UserPoolClientType {
+	if c.ClientSecret != nil {
+		c.ClientSecret = aws.String(RedactedSecret)
+	}
+	return c
+}

@@ -1,0 +1,44 @@
+package appclient
+
+import (
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+)
+
+// retryCodes are Cognito errors worth retrying on top of the SDK defaults.
+// ConcurrentModificationException ("two or more modifications are happening
+// concurrently") is not in the SDK's list. TooManyRequestsException and
+// InternalErrorException are retried by default (throttle code, 5xx status);
+// they are named here too so the behaviour does not hang on those defaults.
+var retryCodes = map[string]struct{}{
+	"ConcurrentModificationException": {},
+	"TooManyRequestsException":        {},
+	"InternalErrorException":          {},
+}
+
+// throttleCodes are retried with the throttling backoff (1 s base) and the
+// cheaper retry-quota cost. TooManyRequestsException is already in
+// retry.DefaultThrottleErrorCodes (the tests check); stated for the same
+// reason as above.
+var throttleCodes = map[string]struct{}{
+	"TooManyRequestsException": {},
+}
+
+// Retryer returns a retryer constructor for config.WithRetryer or
+// aws.Config.Retryer: the SDK's standard retryer (exponential backoff with
+// jitter, client-side retry quota) making at most maxAttempts attempts per
+// call (maxAttempts < 1 means the SDK default, 3), and also retrying
+// ConcurrentModificationException.
+func Retryer(maxAttempts int) func() aws.Retryer {
+	return func() aws.Retryer { return newRetryer(maxAttempts) }
+}
+
+// newRetryer lets tests change the backoff without changing what is retried.
+func newRetryer(maxAttempts int, optFns ...func(*retry.StandardOptions)) aws.Retryer {
+	fns := append([]func(*retry.StandardOptions){func(o *retry.StandardOptions) {
+		o.MaxAttempts = maxAttempts
+		o.Retryables = append(o.Retryables, retry.RetryableErrorCode{Codes: retryCodes})
+		o.Throttles = append(o.Throttles, retry.ThrottleErrorCode{Codes: throttleCodes})
+	}}, optFns...)
+	return retry.NewStandard(fns...)
+}
