@@ -37,16 +37,38 @@ func (c Class) String() string {
 	return "unknown"
 }
 
-// terminalCodes are error codes that no retry fixes but that the SDK does
-// not model for these operations, so they arrive as smithy.GenericAPIError:
-// IAM denials and requests the service could not read.
-var terminalCodes = map[string]bool{
-	"AccessDeniedException":       true,
-	"AccessDenied":                true,
-	"UnauthorizedOperation":       true,
-	"UnrecognizedClientException": true,
-	"ValidationException":         true,
-	"SerializationException":      true,
+// terminalCodes are the error codes no retry fixes. They are matched by
+// code, not only by Go type, because the SDK decodes an error into its typed
+// exception only for operations whose model lists it: an
+// InvalidOAuthFlowException or an IAM AccessDeniedException on
+// DescribeUserPoolClient arrives as smithy.GenericAPIError. Naming the typed
+// exceptions ties the list to the SDK: a rename breaks the build.
+var terminalCodes = codes(
+	&types.InvalidParameterException{},
+	&types.ScopeDoesNotExistException{},
+	&types.InvalidOAuthFlowException{},
+	&types.NotAuthorizedException{},
+	&types.FeatureUnavailableInTierException{},
+	// "not supported in secondary replica regions"
+	&types.OperationNotEnabledException{},
+	&types.AccessDeniedException{},
+	// IAM denials and requests the service could not read, as other AWS
+	// services name them.
+	&smithy.GenericAPIError{Code: "AccessDenied"},
+	&smithy.GenericAPIError{Code: "UnauthorizedOperation"},
+	&smithy.GenericAPIError{Code: "UnrecognizedClientException"},
+	&smithy.GenericAPIError{Code: "ValidationException"},
+	&smithy.GenericAPIError{Code: "SerializationException"},
+)
+
+var notFoundCode = (&types.ResourceNotFoundException{}).ErrorCode()
+
+func codes(errs ...smithy.APIError) map[string]bool {
+	m := make(map[string]bool, len(errs))
+	for _, e := range errs {
+		m[e.ErrorCode()] = true
+	}
+	return m
 }
 
 // Classify sorts err, as returned by this package or the SDK. Anything it
@@ -56,26 +78,24 @@ func Classify(err error) Class {
 	if err == nil {
 		return Retryable
 	}
-	if is[*types.ResourceNotFoundException](err) || code(err) == "ResourceNotFoundException" {
-		return NotFound
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		switch c := apiErr.ErrorCode(); {
+		case c == notFoundCode:
+			return NotFound
+		case terminalCodes[c]:
+			return Terminal
+		}
 		return Retryable
 	}
 	switch {
-	case is[*types.InvalidParameterException](err),
-		is[*types.ScopeDoesNotExistException](err),
-		is[*types.InvalidOAuthFlowException](err),
-		is[*types.NotAuthorizedException](err),
-		is[*types.FeatureUnavailableInTierException](err),
-		is[*types.OperationNotEnabledException](err),
-		is[*types.AccessDeniedException](err),
-		// Raised by the SDK before sending: a required parameter is
-		// missing or the request cannot be serialised.
-		is[smithy.InvalidParamsError](err),
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return Retryable
+	// Raised by the SDK before sending: a required parameter is missing or
+	// the request cannot be serialised. The same request will fail again.
+	case is[smithy.InvalidParamsError](err),
 		is[*smithy.InvalidParamsError](err),
-		is[*smithy.SerializationError](err),
-		terminalCodes[code(err)]:
+		is[*smithy.SerializationError](err):
 		return Terminal
 	}
 	return Retryable
@@ -84,12 +104,4 @@ func Classify(err error) Class {
 func is[T error](err error) bool {
 	var target T
 	return errors.As(err, &target)
-}
-
-func code(err error) string {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode()
-	}
-	return ""
 }
