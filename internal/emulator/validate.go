@@ -1,0 +1,382 @@
+package emulator
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Defaults and limits, cited from cognito-facts.md section a/b and the model.
+var (
+	defaultAuthFlows = []string{"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"}
+	legacyAuthFlows  = []string{"ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"}
+	allowAuthFlows   = []string{"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH", "ALLOW_USER_PASSWORD_AUTH",
+		"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_AUTH"}
+	oauthFlowValues = []string{"code", "implicit", "client_credentials"}
+	timeUnits       = map[string]int64{"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+	clientNameRe   = regexp.MustCompile(`^[\w\s+=,.@-]+$`)
+	clientSecretRe = regexp.MustCompile(`^[\w+]+$`)
+	scopeRe        = regexp.MustCompile(`^[\x21\x23-\x5B\x5D-\x7E]+$`)
+	redirectRe     = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`)
+	hexRe          = regexp.MustCompile(`^[0-9a-fA-F]+$`)
+	arnRe          = regexp.MustCompile(`^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`)
+)
+
+const (
+	maxURLs          = 100 // CallbackURLs / LogoutURLs, model + QUOTAS
+	maxScopes        = 50
+	maxOAuthFlows    = 3
+	defaultRefreshS  = 30 * 86400
+	minAccessS       = 5 * 60
+	maxAccessS       = 86400
+	minRefreshS      = 3600
+	maxRefreshS      = 3650 * 86400
+	defaultAuthSess  = 3
+	minAuthSess      = 3
+	maxAuthSess      = 15
+	maxRetryGrace    = 60
+	errInvalidParam  = "InvalidParameterException"
+	errInvalidOAuth  = "InvalidOAuthFlowException"
+	errNotFound      = "ResourceNotFoundException"
+	validationPrefix = "1 validation error detected: "
+)
+
+// constraint builds the message AWS's request validation uses for model
+// constraint violations.
+func constraint(value any, path, rule string) *apiError {
+	return errf(errInvalidParam, "%sValue '%v' at '%s' failed to satisfy constraint: %s", validationPrefix, value, path, rule)
+}
+
+// buildSettings turns a Create/Update request into the full stored settings:
+// every omitted member takes its default, which is what makes
+// UpdateUserPoolClient a replace (cognito-facts.md a). With check false
+// (seeding) nothing is rejected, so tests can seed states AWS would refuse.
+func buildSettings(f *clientFields, hasSecret, check bool, account string) (settings, *apiError) {
+	var s settings
+	var err *apiError
+	fail := func(e *apiError) {
+		if err == nil && check {
+			err = e
+		}
+	}
+
+	// Token validity and units. The model ranges apply to the raw numbers;
+	// the real bounds apply after unit conversion (facts b, row 18).
+	if u := f.TokenValidityUnits; u != nil {
+		for _, p := range []struct{ path, v string }{
+			{"tokenValidityUnits.accessToken", u.AccessToken},
+			{"tokenValidityUnits.idToken", u.IdToken},
+			{"tokenValidityUnits.refreshToken", u.RefreshToken},
+		} {
+			if _, ok := timeUnits[p.v]; p.v != "" && !ok {
+				fail(constraint(p.v, p.path, "Member must satisfy enum value set: [seconds, minutes, hours, days]"))
+			}
+		}
+		s.unitAccess, s.unitID, s.unitRefresh = u.AccessToken, u.IdToken, u.RefreshToken
+	}
+	seconds := func(v int32, unit, def string) int64 {
+		if unit == "" {
+			unit = def
+		}
+		m, ok := timeUnits[unit]
+		if !ok {
+			m = timeUnits[def]
+		}
+		return int64(v) * m
+	}
+	for _, t := range []struct {
+		path, unit string
+		v          *int32
+		dst        *int32
+	}{
+		{"accessTokenValidity", s.unitAccess, f.AccessTokenValidity, &s.accessValidity},
+		{"idTokenValidity", s.unitID, f.IdTokenValidity, &s.idValidity},
+	} {
+		if t.v == nil {
+			continue
+		}
+		v := *t.v
+		switch {
+		case v < 1:
+			fail(constraint(v, t.path, "Member must have value greater than or equal to 1"))
+		case v > 86400:
+			fail(constraint(v, t.path, "Member must have value less than or equal to 86400"))
+		default:
+			if sec := seconds(v, t.unit, "hours"); sec < minAccessS || sec > maxAccessS {
+				fail(errf(errInvalidParam, "Invalid range for token validity: %s must be between 5 minutes and 1 day.", upperFirst(t.path)))
+			}
+		}
+		*t.dst = v
+	}
+	// "You can't set RefreshTokenValidity to 0. If you do, Amazon Cognito
+	// overrides the value with the default value of 30 days." (facts a). The
+	// default is expressed in the client's refresh unit.
+	if f.RefreshTokenValidity != nil && *f.RefreshTokenValidity != 0 {
+		v := *f.RefreshTokenValidity
+		switch {
+		case v < 0:
+			fail(constraint(v, "refreshTokenValidity", "Member must have value greater than or equal to 0"))
+		case v > 315360000:
+			fail(constraint(v, "refreshTokenValidity", "Member must have value less than or equal to 315360000"))
+		default:
+			if sec := seconds(v, s.unitRefresh, "days"); sec < minRefreshS || sec > maxRefreshS {
+				fail(errf(errInvalidParam, "Invalid range for token validity: RefreshTokenValidity must be between 1 hour and 3650 days."))
+			}
+		}
+		s.refreshValidity = v
+	} else {
+		unit := s.unitRefresh
+		if _, ok := timeUnits[unit]; !ok {
+			unit = "days"
+		}
+		s.refreshValidity = int32(defaultRefreshS / timeUnits[unit])
+	}
+
+	// Lists: element constraints, then limits.
+	checkList := func(path string, xs []string, maxItems, maxLen int, re *regexp.Regexp) {
+		if maxItems > 0 && len(xs) > maxItems {
+			fail(constraint(fmt.Sprintf("[%d items]", len(xs)), path, fmt.Sprintf("Member must have length less than or equal to %d", maxItems)))
+		}
+		for i, x := range xs {
+			mp := fmt.Sprintf("%s.%d.member", path, i+1)
+			switch {
+			case x == "":
+				fail(constraint(x, mp, "Member must have length greater than or equal to 1"))
+			case len(x) > maxLen:
+				fail(constraint(x, mp, fmt.Sprintf("Member must have length less than or equal to %d", maxLen)))
+			case re != nil && !re.MatchString(x):
+				fail(constraint(x, mp, "Member must satisfy regular expression pattern: "+re.String()))
+			}
+		}
+	}
+	checkEnum := func(path string, xs, allowed []string) {
+		for i, x := range xs {
+			if !slices.Contains(allowed, x) {
+				fail(constraint(x, fmt.Sprintf("%s.%d.member", path, i+1),
+					"Member must satisfy enum value set: ["+strings.Join(allowed, ", ")+"]"))
+			}
+		}
+	}
+	checkList("readAttributes", f.ReadAttributes, 0, 2048, nil)
+	checkList("writeAttributes", f.WriteAttributes, 0, 2048, nil)
+	checkList("supportedIdentityProviders", f.SupportedIdentityProviders, 0, 32, nil)
+	checkList("callbackURLs", f.CallbackURLs, maxURLs, 1024, redirectRe)
+	checkList("logoutURLs", f.LogoutURLs, maxURLs, 1024, redirectRe)
+	checkList("allowedOAuthScopes", f.AllowedOAuthScopes, maxScopes, 256, scopeRe)
+	if len(f.AllowedOAuthFlows) > maxOAuthFlows {
+		fail(constraint(fmt.Sprintf("[%d items]", len(f.AllowedOAuthFlows)), "allowedOAuthFlows", "Member must have length less than or equal to 3"))
+	}
+	checkEnum("allowedOAuthFlows", f.AllowedOAuthFlows, oauthFlowValues)
+	checkEnum("explicitAuthFlows", f.ExplicitAuthFlows, append(slices.Clone(legacyAuthFlows), allowAuthFlows...))
+
+	s.readAttrs = newList(f.ReadAttributes)
+	s.writeAttrs = newList(f.WriteAttributes)
+	s.idps = newList(f.SupportedIdentityProviders)
+	s.callbacks = newList(f.CallbackURLs)
+	s.logouts = newList(f.LogoutURLs)
+	s.scopes = newList(f.AllowedOAuthScopes)
+	s.oauthFlows = newList(f.AllowedOAuthFlows)
+	if len(f.ExplicitAuthFlows) == 0 {
+		s.authFlows = newList(defaultAuthFlows)
+	} else {
+		s.authFlows = newList(f.ExplicitAuthFlows)
+	}
+
+	// Legacy flow names cannot be mixed with ALLOW_ ones (facts b, row 7).
+	legacy, allow := false, false
+	for _, x := range f.ExplicitAuthFlows {
+		legacy = legacy || slices.Contains(legacyAuthFlows, x)
+		allow = allow || strings.HasPrefix(x, "ALLOW_")
+	}
+	if legacy && allow {
+		fail(errf(errInvalidParam, "The legacy ExplicitAuthFlows values ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY and USER_PASSWORD_AUTH cannot be combined with values that begin with ALLOW_."))
+	}
+
+	// URLs (facts b, rows 1, 4, 5).
+	for _, u := range f.CallbackURLs {
+		if e := checkRedirect("CallbackURLs", u); e != nil {
+			fail(e)
+		}
+	}
+	for _, u := range f.LogoutURLs {
+		if e := checkRedirect("LogoutURLs", u); e != nil {
+			fail(e)
+		}
+	}
+	if f.DefaultRedirectURI != nil {
+		d := *f.DefaultRedirectURI
+		switch {
+		case d == "":
+			fail(constraint(d, "defaultRedirectURI", "Member must have length greater than or equal to 1"))
+		case len(d) > 1024:
+			fail(constraint(d, "defaultRedirectURI", "Member must have length less than or equal to 1024"))
+		default:
+			if e := checkRedirect("DefaultRedirectURI", d); e != nil {
+				fail(e)
+			} else if !slices.Contains(f.CallbackURLs, d) {
+				fail(errf(errInvalidParam, "DefaultRedirectURI %s must be in CallbackURLs.", d))
+			}
+		}
+		s.defaultRedirect = d
+	}
+
+	// OAuth (facts b, rows 2, 3, 10). AllowedOAuthFlowsUserPoolClient
+	// defaults to false, so an update that omits it while keeping OAuth
+	// settings is refused.
+	s.oauthClient = f.AllowedOAuthFlowsUserPoolClient != nil && *f.AllowedOAuthFlowsUserPoolClient
+	if !s.oauthClient {
+		for _, c := range []struct {
+			name string
+			n    int
+		}{{"CallbackURLs", len(f.CallbackURLs)}, {"LogoutURLs", len(f.LogoutURLs)},
+			{"AllowedOAuthFlows", len(f.AllowedOAuthFlows)}, {"AllowedOAuthScopes", len(f.AllowedOAuthScopes)}} {
+			if c.n > 0 {
+				fail(errf(errInvalidParam, "AllowedOAuthFlowsUserPoolClient must be true to configure %s.", c.name))
+				break
+			}
+		}
+	}
+	if slices.Contains(f.AllowedOAuthFlows, "client_credentials") {
+		if len(slices.Compact(slices.Sorted(slices.Values(f.AllowedOAuthFlows)))) > 1 {
+			fail(errf(errInvalidOAuth, "client_credentials flow can not be selected along with code flow or implicit flow."))
+		} else if !hasSecret {
+			fail(errf(errInvalidOAuth, "client_credentials flow can not be selected if client does not have a client secret."))
+		}
+	}
+
+	// Analytics: AWS fills in the service-linked role when only an
+	// application ARN is given (facts a, AnalyticsConfiguration [O]).
+	if a := f.AnalyticsConfiguration; a != nil {
+		s.hasAnalytics = true
+		s.anAppID, s.anAppArn, s.anRoleArn, s.anExternalID, s.anUserDataShared =
+			a.ApplicationId, a.ApplicationArn, a.RoleArn, a.ExternalId, a.UserDataShared
+		if a.ApplicationId != "" && !hexRe.MatchString(a.ApplicationId) {
+			fail(constraint(a.ApplicationId, "analyticsConfiguration.applicationId", "Member must satisfy regular expression pattern: ^[0-9a-fA-F]+$"))
+		}
+		for _, p := range []struct{ path, v string }{
+			{"analyticsConfiguration.applicationArn", a.ApplicationArn},
+			{"analyticsConfiguration.roleArn", a.RoleArn},
+		} {
+			if p.v != "" && (len(p.v) < 20 || len(p.v) > 2048 || !arnRe.MatchString(p.v)) {
+				fail(constraint(p.v, p.path, "Member must satisfy regular expression pattern: "+arnRe.String()))
+			}
+		}
+		switch {
+		case a.ApplicationArn != "":
+			if s.anRoleArn == "" {
+				s.anRoleArn = "arn:aws:iam::" + account + ":role/aws-service-role/cognito-idp.amazonaws.com/AWSServiceRoleForAmazonCognitoIdp"
+			}
+		case a.ApplicationId == "" || a.RoleArn == "" || a.ExternalId == "":
+			fail(errf(errInvalidParam, "AnalyticsConfiguration needs ApplicationArn, or ApplicationId, RoleArn and ExternalId."))
+		}
+	}
+
+	if p := f.PreventUserExistenceErrors; p != nil {
+		if *p != "LEGACY" && *p != "ENABLED" {
+			fail(constraint(*p, "preventUserExistenceErrors", "Member must satisfy enum value set: [LEGACY, ENABLED]"))
+		}
+		s.preventUserExistence = *p
+	}
+
+	// EnableTokenRevocation defaults to true on Create (facts a [C]). The
+	// Update behaviour is undocumented; we treat it like every other omitted
+	// field and reset it to its default, true.
+	s.tokenRevocation = f.EnableTokenRevocation == nil || *f.EnableTokenRevocation
+	s.propagateUCD = f.EnablePropagateAdditionalUserContextData != nil && *f.EnablePropagateAdditionalUserContextData
+	if s.propagateUCD && !hasSecret {
+		fail(errf(errInvalidParam, "EnablePropagateAdditionalUserContextData can only be activated in an app client that has a client secret."))
+	}
+
+	s.authSession = defaultAuthSess
+	if a := f.AuthSessionValidity; a != nil {
+		switch {
+		case *a < minAuthSess:
+			fail(constraint(*a, "authSessionValidity", "Member must have value greater than or equal to 3"))
+		case *a > maxAuthSess:
+			fail(constraint(*a, "authSessionValidity", "Member must have value less than or equal to 15"))
+		}
+		s.authSession = *a
+	}
+
+	s.rotation = "DISABLED"
+	if r := f.RefreshTokenRotation; r != nil {
+		switch r.Feature {
+		case "ENABLED", "DISABLED":
+		case "":
+			fail(errf(errInvalidParam, "%sValue null at 'refreshTokenRotation.feature' failed to satisfy constraint: Member must not be null", validationPrefix))
+		default:
+			fail(constraint(r.Feature, "refreshTokenRotation.feature", "Member must satisfy enum value set: [ENABLED, DISABLED]"))
+		}
+		if r.Feature != "" {
+			s.rotation = r.Feature
+		}
+		if g := r.RetryGracePeriodSeconds; g != nil {
+			switch {
+			case *g < 0:
+				fail(constraint(*g, "refreshTokenRotation.retryGracePeriodSeconds", "Member must have value greater than or equal to 0"))
+			case *g > maxRetryGrace:
+				fail(constraint(*g, "refreshTokenRotation.retryGracePeriodSeconds", "Member must have value less than or equal to 60"))
+			}
+			s.retryGrace = *g
+		}
+	}
+	return s, err
+}
+
+// checkRedirect applies the redirect-URL rules: an absolute URI without a
+// fragment; http only for localhost, 127.0.0.1 and [::1] (any port); other
+// schemes than http (https, myapp://) are allowed. The same rules are
+// applied to LogoutURLs, which AWS does not document (facts b, row 5 [I]).
+func checkRedirect(field, raw string) *apiError {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return errf(errInvalidParam, "%s must be absolute URIs: %s", field, raw)
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return errf(errInvalidParam, "%s must not include a fragment component: %s", field, raw)
+	}
+	if strings.EqualFold(u.Scheme, "http") {
+		host := u.Hostname()
+		ip := net.ParseIP(host)
+		local := strings.EqualFold(host, "localhost") || (ip != nil && (ip.Equal(net.IPv4(127, 0, 0, 1)) || ip.Equal(net.IPv6loopback)))
+		if !local {
+			return errf(errInvalidParam, "%s must use HTTPS, except http://localhost, http://127.0.0.1 and http://[::1]: %s", field, raw)
+		}
+	}
+	return nil
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func checkClientName(name string) *apiError {
+	switch {
+	case name == "":
+		return constraint(name, "clientName", "Member must have length greater than or equal to 1")
+	case len(name) > 128:
+		return constraint(name, "clientName", "Member must have length less than or equal to 128")
+	case !clientNameRe.MatchString(name):
+		return constraint(name, "clientName", `Member must satisfy regular expression pattern: [\w\s+=,.@-]+`)
+	}
+	return nil
+}
+
+func checkClientSecret(secret string) *apiError {
+	switch {
+	case len(secret) < 24:
+		return constraint("***", "clientSecret", "Member must have length greater than or equal to 24")
+	case len(secret) > 64:
+		return constraint("***", "clientSecret", "Member must have length less than or equal to 64")
+	case !clientSecretRe.MatchString(secret):
+		return constraint("***", "clientSecret", `Member must satisfy regular expression pattern: [\w+]+`)
+	}
+	return nil
+}
