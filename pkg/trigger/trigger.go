@@ -245,6 +245,9 @@ func parseEvent(raw []byte) (Request, error) {
 	case ev.DetailType != DetailType:
 		return Request{}, skip("detail-type %s is not %q", quote(ev.DetailType), DetailType)
 	}
+	if len(bytes.TrimSpace(ev.Detail)) == 0 {
+		return Request{}, errors.New("EventBridge event: detail is missing")
+	}
 	detail, err := object(ev.Detail, "detail")
 	if err != nil {
 		return Request{}, fmt.Errorf("EventBridge event: %w", err)
