@@ -1,0 +1,81 @@
+// Package policy is the baseline model and the pure evaluator of Cognito
+// app clients: Parse validates a baseline document, (*Baseline).Resolve
+// picks the effective rules for one client, and Evaluate compares a
+// described client with them and builds the fixed configuration. It does no
+// I/O; time comes from the caller.
+//
+// # Data model
+//
+// The package works directly on the SDK's types.UserPoolClientType, the
+// output of DescribeUserPoolClient. That type is plain data, the adapter
+// builds UpdateUserPoolClientInput from it field by field, and a field the
+// SDK adds later needs no hand-copied model here: Fixed is a deep copy of
+// the described client, so an ungoverned new field is carried over as
+// described. The price is that absent and default look different in that
+// type; the rule table in fields.go normalises every governed field.
+//
+// # Normalisation (what Cognito means, not what it prints)
+//
+// Absent fields take their documented defaults (cognito-facts.md section a):
+// AccessTokenValidity and IdTokenValidity 1h, RefreshTokenValidity 30d (0
+// also means 30d: Cognito overrides 0 with the default), TokenValidityUnits
+// absent or {} hours/hours/days, AuthSessionValidity 3 minutes,
+// PreventUserExistenceErrors LEGACY, AllowedOAuthFlowsUserPoolClient and
+// EnablePropagateAdditionalUserContextData false, ExplicitAuthFlows
+// ALLOW_REFRESH_TOKEN_AUTH, ALLOW_USER_SRP_AUTH and ALLOW_CUSTOM_AUTH,
+// RefreshTokenRotation {DISABLED, 0}, other lists empty, and
+// ReadAttributes/WriteAttributes "all" (Cognito only returns them when a
+// custom set was chosen). EnableTokenRevocation absent reads as true: true
+// is the documented create default and every observed describe prints the
+// field; reading absent as false would make a client whose describe omits it
+// look drifted after every fix, so remediation would never converge.
+//
+// Lists compare as sets (Cognito reorders them). Durations compare in
+// seconds after unit conversion and are shown in the largest unit that
+// holds them exactly ("90m", "1h", "3650d").
+//
+// # Rules
+//
+// The baseline states rules for the settable fields of UpdateUserPoolClient
+// by their API names. RefreshTokenRotation is stated whole with equals, or
+// by its parts "RefreshTokenRotation.Feature" (equals) and
+// "RefreshTokenRotation.RetryGracePeriodSeconds" (equals, min, max as
+// numbers 0 to 60). Object rules compare only the keys they state, because
+// Cognito adds values it was never sent (AnalyticsConfiguration.RoleArn).
+// requireHttps fails an http:// URL unless its host is a loopback host, the
+// exception Cognito makes itself; custom schemes such as myapp://cb are
+// native-app redirects and pass. An exemption's date-only expiry
+// ("2027-03-31") ends the exemption at the start of that day (UTC).
+//
+// # Fixes
+//
+// Each enforceable finding gets the nearest compliant value: a duration is
+// clamped to the bound, a forbidden or disallowed element removed, a
+// required literal added, an equals value set, an insecure URL removed.
+// Nothing else is touched: absent fields the fix does not need stay nil. A
+// fixed duration keeps the client's unit when the value is a whole number in
+// it; otherwise that field's unit, and only that one, switches to the largest
+// unit that holds it.
+//
+// Some findings have no automatic fix: pattern rules, a required glob that
+// nothing matches, and forbid/allow on an unset Read/WriteAttributes (which
+// includes custom attributes only the pool knows). After fixing, Cognito's
+// cross-field rules are checked, and a fix that would break one or cut off an
+// app is withdrawn and its findings become unfixable with the reason while
+// the other fixes stand: legacy auth-flow names mixed with ALLOW_*, an empty
+// ExplicitAuthFlows (Cognito would read it as its defaults), removing
+// ALLOW_REFRESH_TOKEN_AUTH without refresh token rotation (and enabling
+// rotation while that flow stays), client_credentials beside other flows or
+// without a client secret, the last OAuth flow, scope or (for code/implicit)
+// callback URL of an OAuth client, turning OAuth off while flows are set or
+// on without a flow and scope, more than 100 URLs or 50 scopes,
+// EnablePropagateAdditionalUserContextData without a client secret, and a
+// DefaultRedirectURI that is not one of CallbackURLs. When a CallbackURLs fix
+// removes the default redirect URI, DefaultRedirectURI is cleared (finding
+// "DefaultRedirectURI.inCallbackURLs"): authorize requests name their
+// redirect_uri, so clearing cuts off no app, whereas picking another
+// callback as the default would be a guess.
+//
+// Evaluating Fixed finds nothing more to enforce. The client secret never
+// appears in a Finding or a Change; Result.MarshalJSON drops it from Fixed.
+package policy

@@ -1,0 +1,101 @@
+package policy
+
+import (
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+)
+
+// Policy is a baseline resolved for one client: the effective rules and
+// the exemptions that apply at one instant.
+type Policy struct {
+	Target Target
+	// Rules are the effective rules in field order.
+	Rules []*Rule
+	// Exemptions are the active exemptions that match the target; Expired
+	// are those that match but have expired (reported, not applied).
+	Exemptions []Exemption
+	Expired    []Exemption
+
+	exemptAll bool
+	exempt    map[string]bool
+}
+
+// TargetOf returns the identity of a described client.
+func TargetOf(c *types.UserPoolClientType) Target {
+	return Target{
+		UserPoolID: aws.ToString(c.UserPoolId),
+		ClientID:   aws.ToString(c.ClientId),
+		ClientName: aws.ToString(c.ClientName),
+	}
+}
+
+// Resolve returns the rules for t: the baseline's rules, then every
+// matching override in document order (a field's rule in a later override
+// replaces the earlier one whole; null removes it), then the exemptions
+// that match and have not expired at now.
+func (b *Baseline) Resolve(t Target, now time.Time) *Policy {
+	eff := make(map[string]*Rule, len(b.rules))
+	for k, r := range b.rules {
+		eff[k] = r
+	}
+	for _, o := range b.overrides {
+		if !o.match.matches(t) {
+			continue
+		}
+		for k, r := range o.rules {
+			replaceRotation(eff, k)
+			if r == nil {
+				delete(eff, k)
+				continue
+			}
+			eff[k] = r
+		}
+	}
+	p := &Policy{Target: t}
+	for _, f := range fields {
+		if r := eff[f.name]; r != nil {
+			p.Rules = append(p.Rules, r)
+		}
+	}
+	for _, e := range b.exemptions {
+		if !e.match.matches(t) {
+			continue
+		}
+		if !now.Before(e.ex.Expires) {
+			p.Expired = append(p.Expired, e.ex)
+			continue
+		}
+		p.Exemptions = append(p.Exemptions, e.ex)
+		if len(e.ex.Fields) == 0 {
+			p.exemptAll = true
+		}
+		for _, f := range e.ex.Fields {
+			if p.exempt == nil {
+				p.exempt = map[string]bool{}
+			}
+			p.exempt[f] = true
+		}
+	}
+	return p
+}
+
+// replaceRotation keeps RefreshTokenRotation stated either whole or by its
+// parts: an override of one form replaces inherited rules of the other.
+func replaceRotation(eff map[string]*Rule, k string) {
+	const whole = "RefreshTokenRotation"
+	switch {
+	case k == whole:
+		delete(eff, whole+".Feature")
+		delete(eff, whole+".RetryGracePeriodSeconds")
+	case fieldByName[k] != nil && fieldByName[k].sdk == whole:
+		delete(eff, whole)
+	}
+}
+
+// exempted reports whether an active exemption covers the field. An
+// exemption naming RefreshTokenRotation covers its parts too.
+func (p *Policy) exempted(f *field) bool {
+	return p.exemptAll || p.exempt[f.name] || p.exempt[f.sdk]
+}
