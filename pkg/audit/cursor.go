@@ -1,0 +1,70 @@
+package audit
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+)
+
+// cursorVersion guards against resuming from a cursor of another layout.
+const cursorVersion = 1
+
+// Cursor is the work a sweep has left. It is handed out opaque (base64 of
+// this JSON) because its layout is ours to change; only its round trip is
+// a contract.
+type Cursor struct {
+	V     int         `json:"v"`
+	Pools []PoolState `json:"pools"`
+}
+
+// PoolState is how far the sweep got in one pool. A pool not yet started
+// is just its ID.
+//
+// Resuming re-reads the page Token names and skips the clients in Done, so
+// the pages need not be cut at the same place twice; Done holds client IDs,
+// not a count, so a client deleted in between does not shift the rest.
+type PoolState struct {
+	ID string `json:"id"`
+	// Token is the NextToken of the page being worked on ("" = first page).
+	Token string `json:"token,omitempty"`
+	// Done lists the clients of that page already evaluated or moved to
+	// Retry.
+	Done []string `json:"done,omitempty"`
+	// Retry lists clients whose evaluation failed in a way a retry can fix.
+	Retry []string `json:"retry,omitempty"`
+	// Listed is set once every page has been read; only Retry is left.
+	Listed bool `json:"listed,omitempty"`
+}
+
+func (p *PoolState) finished() bool { return p.Listed && len(p.Retry) == 0 }
+
+// Encode returns the opaque form passed back as {"cursor": "..."}.
+func (c Cursor) Encode() string {
+	c.V = cursorVersion
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic(err) // only strings and bools: cannot fail
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor reads a cursor made by Encode.
+func DecodeCursor(s string) (Cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return Cursor{}, fmt.Errorf("cursor: not a cursor returned by the audit: %w", err)
+	}
+	var c Cursor
+	if err := json.Unmarshal(b, &c); err != nil {
+		return Cursor{}, fmt.Errorf("cursor: not a cursor returned by the audit: %w", err)
+	}
+	if c.V != cursorVersion {
+		return Cursor{}, fmt.Errorf("cursor: version %d, want %d", c.V, cursorVersion)
+	}
+	for i, p := range c.Pools {
+		if !poolIDPattern.MatchString(p.ID) {
+			return Cursor{}, fmt.Errorf("cursor: pools[%d]: %q is not a user pool ID", i, p.ID)
+		}
+	}
+	return c, nil
+}

@@ -1,0 +1,46 @@
+// Package audit is the audit function's sweep engine: it enumerates every
+// user pool (or the pools named in the payload) and every app client in
+// them, runs each client through the same reconcile.Reconciler that the
+// remediate function uses, and returns one Report.
+//
+// Three constraints shape it:
+//
+//   - Rate. DescribeUserPoolClient and ListUserPoolClients share 15 requests
+//     per second per account and Region with every other caller, and each is
+//     capped at 5 per second per pool; UpdateUserPoolClient has its own 15/5
+//     (cognito-facts.md section d; not adjustable). The Pacer, installed as
+//     SDK middleware, paces every attempt (retries included) against a
+//     configurable share of the account budget and the per-pool cap, and
+//     halves its rate when Cognito still answers TooManyRequestsException.
+//     The Sweeper works on several pools at once so that the account share,
+//     not the per-pool cap, is the limit.
+//   - Deadline. A sweep of 100,000 clients at 5 requests per second takes
+//     hours; one invocation lasts at most 15 minutes. The Sweeper stops
+//     dispatching a margin before the context's deadline and returns a
+//     Cursor that a later invocation resumes from, with no client missed or
+//     evaluated twice.
+//   - No silent gaps. A client whose evaluation hit a retryable error
+//     (throttling that outlived the SDK's retries, a 5xx) is retried later
+//     in the run and, failing that, stays in the cursor. A client deleted
+//     meanwhile is recorded as skipped and one that Cognito refuses to
+//     update as failed; the sweep goes on.
+//
+// # Resuming
+//
+// The report carries "complete" and, when false, "cursor". Pass the cursor
+// back as {"cursor": "..."} to continue. A scheduled run (an EventBridge
+// "Scheduled Event") always starts a new sweep: Lambda keeps no state
+// between invocations and the function does not invoke itself. To finish a
+// large sweep unattended, run the function from a Step Functions state
+// machine that loops while complete is false:
+//
+//	"Audit":  {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+//	           "Parameters": {"FunctionName": "${AuditFunction}", "Payload.$": "$"},
+//	           "OutputPath": "$.Payload", "Next": "Done?"},
+//	"Done?":  {"Type": "Choice", "Default": "Finished",
+//	           "Choices": [{"Variable": "$.complete", "BooleanEquals": false, "Next": "Resume"}]},
+//	"Resume": {"Type": "Pass", "Parameters": {"cursor.$": "$.cursor"}, "Next": "Audit"},
+//	"Finished": {"Type": "Succeed"}
+//
+// and point the schedule at the state machine instead of the function.
+package audit

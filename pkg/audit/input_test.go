@@ -1,0 +1,70 @@
+package audit
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseInput(t *testing.T) {
+	scheduled, err := os.ReadFile("testdata/scheduled-event.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cursor := Cursor{Pools: []PoolState{{ID: "us-east-1_A", Token: "t", Done: []string{"c1"}}}}.Encode()
+	for _, tc := range []struct {
+		name    string
+		raw     string
+		want    Input
+		wantErr string
+	}{
+		{name: "empty", raw: ""},
+		{name: "null", raw: "null"},
+		{name: "empty object", raw: "{}"},
+		{name: "scheduled event", raw: string(scheduled)},
+		{name: "pools", raw: `{"userPoolIds": ["us-east-1_B", "us-east-1_A", "us-east-1_B"]}`,
+			want: Input{UserPoolIDs: []string{"us-east-1_B", "us-east-1_A"}}},
+		{name: "cursor", raw: `{"cursor": "` + cursor + `"}`, want: Input{Cursor: cursor}},
+		{name: "unknown key", raw: `{"userPoolId": "us-east-1_A"}`, wantErr: `unknown field "userPoolId"`},
+		{name: "both", raw: `{"userPoolIds": ["us-east-1_A"], "cursor": "` + cursor + `"}`, wantErr: "mutually exclusive"},
+		{name: "bad pool id", raw: `{"userPoolIds": ["us-east-1_A", "not a pool"]}`, wantErr: `userPoolIds[1]: "not a pool" is not a user pool ID`},
+		{name: "bad cursor", raw: `{"cursor": "bm90IGEgY3Vyc29y"}`, wantErr: "not a cursor returned by the audit"},
+		{name: "old cursor", raw: `{"cursor": "eyJ2IjowLCJwb29scyI6W119"}`, wantErr: "version 0, want 1"},
+		{name: "other EventBridge event", raw: `{"source": "aws.events", "detail-type": "Something Else"}`, wantErr: `detail-type "Something Else"`},
+		{name: "trailing data", raw: `{} {}`, wantErr: "trailing data"},
+		{name: "not an object", raw: `["us-east-1_A"]`, wantErr: "cannot unmarshal array"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseInput([]byte(tc.raw))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestCursorRoundTrip(t *testing.T) {
+	want := Cursor{V: 1, Pools: []PoolState{
+		{ID: "us-east-1_A", Token: "opaque+/=token", Done: []string{"c1", "c2"}, Retry: []string{"c0"}},
+		{ID: "us-east-1_B", Listed: true, Retry: []string{"c9"}},
+		{ID: "us-east-1_C"},
+	}}
+	got, err := DecodeCursor(want.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
