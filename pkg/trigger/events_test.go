@@ -2,15 +2,18 @@ package trigger_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 
 	"github.com/cognito-guard/cognito-guard/pkg/trigger"
 )
@@ -107,14 +110,113 @@ func TestEventFilesListed(t *testing.T) {
 	}
 }
 
-// TestEventsReadme keeps events/README.md's table complete.
+// TestEventsReadme keeps events/README.md's table in step with the files.
 func TestEventsReadme(t *testing.T) {
-	readme := string(readEvent(t, "README.md"))
+	var got []string
+	for _, m := range readmeRow.FindAllStringSubmatch(string(readEvent(t, "README.md")), -1) {
+		got = append(got, m[1])
+	}
+	slices.Sort(got)
+	var want []string
 	for name := range eventFiles {
-		if name != "README.md" && !strings.Contains(readme, "| `"+name+"` |") {
-			t.Errorf("events/README.md has no table row for %s", name)
+		if name != "README.md" {
+			want = append(want, name)
 		}
 	}
+	slices.Sort(want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("events/README.md table rows and the files differ (-files +readme):\n%s", diff)
+	}
+}
+
+var readmeRow = regexp.MustCompile("(?m)^\\| `([^`]+)` \\|")
+
+// TestEventFilesShape checks the hand-built CloudTrail samples against the
+// documented record shape, so that tests elsewhere (the EventBridge pattern,
+// the handler) exercise realistic events, and that no sample carries a
+// client secret in clear.
+func TestEventFilesShape(t *testing.T) {
+	envelopeKeys := []string{"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
+	recordKeys := []string{"eventVersion", "userIdentity", "eventTime", "eventSource", "eventName", "awsRegion",
+		"sourceIPAddress", "userAgent", "requestParameters", "responseElements", "requestID", "eventID",
+		"readOnly", "eventType", "managementEvent", "recipientAccountId", "eventCategory"}
+	for name := range eventFiles {
+		if !strings.HasSuffix(name, ".json") {
+			continue
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(readEvent(t, name), &doc); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if secret := clearSecret(doc, ""); secret != "" {
+			t.Errorf("%s: %s holds a value in clear; CloudTrail masks secrets as HIDDEN_DUE_TO_SECURITY_REASONS", name, secret)
+		}
+		if _, ok := doc["detail-type"]; !ok || name == "other-service.json" {
+			continue // not an event, or AWS's own verbatim sample from 2016
+		}
+		for _, k := range envelopeKeys {
+			if _, ok := doc[k]; !ok {
+				t.Errorf("%s: envelope has no %q", name, k)
+			}
+		}
+		detail, _ := doc["detail"].(map[string]any)
+		for _, k := range recordKeys {
+			if _, ok := detail[k]; !ok {
+				t.Errorf("%s: detail has no %q", name, k)
+			}
+		}
+		same := [][2]any{
+			{doc["time"], detail["eventTime"]},
+			{doc["account"], detail["recipientAccountId"]},
+			{doc["region"], detail["awsRegion"]},
+			{doc["account"], account},
+			{doc["region"], region},
+		}
+		for _, p := range same {
+			if p[0] != p[1] {
+				t.Errorf("%s: %v and %v differ", name, p[0], p[1])
+			}
+		}
+		for _, k := range []string{"id"} {
+			if _, err := uuid.Parse(fmt.Sprint(doc[k])); err != nil {
+				t.Errorf("%s: %s %v is not a UUID", name, k, doc[k])
+			}
+		}
+		for _, k := range []string{"eventID", "requestID"} {
+			if _, err := uuid.Parse(fmt.Sprint(detail[k])); err != nil {
+				t.Errorf("%s: detail.%s %v is not a UUID", name, k, detail[k])
+			}
+		}
+	}
+}
+
+// clearSecret returns the path of a secret-looking key whose value is not
+// masked (a leaf, not an object such as clientSecretDescriptor), or "". Secret IDs and the generateSecret flag are not secrets.
+func clearSecret(v any, path string) string {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			p := path + "." + k
+			lower := strings.ToLower(k)
+			_, isMap := e.(map[string]any)
+			_, isList := e.([]any)
+			if !isMap && !isList && strings.Contains(lower, "secret") && lower != "clientsecretid" && lower != "generatesecret" &&
+				lower != "clientsecretcreatedate" && e != "HIDDEN_DUE_TO_SECURITY_REASONS" {
+				return p
+			}
+			if s := clearSecret(e, p); s != "" {
+				return s
+			}
+		}
+	case []any:
+		for i, e := range v {
+			if s := clearSecret(e, fmt.Sprintf("%s[%d]", path, i)); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
 }
 
 // corpusFile renders data in the `go test fuzz v1` corpus format.
