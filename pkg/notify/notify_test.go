@@ -82,13 +82,21 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// indent canonicalises JSON for a golden file: indented, object keys sorted
+// (the SDK writes maps in random order).
 func indent(t *testing.T, raw []byte) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, raw)
 	}
-	buf.WriteByte('\n')
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
 	return buf.Bytes()
 }
 

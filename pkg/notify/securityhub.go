@@ -277,7 +277,7 @@ func (n *Notifier) failedFinding(o reconcile.Outcome, f policy.Finding, created,
 	a.Workflow = &types.Workflow{Status: types.WorkflowStatusNew}
 	a.LastObservedAt = aws.String(now.Format(time.RFC3339))
 	a.Remediation = &types.Remediation{Recommendation: &types.Recommendation{Text: aws.String(truncate(
-		fmt.Sprintf("Set %s so that it is %s, or add an exemption for this client to the baseline.", f.Field, f.Required), maxRecommend))}}
+		fmt.Sprintf("Change %s to meet the baseline (%s), or add an exemption for this client to the baseline.", f.Field, f.Required), maxRecommend))}}
 	return a
 }
 
@@ -289,7 +289,11 @@ func (n *Notifier) resolvedFinding(o reconcile.Outcome, rule, ttl string, create
 		ttl = title(o, rule)
 	}
 	a := n.base(o, rule, ttl, created, now)
-	a.Description = aws.String(truncate(fmt.Sprintf("Resolved: app client %s in user pool %s now meets rule %s (outcome %s).", o.ClientID, o.UserPoolID, rule, o.Outcome), maxDescription))
+	how := "now meets"
+	if o.Outcome == reconcile.Exempt {
+		how = "is exempt from"
+	}
+	a.Description = aws.String(truncate(fmt.Sprintf("Resolved: app client %s in user pool %s %s rule %s (outcome %s).", o.ClientID, o.UserPoolID, how, rule, o.Outcome), maxDescription))
 	a.Severity = &types.Severity{Label: types.SeverityLabelInformational}
 	a.FindingProviderFields = &types.FindingProviderFields{Severity: &types.FindingProviderSeverity{Label: types.SeverityLabelInformational}, Types: []string{FindingType}}
 	a.Compliance = &types.Compliance{Status: types.ComplianceStatusPassed}
@@ -320,7 +324,7 @@ func title(o reconcile.Outcome, rule string) string {
 
 func description(o reconcile.Outcome, f policy.Finding) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s is %s; the baseline requires %s (action %s).", f.Field, value(redactedValue(f.Field, f.Current)), f.Required, action(f))
+	fmt.Fprintf(&b, "%s is %s; baseline: %s (action %s).", f.Field, value(redactedValue(f.Field, f.Current)), f.Required, action(f))
 	switch {
 	case !f.Fixable:
 		b.WriteString(" It cannot be fixed automatically")
