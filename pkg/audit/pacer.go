@@ -43,10 +43,9 @@ var DefaultLimits = Limits{Read: 5, Update: 5, Pool: PoolRPS, ListPools: 1}
 
 func (l Limits) validate() error {
 	for _, r := range []struct {
-		name    string
-		v, max  float64
-		require bool
-	}{{"read rate", l.Read, AccountRPS, true}, {"update rate", l.Update, AccountRPS, true}, {"pool rate", l.Pool, PoolRPS, true}, {"list-pools rate", l.ListPools, AccountRPS, true}} {
+		name   string
+		v, max float64
+	}{{"read rate", l.Read, AccountRPS}, {"update rate", l.Update, AccountRPS}, {"pool rate", l.Pool, PoolRPS}, {"list-pools rate", l.ListPools, AccountRPS}} {
 		if !(r.v > 0) || r.v > r.max || math.IsInf(r.v, 0) {
 			return fmt.Errorf("%s %v: want more than 0 and at most %v requests per second", r.name, r.v, r.max)
 		}

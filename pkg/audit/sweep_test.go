@@ -108,8 +108,8 @@ func TestSweepUserPoolIDs(t *testing.T) {
 
 func TestBaselineFailsClosed(t *testing.T) {
 	b := &fakeBaselines{err: errors.New("parameter /cognito-guard/baseline not found")}
-	l := &fakeLister{}              // any call panics
-	r := &fakeReconciler{}          // any call panics
+	l := &fakeLister{}     // any call panics
+	r := &fakeReconciler{} // any call panics
 	_, err := newSweeper(l, r, b).Sweep(context.Background(), Input{})
 	if err == nil || !strings.Contains(err.Error(), "parameter /cognito-guard/baseline not found") {
 		t.Fatalf("err = %v, want the baseline error", err)

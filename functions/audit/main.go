@@ -1,0 +1,97 @@
+// Command audit is the audit Lambda function. It only wires: read the
+// environment, build the AWS clients (the Cognito one with the audit's
+// pacer), the sweeper, and start the runtime. The sweep lives in pkg/audit.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/cognito-guard/cognito-guard/pkg/appclient"
+	"github.com/cognito-guard/cognito-guard/pkg/audit"
+	"github.com/cognito-guard/cognito-guard/pkg/baseline"
+	"github.com/cognito-guard/cognito-guard/pkg/logging"
+	"github.com/cognito-guard/cognito-guard/pkg/metrics"
+	"github.com/cognito-guard/cognito-guard/pkg/notify"
+	"github.com/cognito-guard/cognito-guard/pkg/reconcile"
+)
+
+// maxAttempts per Cognito call. The pacer spaces the attempts, so a
+// throttled call is retried at the pace Cognito allows; what still fails
+// is retried by the sweeper later in the run or left in the cursor.
+const maxAttempts = 6
+
+func main() {
+	log := logging.New(os.Stdout, envOr("LOG_LEVEL", os.Getenv("AWS_LAMBDA_LOG_LEVEL")))
+	s, err := build(context.Background(), log)
+	if err != nil {
+		// A configuration error: fail every invocation with the reason.
+		log.Error("configuration error", "error", err.Error())
+		lambda.Start(func(context.Context) error { return err })
+		return
+	}
+	lambda.Start(s.Handle)
+}
+
+func build(ctx context.Context, log *slog.Logger) (*audit.Sweeper, error) {
+	cfg, err := audit.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(appclient.Retryer(maxAttempts)))
+	if err != nil {
+		return nil, fmt.Errorf("load AWS config: %w", err)
+	}
+	pacer, err := audit.NewPacer(cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	cognito := cognitoidentityprovider.NewFromConfig(awsCfg, func(o *cognitoidentityprovider.Options) {
+		o.APIOptions = append(o.APIOptions, pacer.AddTo)
+	})
+	clients := appclient.New(cognito)
+	dryRun := !cfg.Writes()
+	s := &audit.Sweeper{
+		Baselines:   baseline.NewLoader(ssm.NewFromConfig(awsCfg), cfg.BaselineParameter, cfg.BaselineTTL, nil),
+		Lister:      clients,
+		Reconciler:  &reconcile.Reconciler{Clients: clients, DryRun: dryRun, Log: log},
+		DryRun:      dryRun,
+		Concurrency: cfg.Concurrency,
+		Margin:      cfg.Margin,
+		Meter:       pacer,
+		Metrics:     metrics.New(os.Stdout, cfg.MetricsNamespace, "audit", nil),
+		Log:         log,
+	}
+	if cfg.NotifyEventBus != "" || cfg.NotifyTopicARN != "" || cfg.SecurityHub {
+		opt := notify.Options{Bus: cfg.NotifyEventBus, TopicARN: cfg.NotifyTopicARN, Account: cfg.ExpectedAccount, Region: awsCfg.Region, Function: "audit"}
+		if cfg.NotifyEventBus != "" {
+			opt.Events = eventbridge.NewFromConfig(awsCfg)
+		}
+		if cfg.NotifyTopicARN != "" {
+			opt.SNS = sns.NewFromConfig(awsCfg)
+		}
+		if cfg.SecurityHub {
+			hub := securityhub.NewFromConfig(awsCfg)
+			opt.SecurityHub, opt.Findings = hub, hub
+		}
+		s.Notify = notify.New(opt)
+	}
+	return s, nil
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}

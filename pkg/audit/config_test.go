@@ -1,0 +1,62 @@
+package audit
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestConfigFromEnv(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		env        map[string]string
+		want       Config
+		wantWrites bool
+		wantErr    string
+	}{{
+		name: "defaults: report only",
+		env:  map[string]string{"BASELINE_PARAMETER": "/cognito-guard/baseline"},
+		want: Config{BaselineParameter: "/cognito-guard/baseline", BaselineTTL: 5 * time.Minute,
+			Limits: Limits{Read: 5, Update: 5, Pool: 5, ListPools: 1}, Concurrency: 4, Margin: 10 * time.Second},
+	}, {
+		name: "enforce",
+		env:  map[string]string{"BASELINE_PARAMETER": "b", "AUDIT_ENFORCE": "true", "AUDIT_RATE": "12", "AUDIT_POOL_RATE": "4.5", "AUDIT_CONCURRENCY": "8", "AUDIT_DEADLINE_MARGIN": "30s"},
+		want: Config{BaselineParameter: "b", BaselineTTL: 5 * time.Minute, Enforce: true,
+			Limits: Limits{Read: 12, Update: 12, Pool: 4.5, ListPools: 1}, Concurrency: 8, Margin: 30 * time.Second},
+		wantWrites: true,
+	}, {
+		name: "dry run wins over enforce",
+		env:  map[string]string{"BASELINE_PARAMETER": "b", "AUDIT_ENFORCE": "true", "DRY_RUN": "true"},
+		want: Config{BaselineParameter: "b", BaselineTTL: 5 * time.Minute, Enforce: true, DryRun: true,
+			Limits: Limits{Read: 5, Update: 5, Pool: 5, ListPools: 1}, Concurrency: 4, Margin: 10 * time.Second},
+	}, {
+		name:    "every problem at once",
+		env:     map[string]string{"AUDIT_RATE": "20", "AUDIT_ENFORCE": "yes", "AUDIT_CONCURRENCY": "0"},
+		wantErr: `AUDIT_ENFORCE="yes": want true or false; BASELINE_PARAMETER is not set; AUDIT_RATE/AUDIT_POOL_RATE: read rate 20: want more than 0 and at most 15 requests per second; AUDIT_CONCURRENCY=0: want 1 to 100`,
+	}, {
+		name:    "pool rate above Cognito's cap",
+		env:     map[string]string{"BASELINE_PARAMETER": "b", "AUDIT_POOL_RATE": "6"},
+		wantErr: "pool rate 6: want more than 0 and at most 5",
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ConfigFromEnv(func(k string) string { return tc.env[k] })
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if got.Writes() != tc.wantWrites {
+				t.Errorf("Writes() = %v, want %v", got.Writes(), tc.wantWrites)
+			}
+		})
+	}
+}
