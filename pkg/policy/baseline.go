@@ -92,6 +92,11 @@ func (p *parser) addf(path, format string, args ...any) {
 func Parse(data []byte) (*Baseline, error) {
 	p := &parser{}
 	b := &Baseline{}
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		p.addf("(document)", "invalid JSON: %v", err)
+		return nil, &ValidationError{Problems: p.problems}
+	}
 	top, ok := p.object("", data)
 	if !ok {
 		return nil, &ValidationError{Problems: p.problems}
@@ -255,7 +260,11 @@ func (p *parser) rule(path string, f *field, raw []byte) *Rule {
 		for _, m := range ms {
 			fp := join(path, m.key)
 			if !slices.Contains(formKeys, m.key) {
+				n := len(p.problems)
 				p.unknown(fp, m.key, formKeys)
+				if f.kind == kindObject && len(p.problems) > n {
+					p.problems[n].Message += "; object values are stated with equals"
+				}
 				continue
 			}
 			if m.key == "action" {

@@ -155,7 +155,8 @@ func crossFieldViolation(c, w *types.UserPoolClientType, changed func(string) bo
 			return "ExplicitAuthFlows", "Cognito requires ALLOW_REFRESH_TOKEN_AUTH unless refresh token rotation is enabled"
 		}
 	}
-	if changed("RefreshTokenRotation") && rotation && slices.Contains(flows, "ALLOW_REFRESH_TOKEN_AUTH") {
+	if changed("RefreshTokenRotation") && rotation && rotationOf(c)["Feature"] != "ENABLED" &&
+		slices.Contains(flows, "ALLOW_REFRESH_TOKEN_AUTH") {
 		return "RefreshTokenRotation", "refresh token rotation cannot be enabled while ExplicitAuthFlows allows ALLOW_REFRESH_TOKEN_AUTH; forbid that flow too"
 	}
 	if changed("AllowedOAuthFlows") {
