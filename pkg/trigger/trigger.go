@@ -437,16 +437,17 @@ func object(raw []byte, what string) (map[string]json.RawMessage, error) {
 	if len(raw) == 0 {
 		return nil, fmt.Errorf("%s is empty, want a JSON object", what)
 	}
-	if !json.Valid(raw) {
-		var v any
-		err := json.Unmarshal(raw, &v)
-		return nil, fmt.Errorf("%s is not valid JSON: %w", what, err)
-	}
-	if raw[0] != '{' && !bytes.Equal(raw, []byte("null")) {
-		return nil, fmt.Errorf("%s is a JSON %s, want an object", what, kind(raw))
-	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
+		// Unmarshal checks the syntax of the whole input before decoding,
+		// so any other error is about the type of a valid value.
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			return nil, fmt.Errorf("%s is not valid JSON: %w", what, err)
+		}
+		if k := kind(raw); k != "object" {
+			return nil, fmt.Errorf("%s is a JSON %s, want an object", what, k)
+		}
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return m, nil
