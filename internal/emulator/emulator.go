@@ -254,16 +254,16 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h = ssmOps[op]
 	}
 	if r.Method != http.MethodPost {
-		writeError(w, errf("InvalidAction", "only POST is supported"))
+		e.writeError(w, errf("InvalidAction", "only POST is supported"))
 		return
 	}
 	if h == nil {
-		writeError(w, errf("UnknownOperationException", "unknown operation %q", target))
+		e.writeError(w, errf("UnknownOperationException", "unknown operation %q", target))
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
 	if err != nil {
-		writeError(w, errf("SerializationException", "read body: %v", err))
+		e.writeError(w, errf("SerializationException", "read body: %v", err))
 		return
 	}
 	e.ctlMu.Lock()
@@ -281,13 +281,13 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if aerr != nil {
 		call.Error = aerr.Type
 		e.record(call)
-		writeError(w, aerr)
+		e.writeError(w, aerr)
 		return
 	}
 	e.record(call)
 	out, err := json.Marshal(resp)
 	if err != nil {
-		writeError(w, errf("InternalErrorException", "marshal: %v", err))
+		e.writeError(w, errf("InternalErrorException", "marshal: %v", err))
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
@@ -328,8 +328,9 @@ func (e *Emulator) invoke(op string, h handler, body []byte, call *Call) (any, *
 	return h(e, body, call)
 }
 
-func writeError(w http.ResponseWriter, aerr *apiError) {
+func (e *Emulator) writeError(w http.ResponseWriter, aerr *apiError) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-RequestId", e.requestID())
 	w.Header().Set("X-Amzn-ErrorType", aerr.Type)
 	w.WriteHeader(statusFor(aerr.Type))
 	out, _ := json.Marshal(map[string]string{"__type": aerr.Type, "message": aerr.Message})
