@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -98,4 +99,34 @@ func replaceRotation(eff map[string]*Rule, k string) {
 // exemption naming RefreshTokenRotation covers its parts too.
 func (p *Policy) exempted(f *field) bool {
 	return p.exemptAll || p.exempt[f.name] || p.exempt[f.sdk]
+}
+
+// String describes the rule, e.g. "RefreshTokenValidity min 1h max 30d
+// (enforce)", for logs and test output.
+func (r *Rule) String() string {
+	s := r.Field
+	if r.hasEquals {
+		s += " equals " + showRequired(r.f, r.equals)
+	}
+	if r.min != nil {
+		s += " min " + showBound(r.f, *r.min)
+	}
+	if r.max != nil {
+		s += " max " + showBound(r.f, *r.max)
+	}
+	for _, l := range []struct {
+		name string
+		v    []string
+	}{{"require", r.require}, {"forbid", r.forbid}, {"allow", r.allow}} {
+		if l.v != nil {
+			s += " " + l.name + " [" + strings.Join(l.v, ", ") + "]"
+		}
+	}
+	if r.requireHTTPS {
+		s += " requireHttps"
+	}
+	if r.pattern != nil {
+		s += " pattern " + r.pattern.String()
+	}
+	return s + " (" + string(r.Action) + ")"
 }
