@@ -136,10 +136,6 @@ func importOK(t *testing.T, _ int, body []byte) (int, string) {
 	return 200, fmt.Sprintf(`{"FailedCount":0,"SuccessCount":%d,"FailedFindings":[]}`, len(in.Findings))
 }
 
-func noOpenFindings(_ *testing.T, _ int, _ []byte) (int, string) {
-	return 200, `{"Findings":[]}`
-}
-
 func serviceError(code string) reply {
 	return func(*testing.T, int, []byte) (int, string) {
 		return 400, `{"__type":"` + code + `","message":"no"}`
