@@ -76,10 +76,6 @@ func (l list) items() []string {
 	return strings.Split(string(l), "\x00")
 }
 
-func (l list) has(s string) bool {
-	return slices.Contains(l.items(), s)
-}
-
 // client is one stored app client. The identifier is the map key.
 type client struct {
 	name              string
@@ -87,7 +83,7 @@ type client struct {
 	secretCreated     int64
 	created, modified int64 // unix milliseconds
 	s                 unique.Handle[settings]
-	extraSecrets      []secretEntry // second secret from AddUserPoolClientSecret
+	extra             *secretEntry // second secret from AddUserPoolClientSecret
 }
 
 type secretEntry struct {

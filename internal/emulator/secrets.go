@@ -26,7 +26,11 @@ func (c *client) secrets() []secretEntry {
 	if c.secret == "" {
 		return nil
 	}
-	return append([]secretEntry{{value: c.secret, created: c.secretCreated}}, c.extraSecrets...)
+	out := []secretEntry{{value: c.secret, created: c.secretCreated}}
+	if c.extra != nil {
+		out = append(out, *c.extra)
+	}
+	return out
 }
 
 func (e *Emulator) addUserPoolClientSecret(body []byte, _ *Call) (any, *apiError) {
@@ -60,8 +64,7 @@ func (e *Emulator) addUserPoolClientSecret(body []byte, _ *Call) (any, *apiError
 	if nc.secret == "" {
 		nc.secret, nc.secretCreated = value, now
 	} else {
-		nc.extraSecrets = append([]secretEntry(nil), c.extraSecrets...)
-		nc.extraSecrets = append(nc.extraSecrets, secretEntry{value: value, created: now})
+		nc.extra = &secretEntry{value: value, created: now}
 	}
 	p.clients[req.ClientId] = &nc
 	return map[string]any{"ClientSecretDescriptor": secretDescJSON{
@@ -98,9 +101,9 @@ func (e *Emulator) deleteUserPoolClientSecret(body []byte, _ *Call) (any, *apiEr
 	rest := append(append([]secretEntry(nil), all[:idx]...), all[idx+1:]...)
 	nc := *c
 	nc.secret, nc.secretCreated = rest[0].value, rest[0].created
-	nc.extraSecrets = rest[1:]
-	if len(nc.extraSecrets) == 0 {
-		nc.extraSecrets = nil
+	nc.extra = nil
+	if len(rest) > 1 {
+		nc.extra = &rest[1]
 	}
 	p.clients[req.ClientId] = &nc
 	return struct{}{}, nil
