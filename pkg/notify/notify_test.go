@@ -139,6 +139,7 @@ func TestPublishEventBridge(t *testing.T) {
 			t.Fatal(err)
 		}
 		clients = append(clients, d.ClientID)
+		validateDetail(t, []byte(e.Detail))
 		details.Write(indent(t, []byte(e.Detail)))
 	}
 	// Only the non-compliant outcomes, in order.
@@ -309,6 +310,8 @@ func TestSubject(t *testing.T) {
 		{"named", remediated, "cognito-guard: remediated web-portal (6example0client0id0drift01)"},
 		{"dry run", dryRun, "cognito-guard: drift (dry run) admin (6example0client0id0dryrn01)"},
 		{"unnamed", reconcile.Outcome{ClientID: "abc", Outcome: reconcile.Failed}, "cognito-guard: failed abc"},
+		{"pool only", reconcile.Outcome{UserPoolID: pool, Outcome: reconcile.Failed}, "cognito-guard: failed in us-east-1_EXAMPLE01"},
+		{"nothing known", reconcile.Outcome{Outcome: reconcile.Failed, Reason: "invalid input"}, "cognito-guard: failed (no client)"},
 		{"control characters and non-ASCII", reconcile.Outcome{ClientID: "abc", ClientName: "ünï\ncode", Outcome: reconcile.Failed}, "cognito-guard: failed ?n??code (abc)"},
 		{"long", reconcile.Outcome{ClientID: "6example0client0id0drift01", ClientName: strings.Repeat("n", 128), Outcome: reconcile.Unfixable},
 			"cognito-guard: unfixable " + strings.Repeat("n", 71) + "..."},
@@ -343,8 +346,8 @@ func validateDetail(t *testing.T, js []byte) {
 }
 
 func TestDetailSchema(t *testing.T) {
-	for _, o := range []reconcile.Outcome{remediated, unfixable, dryRun, failed, {UserPoolID: pool, ClientID: "x", Outcome: reconcile.Failed}} {
-		t.Run(o.ClientID, func(t *testing.T) {
+	for i, o := range []reconcile.Outcome{remediated, unfixable, dryRun, failed, {UserPoolID: pool, Outcome: reconcile.Failed}, {Outcome: reconcile.Failed, Reason: "invalid input"}} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			js, err := json.Marshal(NewDetail("audit", o))
 			if err != nil {
 				t.Fatal(err)
@@ -356,6 +359,7 @@ func TestDetailSchema(t *testing.T) {
 	bad := map[string]string{
 		"missing findings":    `{"function":"audit","outcome":"drift","userPoolId":"us-east-1_A","clientId":"c","clientName":"","dryRun":false,"reason":"","changes":[]}`,
 		"compliant published": `{"function":"audit","outcome":"compliant","userPoolId":"us-east-1_A","clientId":"c","clientName":"","dryRun":false,"reason":"","findings":[],"changes":[]}`,
+		"bad pool id":         `{"function":"audit","outcome":"drift","userPoolId":"nope","clientId":"c","clientName":"","dryRun":false,"reason":"","findings":[],"changes":[]}`,
 		"extra property":      `{"function":"audit","outcome":"drift","userPoolId":"us-east-1_A","clientId":"c","clientName":"","dryRun":false,"reason":"","findings":[],"changes":[],"clientSecret":"x"}`,
 	}
 	c := jsonschema.NewCompiler()

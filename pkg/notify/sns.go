@@ -67,10 +67,15 @@ func (n *Notifier) snsInput(o reconcile.Outcome) (*sns.PublishInput, error) {
 // "cognito-guard: remediated web-portal (6example0client0id0drift01)".
 func Subject(o reconcile.Outcome) string {
 	name := o.ClientName
-	if name == "" {
-		name = o.ClientID
-	} else if o.ClientID != "" {
+	switch {
+	case name != "" && o.ClientID != "":
 		name += " (" + o.ClientID + ")"
+	case name == "" && o.ClientID != "":
+		name = o.ClientID
+	case name == "" && o.UserPoolID != "":
+		name = "in " + o.UserPoolID
+	case name == "":
+		name = "(no client)"
 	}
 	verb := string(o.Outcome)
 	if o.DryRun && o.Outcome == reconcile.Drift {
