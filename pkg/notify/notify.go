@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -65,7 +66,9 @@ type Options struct {
 	// outcome itself reports as fixed are resolved.
 	Findings GetFindingsAPI
 	// Account and Region of the user pools: needed for Security Hub (product
-	// and resource ARNs) and to name the pool in an event's Resources.
+	// and resource ARNs) and to name the pool in an event's Resources. When
+	// empty, they are taken from the invoked function's ARN in the Lambda
+	// context.
 	Account, Region string
 	// Function is "remediate" or "audit", carried in every message.
 	Function string
@@ -100,6 +103,7 @@ func New(opt Options) *Notifier {
 // failed). A failing channel does not stop the others; the error joins each
 // channel's error, prefixed with the channel's name.
 func (n *Notifier) Publish(ctx context.Context, outcomes []reconcile.Outcome) error {
+	n = n.withIdentity(ctx)
 	var notable []reconcile.Outcome
 	for _, o := range outcomes {
 		if Notable(o.Outcome) {
@@ -123,6 +127,32 @@ func (n *Notifier) Publish(ctx context.Context, outcomes []reconcile.Outcome) er
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// withIdentity fills a missing Account or Region from the invoked
+// function's ARN (arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME), which
+// the Lambda runtime puts in the context: the pools guarded are the
+// function's own account's, and EXPECTED_ACCOUNT_ID is optional.
+func (n *Notifier) withIdentity(ctx context.Context) *Notifier {
+	if n.opt.Account != "" && n.opt.Region != "" {
+		return n
+	}
+	lc, ok := lambdacontext.FromContext(ctx)
+	if !ok {
+		return n
+	}
+	parts := strings.Split(lc.InvokedFunctionArn, ":")
+	if len(parts) < 5 || parts[0] != "arn" || parts[2] != "lambda" {
+		return n
+	}
+	cp := *n
+	if cp.opt.Region == "" {
+		cp.opt.Region = parts[3]
+	}
+	if cp.opt.Account == "" {
+		cp.opt.Account = parts[4]
+	}
+	return &cp
 }
 
 // Notable reports whether an outcome is published as an event or message.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
@@ -251,6 +252,36 @@ func TestSecurityHubNeedsAccountAndRegion(t *testing.T) {
 	aws := newFakeAWS(t, nil)
 	n := New(Options{SecurityHub: aws.securityhub()})
 	checkErr(t, n.Publish(context.Background(), []reconcile.Outcome{unfixable}), "securityhub: account and region are required")
+}
+
+func TestAccountAndRegionFromLambdaContext(t *testing.T) {
+	aws := newFakeAWS(t, map[string]reply{"BatchImportFindings": importOK})
+	n := New(Options{SecurityHub: aws.securityhub(), Now: fixedNow})
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
+		InvokedFunctionArn: "arn:aws:lambda:eu-west-1:210987654321:function:cognito-guard-remediate:live",
+	})
+	if err := n.Publish(ctx, []reconcile.Outcome{unfixable}); err != nil {
+		t.Fatal(err)
+	}
+	var in struct {
+		Findings []struct {
+			ProductArn, AwsAccountId string
+			Resources                []struct{ Id string }
+		}
+	}
+	calls := aws.callsOf("BatchImportFindings")
+	if len(calls) != 1 {
+		t.Fatalf("%d BatchImportFindings calls, want 1", len(calls))
+	}
+	if err := json.Unmarshal(calls[0].Body, &in); err != nil || len(in.Findings) != 1 {
+		t.Fatalf("body %s: %v", calls[0].Body, err)
+	}
+	f := in.Findings[0]
+	got := []string{f.ProductArn, f.AwsAccountId, f.Resources[0].Id}
+	want := []string{"arn:aws:securityhub:eu-west-1:210987654321:product/210987654321/default", "210987654321", "arn:aws:cognito-idp:eu-west-1:210987654321:userpool/" + pool}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("identity from the function ARN (-want +got):\n%s", diff)
+	}
 }
 
 func TestVerdict(t *testing.T) {
