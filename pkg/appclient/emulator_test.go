@@ -113,7 +113,9 @@ func TestUpdateKeepsEverythingElse(t *testing.T) {
 			// Described with TokenValidityUnits {} and most fields absent.
 			name:   "minimal client, user existence errors enabled",
 			create: &cip.CreateUserPoolClientInput{UserPoolId: aws.String(poolID), ClientName: aws.String("mobile-app")},
-			fix:    func(c *types.UserPoolClientType) { c.PreventUserExistenceErrors = types.PreventUserExistenceErrorTypesEnabled },
+			fix: func(c *types.UserPoolClientType) {
+				c.PreventUserExistenceErrors = types.PreventUserExistenceErrorTypesEnabled
+			},
 		},
 	}
 	for _, tt := range tests {
