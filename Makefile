@@ -1,0 +1,94 @@
+# cognito-guard build, test and packaging entry points.
+#
+# `sam build` calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile, CodeUri: .), so
+# the whole module - and with it pkg/ - is visible to the build. Everything else is for people and CI.
+
+GO          ?= go
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+CFN_LINT    ?= cfn-lint
+DIST        ?= dist
+FUZZTIME    ?= 20s
+BENCHTIME   ?= 1s
+# Packages whose fuzz targets `make fuzz` runs (every Fuzz* function in each, one at a time:
+# go test -fuzz accepts only one target per run).
+FUZZ_PKGS   ?= ./pkg/policy ./pkg/trigger
+
+# The deployed binary: Lambda arm64 (Graviton), static, stripped, and without aws-lambda-go's
+# legacy net/rpc mode that only the retired go1.x runtime used.
+LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
+LAMBDA_FLAGS := -trimpath -ldflags "-s -w" -tags lambda.norpc
+
+.DEFAULT_GOAL := build
+.PHONY: build build-RemediateFunction build-AuditFunction test fmt-check vet staticcheck cfn-lint lint \
+	demo bench fuzz clean
+
+build-RemediateFunction:
+	$(if $(ARTIFACTS_DIR),,$(error ARTIFACTS_DIR is not set; sam build sets it, or run `make build`))
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/remediate
+
+build-AuditFunction:
+	$(if $(ARTIFACTS_DIR),,$(error ARTIFACTS_DIR is not set; sam build sets it, or run `make build`))
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/audit
+
+# Both bootstraps laid out like .aws-sam/build: dist/<LogicalId>/bootstrap.
+build:
+	$(MAKE) --no-print-directory build-RemediateFunction ARTIFACTS_DIR=$(abspath $(DIST))/RemediateFunction
+	$(MAKE) --no-print-directory build-AuditFunction ARTIFACTS_DIR=$(abspath $(DIST))/AuditFunction
+	@ls -l $(DIST)/*/bootstrap
+
+# Everything: static checks, then unit, fuzz seed corpus, emulator, template and end-to-end (RIE)
+# tests. The template tests run cfn-lint and moto when present and say so when they skip them.
+test: fmt-check vet staticcheck
+	$(GO) test ./...
+
+fmt-check:
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	$(STATICCHECK) ./...
+
+# cfn-lint is a Python tool; .ci/run installs it on a fresh machine. Locally a missing cfn-lint is a
+# warning, in CI (CI=true) an error.
+cfn-lint:
+	@if command -v $(CFN_LINT) >/dev/null 2>&1; then \
+		echo "$(CFN_LINT) template.yaml"; $(CFN_LINT) template.yaml; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "cfn-lint not found (CI=true): install it (pip install cfn-lint, or apt-get install cfn-lint)"; exit 1; \
+	else \
+		echo "SKIPPED cfn-lint: not installed (pip install cfn-lint, or apt-get install cfn-lint)"; \
+	fi
+
+lint: fmt-check vet staticcheck cfn-lint
+
+# No AWS account needed: local Cognito+SSM emulator, a drifted client, the real bootstrap under the RIE.
+demo:
+	$(GO) run ./cmd/demo
+
+# Go benchmarks of every package that has any (cold start / warm invoke through the RIE, encoders,
+# ...), then any benchmark commands under cmd/ (cmd/bench, cmd/*bench) with their default settings.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) \
+		$$(grep -rl --include='*_test.go' '^func Benchmark' . | xargs -r -n1 dirname | sort -u)
+	@for d in $(wildcard cmd/bench cmd/*bench); do \
+		if ls $$d/*.go >/dev/null 2>&1; then echo "$(GO) run ./$$d"; $(GO) run ./$$d || exit 1; fi; \
+	done
+
+# Each fuzz target for FUZZTIME. New crashers land in the package's testdata/fuzz/ and then run as
+# ordinary seed-corpus tests under `make test`.
+fuzz:
+	@set -e; for pkg in $(FUZZ_PKGS); do \
+		targets="$$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true)"; \
+		if [ -z "$$targets" ]; then echo "no fuzz targets in $$pkg"; continue; fi; \
+		for t in $$targets; do \
+			echo "$(GO) test -run '^$$' -fuzz '^'$$t'$$' -fuzztime $(FUZZTIME) $$pkg"; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+# Also removes the bootstraps internal/lambdatest caches next to the Go build cache.
+clean:
+	rm -rf $(DIST) .aws-sam
+	rm -rf "$$(dirname "$$($(GO) env GOCACHE)")/cognito-guard-lambdatest"
