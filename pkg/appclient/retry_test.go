@@ -97,7 +97,7 @@ func TestRetryerOverHTTP(t *testing.T) {
 }
 
 // TestRetryerRealBackoff uses Retryer itself, backoff included, once: one
-// throttling failure then success.
+// ConcurrentModificationException then success.
 func TestRetryerRealBackoff(t *testing.T) {
 	srv, calls := flakyServer(t, 400, "ConcurrentModificationException", 1)
 	if _, err := New(sdkClient(srv.URL, Retryer(2))).Describe(context.Background(), "us-east-1_EXAMPLE01", "abc"); err != nil {
