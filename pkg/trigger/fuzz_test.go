@@ -16,7 +16,8 @@ import (
 // client (what an operator does to redrive an event by hand).
 //
 // Seeds: testdata/fuzz/FuzzParse (every events/ file, kept current by
-// TestFuzzCorpus) and the inputs of TestParse.
+// TestFuzzCorpus) and the inputs of TestParse; plain `go test` runs them all.
+// Explore with: go test ./pkg/trigger -run '^$' -fuzz FuzzParse -fuzztime 60s
 func FuzzParse(f *testing.F) {
 	for _, tc := range parseCases(f) {
 		f.Add(tc.in)
