@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+)
+
+// TestRun starts the server with the sample seed, talks to it with the
+// real SDK, then stops it with SIGTERM.
+func TestRun(t *testing.T) {
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run([]string{"-addr", "127.0.0.1:0", "-seed", "testdata/seed.json"}, pw)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading the startup line: %v", err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	url, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
+	if !ok {
+		t.Fatalf("startup line %q", line)
+	}
+	cfg := aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "secret", ""),
+		BaseEndpoint: aws.String(url),
+	}
+	ctx := context.Background()
+	out, err := cip.NewFromConfig(cfg).DescribeUserPoolClient(ctx, &cip.DescribeUserPoolClientInput{
+		UserPoolId: aws.String("us-east-1_EXAMPLE01"), ClientId: aws.String("6example0client0id0drift01"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToString(out.UserPoolClient.ClientName); got != "web-portal" {
+		t.Errorf("ClientName = %q, want web-portal", got)
+	}
+	p, err := ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/cognito-guard/example")})
+	if err != nil || aws.ToString(p.Parameter.Value) != "seeded" {
+		t.Errorf("seeded parameter: %v %v", p, err)
+	}
+
+	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run returned %v after SIGTERM", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("server did not stop after SIGTERM")
+	}
+}
+
+func TestRunBadSeed(t *testing.T) {
+	if err := run([]string{"-addr", "127.0.0.1:0", "-seed", "testdata/missing.json"}, io.Discard); err == nil {
+		t.Error("missing seed file accepted")
+	}
+}
