@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -25,6 +26,13 @@ var cognitoOps = map[string]handler{
 	"ListUserPoolClientSecrets":  (*Emulator).listUserPoolClientSecrets,
 }
 
+// Identifier patterns from the model: a malformed ID is a validation error
+// (terminal), not a missing resource.
+var (
+	poolIDRe   = regexp.MustCompile(`^[\w-]+_[0-9a-zA-Z]+$`)
+	clientIDRe = regexp.MustCompile(`^[\w+]+$`)
+)
+
 const idAlnum = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 func (e *Emulator) nowMS() int64 { return e.now().UnixMilli() }
@@ -40,6 +48,9 @@ func (e *Emulator) poolLocked(id string) (*pool, *apiError) {
 	if id == "" {
 		return nil, errf(errInvalidParam, "%sValue null at 'userPoolId' failed to satisfy constraint: Member must not be null", validationPrefix)
 	}
+	if len(id) > 55 || !poolIDRe.MatchString(id) {
+		return nil, constraint(id, "userPoolId", `Member must satisfy regular expression pattern: [\w-]+_[0-9a-zA-Z]+`)
+	}
 	p, ok := e.pools[id]
 	if !ok {
 		return nil, errf(errNotFound, "User pool %s does not exist.", id)
@@ -54,6 +65,10 @@ func (e *Emulator) clientLocked(poolID, clientID string) (*pool, *client, *apiEr
 	}
 	if clientID == "" {
 		return nil, nil, errf(errInvalidParam, "%sValue null at 'clientId' failed to satisfy constraint: Member must not be null", validationPrefix)
+	}
+	if len(clientID) > 128 || !clientIDRe.MatchString(clientID) {
+		// The client ID is sensitive in the model; AWS masks it too.
+		return nil, nil, constraint("***", "clientId", `Member must satisfy regular expression pattern: [\w+]+`)
 	}
 	c, ok := p.clients[clientID]
 	if !ok {

@@ -82,6 +82,8 @@ func TestWire(t *testing.T) {
 		errType            string
 	}{
 		{"not found", cog + "DescribeUserPoolClient", `{"UserPoolId":"` + poolID + `","ClientId":"nope"}`, 404, "ResourceNotFoundException"},
+		{"malformed pool ID", cog + "DescribeUserPoolClient", `{"UserPoolId":"nopool","ClientId":"abc"}`, 400, "InvalidParameterException"},
+		{"malformed client ID", cog + "DescribeUserPoolClient", `{"UserPoolId":"` + poolID + `","ClientId":"a/b"}`, 400, "InvalidParameterException"},
 		{"rotation without feature", cog + "UpdateUserPoolClient", `{"UserPoolId":"` + poolID + `","ClientId":"` + id + `","RefreshTokenRotation":{}}`, 400, "InvalidParameterException"},
 		{"list pools without MaxResults", cog + "ListUserPools", `{}`, 400, "InvalidParameterException"},
 		{"list clients MaxResults 61", cog + "ListUserPoolClients", `{"UserPoolId":"` + poolID + `","MaxResults":61}`, 400, "InvalidParameterException"},
