@@ -57,10 +57,19 @@ func constraint(value any, path, rule string) *apiError {
 // (seeding) nothing is rejected, so tests can seed states AWS would refuse.
 func buildSettings(f *clientFields, hasSecret, check bool, account string) (settings, *apiError) {
 	var s settings
-	var err *apiError
+	// AWS checks the model constraints first and reports all of them in
+	// one message ("2 validation errors detected: ...; ..."); the semantic
+	// checks come after, and the first one failing is reported.
+	var violations []string
+	var semantic *apiError
 	fail := func(e *apiError) {
-		if err == nil && check {
-			err = e
+		if !check {
+			return
+		}
+		if v, ok := strings.CutPrefix(e.Message, validationPrefix); ok {
+			violations = append(violations, v)
+		} else if semantic == nil {
+			semantic = e
 		}
 	}
 
@@ -107,7 +116,7 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 			fail(constraint(v, t.path, "Member must have value less than or equal to 86400"))
 		default:
 			if sec := seconds(v, t.unit, "hours"); sec < minAccessS || sec > maxAccessS {
-				fail(errf(errInvalidParam, "Invalid range for token validity: %s must be between 5 minutes and 1 day.", upperFirst(t.path)))
+				fail(errf(errInvalidParam, "Invalid range for token validity."))
 			}
 		}
 		*t.dst = v
@@ -124,7 +133,7 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 			fail(constraint(v, "refreshTokenValidity", "Member must have value less than or equal to 315360000"))
 		default:
 			if sec := seconds(v, s.unitRefresh, "days"); sec < minRefreshS || sec > maxRefreshS {
-				fail(errf(errInvalidParam, "Invalid range for token validity: RefreshTokenValidity must be between 1 hour and 3650 days."))
+				fail(errf(errInvalidParam, "Invalid range for token validity."))
 			}
 		}
 		s.refreshValidity = v
@@ -324,7 +333,15 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 			s.retryGrace = *g
 		}
 	}
-	return s, err
+	switch {
+	case len(violations) == 1:
+		return s, errf(errInvalidParam, "%s%s", validationPrefix, violations[0])
+	case len(violations) > 1:
+		return s, errf(errInvalidParam, "%d validation errors detected: %s", len(violations), strings.Join(violations, "; "))
+	case semantic != nil:
+		return s, semantic
+	}
+	return s, nil
 }
 
 // checkRedirect applies the redirect-URL rules: an absolute URI without a
@@ -348,13 +365,6 @@ func checkRedirect(field, raw string) *apiError {
 		}
 	}
 	return nil
-}
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func checkClientName(name string) *apiError {

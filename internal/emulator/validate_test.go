@@ -62,31 +62,31 @@ func TestCreateValidation(t *testing.T) {
 		}), "", ""},
 		{"access 4 minutes", oauth(func(in *cip.CreateUserPoolClientInput) {
 			in.AccessTokenValidity, in.TokenValidityUnits = aws.Int32(4), units("minutes", "", "")
-		}), invalid, "token validity"},
+		}), invalid, "Invalid range for token validity."},
 		{"access 299 seconds", oauth(func(in *cip.CreateUserPoolClientInput) {
 			in.AccessTokenValidity, in.TokenValidityUnits = aws.Int32(299), units("seconds", "", "")
-		}), invalid, "token validity"},
+		}), invalid, "Invalid range for token validity."},
 		{"access 24 hours", oauth(func(in *cip.CreateUserPoolClientInput) { in.AccessTokenValidity = aws.Int32(24) }), "", ""},
-		{"access 25 hours (default unit)", oauth(func(in *cip.CreateUserPoolClientInput) { in.AccessTokenValidity = aws.Int32(25) }), invalid, "token validity"},
+		{"access 25 hours (default unit)", oauth(func(in *cip.CreateUserPoolClientInput) { in.AccessTokenValidity = aws.Int32(25) }), invalid, "Invalid range for token validity."},
 		{"access 2 days", oauth(func(in *cip.CreateUserPoolClientInput) {
 			in.AccessTokenValidity, in.TokenValidityUnits = aws.Int32(2), units("days", "", "")
-		}), invalid, "token validity"},
+		}), invalid, "Invalid range for token validity."},
 		{"access 0", oauth(func(in *cip.CreateUserPoolClientInput) { in.AccessTokenValidity = aws.Int32(0) }), invalid, "greater than or equal to 1"},
 		{"id 1441 minutes", oauth(func(in *cip.CreateUserPoolClientInput) {
 			in.IdTokenValidity, in.TokenValidityUnits = aws.Int32(1441), units("", "minutes", "")
-		}), invalid, "IdTokenValidity"},
+		}), invalid, "Invalid range for token validity."},
 		{"id 1440 minutes", oauth(func(in *cip.CreateUserPoolClientInput) {
 			in.IdTokenValidity, in.TokenValidityUnits = aws.Int32(1440), units("", "minutes", "")
 		}), "", ""},
 		// Refresh: 1 hour - 3650 days.
 		{"refresh 59 minutes", oauth(func(in *cip.CreateUserPoolClientInput) {
 			in.RefreshTokenValidity, in.TokenValidityUnits = 59, units("", "", "minutes")
-		}), invalid, "RefreshTokenValidity"},
+		}), invalid, "Invalid range for token validity."},
 		{"refresh 60 minutes", oauth(func(in *cip.CreateUserPoolClientInput) {
 			in.RefreshTokenValidity, in.TokenValidityUnits = 60, units("", "", "minutes")
 		}), "", ""},
 		{"refresh 3650 days", oauth(func(in *cip.CreateUserPoolClientInput) { in.RefreshTokenValidity = 3650 }), "", ""},
-		{"refresh 3651 days", oauth(func(in *cip.CreateUserPoolClientInput) { in.RefreshTokenValidity = 3651 }), invalid, "RefreshTokenValidity"},
+		{"refresh 3651 days", oauth(func(in *cip.CreateUserPoolClientInput) { in.RefreshTokenValidity = 3651 }), invalid, "Invalid range for token validity."},
 		{"bad unit", oauth(func(in *cip.CreateUserPoolClientInput) { in.TokenValidityUnits = units("weeks", "", "") }), invalid, "tokenValidityUnits.accessToken"},
 		// AuthSessionValidity 3-15.
 		{"auth session 2", oauth(func(in *cip.CreateUserPoolClientInput) { in.AuthSessionValidity = aws.Int32(2) }), invalid, "authSessionValidity"},
@@ -150,6 +150,11 @@ func TestCreateValidation(t *testing.T) {
 		// A missing Feature is caught by the SDK itself; see TestWire.
 		// Other enums and names.
 		{"prevent user existence bogus", &cip.CreateUserPoolClientInput{ClientName: aws.String("x"), PreventUserExistenceErrors: "ON"}, invalid, "preventUserExistenceErrors"},
+		{"all constraint violations reported together", &cip.CreateUserPoolClientInput{ClientName: aws.String("x"), ReadAttributes: []string{""}, AuthSessionValidity: aws.Int32(99)}, invalid, "2 validation errors detected: "},
+		{"constraints before semantics", oauth(func(in *cip.CreateUserPoolClientInput) {
+			in.AccessTokenValidity = aws.Int32(48)
+			in.LogoutURLs = []string{""}
+		}), invalid, "logoutURLs.1.member"},
 		{"client name pattern", &cip.CreateUserPoolClientInput{ClientName: aws.String("bad/name")}, invalid, "clientName"},
 	}
 	e := newEnv(t, emulator.Options{})
