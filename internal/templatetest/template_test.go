@@ -179,8 +179,10 @@ func TestSAMSchema(t *testing.T) {
 			wantErr: true,
 		},
 		{
-			name:    "event without a type",
-			edit:    func(m map[string]any) { delete(fnProps(m, "AuditFunction")["Events"].(map[string]any)["Sweep"].(map[string]any), "Type") },
+			name: "event without a type",
+			edit: func(m map[string]any) {
+				delete(fnProps(m, "AuditFunction")["Events"].(map[string]any)["Sweep"].(map[string]any), "Type")
+			},
 			wantErr: true,
 		},
 	}

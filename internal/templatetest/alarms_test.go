@@ -1,0 +1,55 @@
+package templatetest
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cognito-guard/cognito-guard/pkg/metrics"
+)
+
+// TestUnfixableAlarmMatchesMetrics pins the alarm to what pkg/metrics writes: an alarm on a metric
+// name or dimension set nobody emits stays silent forever, and nothing else would notice.
+func TestUnfixableAlarmMatchesMetrics(t *testing.T) {
+	_, tmpl := loadTemplate(t)
+	if got := dig(t, tmpl, "Parameters", "MetricsNamespace", "Default"); got != metrics.DefaultNamespace {
+		t.Errorf("MetricsNamespace default = %v, want %s", got, metrics.DefaultNamespace)
+	}
+	var got []string
+	for _, m := range dig(t, tmpl, "Resources", "UnfixableDriftAlarm", "Properties", "Metrics").([]any) {
+		stat, ok := m.(map[string]any)["MetricStat"].(map[string]any)
+		if !ok {
+			continue
+		}
+		metric := stat["Metric"].(map[string]any)
+		if fmt.Sprint(metric["Namespace"]) != "map[Ref:MetricsNamespace]" {
+			t.Errorf("alarm metric namespace %v, want Ref MetricsNamespace", metric["Namespace"])
+		}
+		dims := map[string]string{}
+		var names []string
+		for _, d := range metric["Dimensions"].([]any) {
+			d := d.(map[string]any)
+			dims[d["Name"].(string)] = d["Value"].(string)
+			names = append(names, d["Name"].(string))
+		}
+		sort.Strings(names)
+		if !slices.Equal(names, []string{metrics.DimFunction, metrics.DimMode}) {
+			t.Errorf("alarm dimensions %v, want exactly %s and %s", names, metrics.DimFunction, metrics.DimMode)
+		}
+		got = append(got, fmt.Sprintf("%s %s=%s %s=%s", metric["MetricName"], metrics.DimFunction, dims[metrics.DimFunction], metrics.DimMode, dims[metrics.DimMode]))
+	}
+	var want []string
+	for _, fn := range []string{metrics.FunctionRemediate, metrics.FunctionAudit} {
+		for _, mode := range []string{metrics.ModeEnforce, metrics.ModeDryRun} {
+			want = append(want, fmt.Sprintf("%s %s=%s %s=%s", metrics.Unfixable, metrics.DimFunction, fn, metrics.DimMode, mode))
+		}
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("UnfixableDriftAlarm metrics (-want +got):\n%s", diff)
+	}
+}

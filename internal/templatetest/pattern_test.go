@@ -1,0 +1,287 @@
+package templatetest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// motoMatch runs moto's EventBridge pattern matcher (moto.events.models.EventPattern, the matcher
+// behind moto's PutEvents) over events in one Python process and returns one verdict per event.
+const motoMatch = `
+import json, sys
+from moto.events.models import EventPattern
+out = []
+for job in json.load(sys.stdin):
+    pattern = EventPattern.load(json.dumps(job["pattern"]))
+    out.append([bool(pattern.matches_event(e)) for e in job["events"]])
+print(json.dumps(out))
+`
+
+// motoPython is the interpreter that has moto: $MOTO_PYTHON (set by .ci/run when it finds moto
+// under another interpreter) or python3.
+func motoPython(t *testing.T) string {
+	t.Helper()
+	motoOnce.Do(func() {
+		motoPy = os.Getenv("MOTO_PYTHON")
+		if motoPy == "" {
+			motoPy = "python3"
+		}
+		if _, err := exec.LookPath(motoPy); err != nil {
+			motoMissing = "python3 not found; install python3 and moto (pip install moto)"
+			return
+		}
+		// Importing moto takes seconds, so this is asked once per test binary.
+		if out, err := exec.Command(motoPy, "-c", "import moto.events.models").CombinedOutput(); err != nil {
+			motoMissing = fmt.Sprintf("%s cannot import moto.events.models (pip install moto): %s", motoPy, bytes.TrimSpace(out))
+		}
+	})
+	if motoMissing != "" {
+		unavailable(t, "moto", motoMissing)
+	}
+	return motoPy
+}
+
+var (
+	motoOnce    sync.Once
+	motoPy      string
+	motoMissing string
+)
+
+type matchJob struct {
+	Pattern any   `json:"pattern"`
+	Events  []any `json:"events"`
+}
+
+// match returns, per job, moto's verdict for each of its events, from one Python process.
+func match(t *testing.T, py string, jobs []matchJob) [][]bool {
+	t.Helper()
+	req, err := json.Marshal(jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(py, "-c", motoMatch)
+	cmd.Stdin = bytes.NewReader(req)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("moto matcher: %v\n%s", err, stderr.String())
+	}
+	var got [][]bool
+	if err := json.Unmarshal(out, &got); err != nil || len(got) != len(jobs) {
+		t.Fatalf("moto matcher printed %q (%v)", out, err)
+	}
+	for i := range jobs {
+		if len(got[i]) != len(jobs[i].Events) {
+			t.Fatalf("moto matcher printed %q", out)
+		}
+	}
+	return got
+}
+
+// ourEvent is the product contract (PRODUCT.md section 1), independent of EventBridge syntax: a
+// successful app-client write from CloudTrail, whoever made it.
+func ourEvent(e map[string]any) bool {
+	d, _ := e["detail"].(map[string]any)
+	_, failed := d["errorCode"]
+	return e["source"] == "aws.cognito-idp" &&
+		e["detail-type"] == "AWS API Call via CloudTrail" &&
+		d["eventSource"] == "cognito-idp.amazonaws.com" &&
+		slices.Contains([]any{"CreateUserPoolClient", "UpdateUserPoolClient", "AddUserPoolClientSecret", "DeleteUserPoolClientSecret"}, d["eventName"]) &&
+		!failed
+}
+
+type patternCase struct {
+	name  string
+	event map[string]any
+	want  bool
+}
+
+// identities are the userIdentity shapes of the CloudTrail reference (cognito-facts.md, section e).
+var identities = map[string]string{
+	"assumed role": `{"type":"AssumedRole","principalId":"AROA5EXAMPLEROLE0001:ci","arn":"arn:aws:sts::123456789012:assumed-role/deployer/ci",
+		"accountId":"123456789012","accessKeyId":"ASIA5EXAMPLEROLE0001","sessionContext":{"sessionIssuer":{"type":"Role",
+		"principalId":"AROA5EXAMPLEROLE0001","arn":"arn:aws:iam::123456789012:role/deployer","accountId":"123456789012","userName":"deployer"},
+		"attributes":{"creationDate":"2026-11-26T06:00:00Z","mfaAuthenticated":"false"}}}`,
+	"IAM user": `{"type":"IAMUser","principalId":"AIDA5EXAMPLEUSER0001","arn":"arn:aws:iam::123456789012:user/alice",
+		"accountId":"123456789012","accessKeyId":"AKIA5EXAMPLEUSER0001","userName":"alice"}`,
+	"root": `{"type":"Root","principalId":"123456789012","arn":"arn:aws:iam::123456789012:root","accountId":"123456789012"}`,
+	"CloudFormation": `{"type":"AssumedRole","principalId":"AROA5EXAMPLECFN00001:AWSCloudFormation","arn":"arn:aws:sts::123456789012:assumed-role/cfn-exec/AWSCloudFormation",
+		"accountId":"123456789012","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::123456789012:role/cfn-exec"}},
+		"invokedBy":"cloudformation.amazonaws.com"}`,
+	"AWS service": `{"type":"AWSService","invokedBy":"cognito-idp.amazonaws.com"}`,
+}
+
+// variants builds envelopes from testdata/envelope.json: every event name by every identity, and
+// the near misses that must not match.
+func variants(t *testing.T) []patternCase {
+	t.Helper()
+	base, err := os.ReadFile(filepath.Join("testdata", "envelope.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	envelope := func(edit func(e, d map[string]any)) map[string]any {
+		var e map[string]any
+		if err := json.Unmarshal(base, &e); err != nil {
+			t.Fatal(err)
+		}
+		edit(e, e["detail"].(map[string]any))
+		return e
+	}
+	identity := func(name string) any {
+		var v any
+		if err := json.Unmarshal([]byte(identities[name]), &v); err != nil {
+			t.Fatalf("identity %s: %v", name, err)
+		}
+		return v
+	}
+	var cases []patternCase
+	names := []string{"CreateUserPoolClient", "UpdateUserPoolClient", "AddUserPoolClientSecret", "DeleteUserPoolClientSecret"}
+	var who []string
+	for k := range identities {
+		who = append(who, k)
+	}
+	sort.Strings(who)
+	for _, n := range names {
+		for _, w := range who {
+			cases = append(cases, patternCase{
+				name:  n + " by " + w,
+				event: envelope(func(e, d map[string]any) { d["eventName"] = n; d["userIdentity"] = identity(w) }),
+				want:  true,
+			})
+		}
+	}
+	nearMisses := []struct {
+		name string
+		edit func(e, d map[string]any)
+	}{
+		{"failed update by IAM user", func(e, d map[string]any) {
+			d["userIdentity"] = identity("IAM user")
+			d["errorCode"], d["errorMessage"] = "AccessDenied", "User is not authorized"
+			d["responseElements"] = nil
+		}},
+		{"failed create by root", func(e, d map[string]any) {
+			d["eventName"], d["errorCode"] = "CreateUserPoolClient", "InvalidParameterException"
+		}},
+		{"failed secret add by assumed role", func(e, d map[string]any) {
+			d["eventName"], d["errorCode"] = "AddUserPoolClientSecret", "LimitExceededException"
+			d["userIdentity"] = identity("assumed role")
+		}},
+		{"DeleteUserPoolClient", func(e, d map[string]any) { d["eventName"] = "DeleteUserPoolClient" }},
+		{"CreateUserPool", func(e, d map[string]any) { d["eventName"] = "CreateUserPool" }},
+		{"DescribeUserPoolClient (read-only)", func(e, d map[string]any) { d["eventName"], d["readOnly"] = "DescribeUserPoolClient", true }},
+		{"service event detail-type", func(e, d map[string]any) {
+			e["detail-type"], d["eventType"] = "AWS Service Event via CloudTrail", "AwsServiceEvent"
+		}},
+		{"identity pools service", func(e, d map[string]any) {
+			e["source"], d["eventSource"] = "aws.cognito-identity", "cognito-identity.amazonaws.com"
+		}},
+		{"other service same event name", func(e, d map[string]any) { e["source"], d["eventSource"] = "aws.s3", "s3.amazonaws.com" }},
+	}
+	for _, nm := range nearMisses {
+		cases = append(cases, patternCase{name: nm.name, event: envelope(nm.edit), want: false})
+	}
+	return cases
+}
+
+// TestEventPattern runs the remediate rule's pattern, exactly as template.yaml has it, through moto's
+// EventBridge matcher, against every EventBridge envelope in events/ (want: the product contract)
+// and against generated variants.
+func TestEventPattern(t *testing.T) {
+	root, tmpl := loadTemplate(t)
+	pattern := dig(t, tmpl, "Resources", "RemediateFunction", "Properties", "Events", "ClientChange", "Properties", "Pattern")
+	py := motoPython(t)
+
+	cases := variants(t)
+	files, err := filepath.Glob(filepath.Join(root, "events", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	envelopes := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e map[string]any
+		if json.Unmarshal(data, &e) != nil || e["detail-type"] == nil {
+			continue // the manual payload, the baseline, env.json: not EventBridge events
+		}
+		envelopes++
+		cases = append(cases, patternCase{name: "events/" + filepath.Base(f), event: e, want: ourEvent(e)})
+	}
+	if envelopes == 0 {
+		t.Errorf("no EventBridge envelopes in %s", filepath.Join(root, "events"))
+	}
+
+	var events []any
+	for _, c := range cases {
+		if c.want != ourEvent(c.event) {
+			t.Fatalf("case %q: want %v disagrees with the product contract", c.name, c.want)
+		}
+		events = append(events, c.event)
+	}
+	got := match(t, py, []matchJob{{pattern, events}})[0]
+	want := map[string]bool{}
+	gotBy := map[string]bool{}
+	for i, c := range cases {
+		want[c.name], gotBy[c.name] = c.want, got[i]
+	}
+	if diff := cmp.Diff(want, gotBy); diff != "" {
+		t.Errorf("pattern verdicts by event (-want +got):\n%s", diff)
+	}
+	t.Logf("moto matched %d of %d events (%d from events/)", count(got), len(got), envelopes)
+}
+
+func count(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+// TestAnythingButDropsMissingFields documents, with the same matcher, why the pattern excludes
+// failures with "errorCode": [{"exists": false}] and filters on no identity field: EventBridge never
+// matches a field an event lacks, so an anything-but on such a field drops those events silently.
+func TestAnythingButDropsMissingFields(t *testing.T) {
+	py := motoPython(t)
+	root := map[string]any{"source": "aws.cognito-idp", "detail": map[string]any{
+		"eventName": "UpdateUserPoolClient", "userIdentity": map[string]any{"type": "Root"},
+	}}
+	tests := []struct {
+		name    string
+		pattern string
+		want    bool
+	}{
+		{"exists false on errorCode", `{"detail":{"errorCode":[{"exists":false}]}}`, true},
+		{"anything-but on sessionIssuer, which root lacks", `{"detail":{"userIdentity":{"sessionContext":{"sessionIssuer":{"arn":[{"anything-but":"arn:aws:iam::123456789012:role/cognito-guard"}]}}}}}`, false},
+		{"anything-but on a present field", `{"detail":{"userIdentity":{"type":[{"anything-but":"AWSService"}]}}}`, true},
+	}
+	var jobs []matchJob
+	for _, tt := range tests {
+		var p any
+		if err := json.Unmarshal([]byte(tt.pattern), &p); err != nil {
+			t.Fatal(err)
+		}
+		jobs = append(jobs, matchJob{p, []any{root}})
+	}
+	got := match(t, py, jobs)
+	for i, tt := range tests {
+		if got[i][0] != tt.want {
+			t.Errorf("%s: match = %v, want %v", tt.name, got[i][0], tt.want)
+		}
+	}
+}
