@@ -42,7 +42,8 @@ func motoPython(t *testing.T) string {
 		}
 		// Importing moto takes seconds, so this is asked once per test binary.
 		if out, err := exec.Command(motoPy, "-c", "import moto.events.models").CombinedOutput(); err != nil {
-			motoMissing = fmt.Sprintf("%s cannot import moto.events.models (pip install moto): %s", motoPy, bytes.TrimSpace(out))
+			lines := bytes.Split(bytes.TrimSpace(out), []byte("\n"))
+			motoMissing = fmt.Sprintf("%s cannot import moto.events.models (%s); pip install moto", motoPy, lines[len(lines)-1])
 		}
 	})
 	if motoMissing != "" {
