@@ -289,11 +289,11 @@ func (p *parser) rule(path string, f *field, raw []byte) *Rule {
 			case formMax:
 				r.max = p.bound(fp, f, m.raw)
 			case formRequire:
-				r.require = p.patterns(fp, f, m.raw, true)
+				r.require = p.patterns(fp, f, m.raw)
 			case formForbid:
-				r.forbid = p.patterns(fp, f, m.raw, false)
+				r.forbid = p.patterns(fp, f, m.raw)
 			case formAllow:
-				r.allow = p.patterns(fp, f, m.raw, false)
+				r.allow = p.patterns(fp, f, m.raw)
 			case formRequireHTTPS:
 				if json.Unmarshal(m.raw, &r.requireHTTPS) != nil {
 					p.addf(fp, "must be true or false, got %s", compact(m.raw))
@@ -413,7 +413,7 @@ func (p *parser) value(path string, f *field, raw []byte) val {
 		}
 		return val{s: s, present: true}
 	case kindSet:
-		l := p.patterns(path, f, raw, false)
+		l := p.patterns(path, f, raw)
 		for _, s := range l {
 			if isGlob(s) {
 				p.addf(path, "equals takes literal values, not the pattern %q; use require, forbid or allow", s)
@@ -525,7 +525,7 @@ func (p *parser) bound(path string, f *field, raw []byte) *int64 {
 
 // patterns reads a list of strings for require/forbid/allow (globs
 // allowed) or equals; enum fields check each entry against Cognito's values.
-func (p *parser) patterns(path string, f *field, raw []byte, _ bool) []string {
+func (p *parser) patterns(path string, f *field, raw []byte) []string {
 	var l []string
 	if err := json.Unmarshal(raw, &l); err != nil || l == nil {
 		p.addf(path, "must be an array of strings, got %s", compact(raw))

@@ -124,9 +124,9 @@ var fields = []*field{
 	setField("CallbackURLs", urlForms, nil, 100,
 		func(c *types.UserPoolClientType) ([]string, bool) { return c.CallbackURLs, false },
 		func(c *types.UserPoolClientType, l []string) { c.CallbackURLs = l }),
-	stringField("ClientName", []form{formEquals, formPattern}, nil, false,
+	stringField("ClientName", []form{formEquals, formPattern}, nil,
 		func(c *types.UserPoolClientType) **string { return &c.ClientName }),
-	stringField("DefaultRedirectURI", []form{formEquals, formRequireHTTPS}, nil, false,
+	stringField("DefaultRedirectURI", []form{formEquals, formRequireHTTPS}, nil,
 		func(c *types.UserPoolClientType) **string { return &c.DefaultRedirectURI }),
 	boolField("EnablePropagateAdditionalUserContextData", false,
 		func(c *types.UserPoolClientType) **bool { return &c.EnablePropagateAdditionalUserContextData }),
@@ -327,7 +327,7 @@ func boolField(name string, def bool, ptr func(*types.UserPoolClientType) **bool
 	}
 }
 
-func stringField(name string, forms []form, enum []string, _ bool, ptr func(*types.UserPoolClientType) **string) *field {
+func stringField(name string, forms []form, enum []string, ptr func(*types.UserPoolClientType) **string) *field {
 	return &field{
 		name: name, kind: kindString, forms: forms, enum: enum, sdk: name,
 		get: func(c *types.UserPoolClientType) val {
