@@ -3,7 +3,10 @@ package emulator_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -109,4 +112,40 @@ func TestScaleMemory(t *testing.T) {
 		t.Error("seeded client missing")
 	}
 	runtime.KeepAlive(emu)
+}
+
+// BenchmarkDescribeUpdateHandler is the emulator's own cost of a Describe +
+// Update pair, calling ServeHTTP directly (no SDK, no socket).
+func BenchmarkDescribeUpdateHandler(b *testing.B) {
+	emu := emulator.New(emulator.Options{MaxCalls: 1000})
+	if _, err := emu.CreatePool(poolID, "p"); err != nil {
+		b.Fatal(err)
+	}
+	in := richClient()
+	c := types.UserPoolClientType{ClientId: aws.String("benchclient"), ClientName: in.ClientName, ClientSecret: aws.String("abcdefghijklmnopqrstuvwxyz0123456789"),
+		CallbackURLs: in.CallbackURLs, AllowedOAuthFlows: in.AllowedOAuthFlows, AllowedOAuthScopes: in.AllowedOAuthScopes,
+		AllowedOAuthFlowsUserPoolClient: aws.Bool(true), ReadAttributes: in.ReadAttributes, LogoutURLs: in.LogoutURLs}
+	if _, err := emu.PutClient(poolID, c); err != nil {
+		b.Fatal(err)
+	}
+	describe := `{"UserPoolId":"` + poolID + `","ClientId":"benchclient"}`
+	update := `{"UserPoolId":"` + poolID + `","ClientId":"benchclient","ClientName":"web-portal","AllowedOAuthFlowsUserPoolClient":true,` +
+		`"AllowedOAuthFlows":["code","implicit"],"AllowedOAuthScopes":["openid","email","profile"],` +
+		`"CallbackURLs":["https://app.example.com/callback","http://localhost:3000/cb"],"LogoutURLs":["https://app.example.com/logout"],` +
+		`"ReadAttributes":["email","email_verified","name"],"AuthSessionValidity":5}`
+	serve := func(op, body string) {
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		req.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService."+op)
+		rec := httptest.NewRecorder()
+		emu.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("%s: %d %s", op, rec.Code, rec.Body)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		serve("DescribeUserPoolClient", describe)
+		serve("UpdateUserPoolClient", update)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "roundtrips/s")
 }

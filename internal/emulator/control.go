@@ -21,7 +21,17 @@ func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request) {
 	case "GET /_emulator/health":
 		_, _ = io.WriteString(w, "ok\n")
 	case "GET /_emulator/calls":
-		writeJSON(w, e.Calls())
+		calls := e.Calls()
+		if op := r.URL.Query().Get("op"); op != "" {
+			kept := calls[:0]
+			for _, c := range calls {
+				if c.Op == op {
+					kept = append(kept, c)
+				}
+			}
+			calls = kept
+		}
+		writeJSON(w, calls)
 	case "DELETE /_emulator/calls":
 		e.ResetCalls()
 		w.WriteHeader(http.StatusNoContent)

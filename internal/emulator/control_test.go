@@ -126,6 +126,13 @@ func TestControlEndpoints(t *testing.T) {
 	if last.Op != "DescribeUserPoolClient" || last.Error != "TooManyRequestsException" || last.ClientID != "6example0client0id0drift01" {
 		t.Errorf("last call %+v", last)
 	}
+	var filtered []emulator.Call
+	if err := json.NewDecoder(do(http.MethodGet, "/_emulator/calls?op=GetParameter", "").Body).Decode(&filtered); err != nil {
+		t.Fatal(err)
+	}
+	if len(filtered) != 1 || filtered[0].Op != "GetParameter" || filtered[0].Name != "/cognito-guard/baseline" {
+		t.Errorf("calls?op=GetParameter = %+v", filtered)
+	}
 	do(http.MethodDelete, "/_emulator/calls", "")
 	if n := len(e.emu.Calls()); n != 0 {
 		t.Errorf("%d calls after DELETE /_emulator/calls", n)

@@ -228,7 +228,7 @@ type handler func(e *Emulator, body []byte, c *Call) (any, *apiError)
 // ServeHTTP serves the AWS JSON 1.1 API on POST / and the control API under
 // /_emulator/:
 //
-//	GET    /_emulator/calls    call log as JSON [Call...]
+//	GET    /_emulator/calls    call log as JSON [Call...]; ?op=UpdateUserPoolClient filters
 //	DELETE /_emulator/calls    empty the call log
 //	POST   /_emulator/faults   {"op":"UpdateUserPoolClient","n":2,"errorType":"ConcurrentModificationException"}
 //	DELETE /_emulator/faults   clear all faults

@@ -147,6 +147,9 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 
 	// Lists: element constraints, then limits.
 	checkList := func(path string, xs []string, maxItems, maxLen int, re *regexp.Regexp) {
+		if !check {
+			return
+		}
 		if maxItems > 0 && len(xs) > maxItems {
 			fail(constraint(fmt.Sprintf("[%d items]", len(xs)), path, fmt.Sprintf("Member must have length less than or equal to %d", maxItems)))
 		}
@@ -163,6 +166,9 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 		}
 	}
 	checkEnum := func(path string, xs, allowed []string) {
+		if !check {
+			return
+		}
 		for i, x := range xs {
 			if !slices.Contains(allowed, x) {
 				fail(constraint(x, fmt.Sprintf("%s.%d.member", path, i+1),
@@ -207,12 +213,12 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 
 	// URLs (facts b, rows 1, 4, 5).
 	for _, u := range f.CallbackURLs {
-		if e := checkRedirect("CallbackURLs", u); e != nil {
+		if e := checkRedirect("CallbackURLs", u); e != nil && u != "" {
 			fail(e)
 		}
 	}
 	for _, u := range f.LogoutURLs {
-		if e := checkRedirect("LogoutURLs", u); e != nil {
+		if e := checkRedirect("LogoutURLs", u); e != nil && u != "" {
 			fail(e)
 		}
 	}
