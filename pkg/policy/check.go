@@ -63,7 +63,7 @@ func (r *Rule) evaluate(cur val) check {
 			if slices.ContainsFunc(r.forbid, func(p string) bool { return allMayMatch(f, p) }) {
 				add(formForbid, req, false, allReason(f))
 			}
-		} else if kept := filter(ck.next.list, func(s string) bool { return !matchAny(r.forbid, s) }); len(kept) < len(ck.next.list) {
+		} else if kept := filter(ck.next.list, func(s string) bool { return !matchFlow(r.forbid, s) }); len(kept) < len(ck.next.list) {
 			ck.next.list = kept
 			add(formForbid, req, true, "")
 		}
@@ -74,7 +74,7 @@ func (r *Rule) evaluate(cur val) check {
 			if !slices.Contains(r.allow, "*") {
 				add(formAllow, req, false, allReason(f))
 			}
-		} else if kept := filter(ck.next.list, func(s string) bool { return matchAny(r.allow, s) }); len(kept) < len(ck.next.list) {
+		} else if kept := filter(ck.next.list, func(s string) bool { return matchFlow(r.allow, s) }); len(kept) < len(ck.next.list) {
 			ck.next.list = kept
 			add(formAllow, req, true, "")
 		}
@@ -95,6 +95,26 @@ func (r *Rule) evaluate(cur val) check {
 		add(formPattern, "must match "+r.pattern.String(), false, "no automatic fix for pattern")
 	}
 	return ck
+}
+
+// legacyFlowEquivalent maps each legacy ExplicitAuthFlows name to the
+// ALLOW_* name that replaced it (UpdateUserPoolClient ExplicitAuthFlows
+// documentation), so that forbidding ALLOW_USER_PASSWORD_AUTH also catches a
+// client still on USER_PASSWORD_AUTH instead of calling it compliant.
+var legacyFlowEquivalent = map[string]string{
+	"ADMIN_NO_SRP_AUTH":     "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+	"USER_PASSWORD_AUTH":    "ALLOW_USER_PASSWORD_AUTH",
+	"CUSTOM_AUTH_FLOW_ONLY": "ALLOW_CUSTOM_AUTH",
+}
+
+// matchFlow is matchAny that also lets a legacy flow name match through its
+// ALLOW_* equivalent. Other fields never hold those names.
+func matchFlow(patterns []string, s string) bool {
+	if matchAny(patterns, s) {
+		return true
+	}
+	eq, ok := legacyFlowEquivalent[s]
+	return ok && matchAny(patterns, eq)
 }
 
 // requireMissing returns the literal entries absent from v and the

@@ -44,7 +44,11 @@
 // Cognito adds values it was never sent (AnalyticsConfiguration.RoleArn).
 // requireHttps fails an http:// URL unless its host is a loopback host, the
 // exception Cognito makes itself; custom schemes such as myapp://cb are
-// native-app redirects and pass. An exemption's date-only expiry
+// native-app redirects and pass. In forbid and allow on ExplicitAuthFlows a
+// legacy flow name also matches through the ALLOW_* name that replaced it
+// (USER_PASSWORD_AUTH as ALLOW_USER_PASSWORD_AUTH, ADMIN_NO_SRP_AUTH as
+// ALLOW_ADMIN_USER_PASSWORD_AUTH, CUSTOM_AUTH_FLOW_ONLY as ALLOW_CUSTOM_AUTH),
+// so a legacy client cannot pass a rule by its old spelling. An exemption's date-only expiry
 // ("2027-03-31") ends the exemption at the start of that day (UTC).
 //
 // # Fixes
