@@ -103,7 +103,7 @@ func (e *Emulator) poolOut(p *pool, full bool) *poolJSON {
 	return out
 }
 
-func (e *Emulator) createUserPool(body []byte, _ *Call) (any, *apiError) {
+func (e *Emulator) createUserPool(body []byte, call *Call) (any, *apiError) {
 	var req struct{ PoolName string }
 	if aerr := decode(body, &req); aerr != nil {
 		return nil, aerr
@@ -117,6 +117,7 @@ func (e *Emulator) createUserPool(body []byte, _ *Call) (any, *apiError) {
 	if err != nil {
 		return nil, errf("InternalErrorException", "%v", err)
 	}
+	call.UserPoolID = p.id
 	return map[string]any{"UserPool": e.poolOut(p, true)}, nil
 }
 
