@@ -82,6 +82,23 @@ func TestCrossFieldRules(t *testing.T) {
 			want: []policy.Finding{unfixable("ExplicitAuthFlows.forbid", []string{"ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH"},
 				"must not contain ALLOW_USER_PASSWORD_AUTH, ALLOW_ADMIN_USER_PASSWORD_AUTH",
 				"the fix leaves no auth flow, and Cognito reads an empty ExplicitAuthFlows as its default flows")}},
+		{name: "refresh shorter than access", rules: `"RefreshTokenValidity": {"max": "2h"}, "IdTokenValidity": {"max": "1h"}`,
+			client: client(`"AccessTokenValidity": 1, "IdTokenValidity": 1, "TokenValidityUnits": {"AccessToken": "days", "IdToken": "days"}`),
+			want: []policy.Finding{
+				fixed("IdTokenValidity.max", "1d", "<= 1h", "1h"),
+				unfixable("RefreshTokenValidity.max", "30d", "<= 2h", "the fix would leave AccessTokenValidity longer than RefreshTokenValidity"),
+			}},
+		{name: "refresh shortened below fixed access", rules: `"RefreshTokenValidity": {"max": "2h"}, "AccessTokenValidity": {"max": "1h"}`,
+			client: client(`"AccessTokenValidity": 1, "TokenValidityUnits": {"AccessToken": "days"}`),
+			want: []policy.Finding{
+				fixed("AccessTokenValidity.max", "1d", "<= 1h", "1h"),
+				fixed("RefreshTokenValidity.max", "30d", "<= 2h", "2h"),
+			}},
+		{name: "access raised above refresh", rules: `"AccessTokenValidity": {"min": "2h"}`,
+			client: client(`"RefreshTokenValidity": 90, "TokenValidityUnits": {"RefreshToken": "minutes"}`),
+			want: []policy.Finding{
+				unfixable("AccessTokenValidity.min", "1h", ">= 2h", "the fix would leave AccessTokenValidity longer than RefreshTokenValidity"),
+			}},
 		{name: "no flow left", rules: `"ExplicitAuthFlows": {"forbid": ["USER_PASSWORD_AUTH"]}`,
 			client: client(`"ExplicitAuthFlows": ["USER_PASSWORD_AUTH"]`),
 			want: []policy.Finding{unfixable("ExplicitAuthFlows.forbid", []string{"USER_PASSWORD_AUTH"}, "must not contain USER_PASSWORD_AUTH",

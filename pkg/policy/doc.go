@@ -73,7 +73,10 @@
 // without a client secret, the last OAuth flow, scope or (for code/implicit)
 // callback URL of an OAuth client, turning OAuth off while flows are set or
 // on without a flow and scope, more than 100 URLs or 50 scopes,
-// EnablePropagateAdditionalUserContextData without a client secret, and a
+// EnablePropagateAdditionalUserContextData without a client secret, access
+// or ID token validity above refresh token validity (unverified, see
+// cognito-facts.md row b16: withholding one fix is cheaper than an update
+// Cognito rejects whole), and a
 // DefaultRedirectURI that is not one of CallbackURLs. When a CallbackURLs fix
 // removes the default redirect URI, DefaultRedirectURI is cleared (finding
 // "DefaultRedirectURI.inCallbackURLs"): authorize requests name their

@@ -178,6 +178,20 @@ func crossFieldViolation(c, w *types.UserPoolClientType, changed func(string) bo
 			return "AllowedOAuthFlowsUserPoolClient", "Cognito needs at least one OAuth flow and one scope before OAuth can be turned on"
 		}
 	}
+	// Access and ID tokens must not outlive the refresh token. The facts
+	// file marks this [I] (unverified); a withheld fix is visible as
+	// unfixable, while an update Cognito rejects would stop every fix.
+	refresh := fieldByName["RefreshTokenValidity"].get(w).n
+	for _, name := range []string{"RefreshTokenValidity", "AccessTokenValidity", "IdTokenValidity"} {
+		if !changed(name) {
+			continue
+		}
+		for _, tok := range []string{"AccessTokenValidity", "IdTokenValidity"} {
+			if fieldByName[tok].get(w).n > refresh {
+				return name, "the fix would leave " + tok + " longer than RefreshTokenValidity"
+			}
+		}
+	}
 	callbacks := fieldByName["CallbackURLs"].get(w).list
 	if changed("CallbackURLs") {
 		switch {
