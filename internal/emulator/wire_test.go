@@ -76,6 +76,13 @@ func TestWire(t *testing.T) {
 		t.Errorf("describe JSON (-want +got):\n%s", diff)
 	}
 
+	// The SDK never sends RefreshTokenValidity 0, the CLI and other SDKs
+	// can: AWS substitutes the 30-day default (cognito-facts.md a).
+	zero := post(t, e.url, cog+"CreateUserPoolClient", `{"UserPoolId":"`+poolID+`","ClientName":"zero","RefreshTokenValidity":0}`)
+	if got := zero.body["UserPoolClient"].(map[string]any)["RefreshTokenValidity"]; got != 30.0 {
+		t.Errorf("RefreshTokenValidity 0 stored as %v, want 30", got)
+	}
+
 	errs := []struct {
 		name, target, body string
 		status             int
