@@ -310,3 +310,17 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("%d calls logged, want %d", n, 8+8*20*3)
 	}
 }
+
+func TestMaxCalls(t *testing.T) {
+	e := newEnv(t, emulator.Options{MaxCalls: 3})
+	for i := range 10 {
+		_ = describeErr(e, poolID, fmt.Sprintf("client%d", i))
+	}
+	var got []string
+	for _, c := range e.emu.Calls() {
+		got = append(got, c.ClientID)
+	}
+	if diff := cmp.Diff([]string{"client7", "client8", "client9"}, got); diff != "" {
+		t.Errorf("kept calls (-want +got):\n%s", diff)
+	}
+}

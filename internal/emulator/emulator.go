@@ -99,7 +99,11 @@ func New(opts Options) *Emulator {
 func (e *Emulator) Calls() []Call {
 	e.ctlMu.Lock()
 	defer e.ctlMu.Unlock()
-	return append([]Call(nil), e.calls...)
+	calls := e.calls
+	if e.maxCalls > 0 && len(calls) > e.maxCalls {
+		calls = calls[len(calls)-e.maxCalls:]
+	}
+	return append([]Call(nil), calls...)
 }
 
 // ResetCalls empties the call log.
@@ -178,8 +182,11 @@ func (e *Emulator) takeFault(op string) string {
 func (e *Emulator) record(c Call) {
 	e.ctlMu.Lock()
 	defer e.ctlMu.Unlock()
-	if e.maxCalls > 0 && len(e.calls) >= e.maxCalls {
-		n := copy(e.calls, e.calls[len(e.calls)-e.maxCalls+1:])
+	// Compact only when twice over the bound, so recording stays O(1)
+	// amortized; Calls trims to the bound.
+	if e.maxCalls > 0 && len(e.calls) >= 2*e.maxCalls {
+		n := copy(e.calls, e.calls[len(e.calls)-e.maxCalls:])
+		clear(e.calls[n:])
 		e.calls = e.calls[:n]
 	}
 	e.calls = append(e.calls, c)
