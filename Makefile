@@ -38,8 +38,16 @@ build:
 
 # Everything: static checks, then unit, fuzz seed corpus, emulator, template and end-to-end (RIE)
 # tests. The template tests run cfn-lint and moto when present and say so when they skip them.
-test: fmt-check vet staticcheck
-	$(GO) test ./...
+# Every step runs even if an earlier one fails, so one CI run reports every problem; the target
+# fails if any step did.
+test:
+	@status=0; \
+	$(MAKE) --no-print-directory fmt-check || status=1; \
+	$(MAKE) --no-print-directory vet || status=1; \
+	$(MAKE) --no-print-directory staticcheck || status=1; \
+	echo "$(GO) test ./..."; $(GO) test ./... || status=1; \
+	if [ $$status -ne 0 ]; then echo "make test: FAILED (see above)"; fi; \
+	exit $$status
 
 fmt-check:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
