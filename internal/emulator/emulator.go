@@ -241,7 +241,7 @@ type handler func(e *Emulator, body []byte, c *Call) (any, *apiError)
 //	DELETE /_emulator/faults   clear all faults
 //	POST   /_emulator/quotas   {"enabled":true}
 //	POST   /_emulator/latency  {"latency":"50ms"}
-//	POST   /_emulator/seed     a seed document (see [Seed])
+//	POST   /_emulator/seed     a seed document (see [Emulator.Seed])
 //	POST   /_emulator/reset    drop all state, calls and faults
 //	GET    /_emulator/health   200 "ok"
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
