@@ -33,3 +33,17 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkResolve measures picking the effective rules and exemptions for
+// one client out of the baseline with 5 overrides and 5 exemptions.
+func BenchmarkResolve(b *testing.B) {
+	base, err := policy.Parse(readFile(b, "testdata/bench-baseline.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	t := policy.Target{UserPoolID: "us-east-1_EXAMPLE01", ClientID: "6example0client0id0drift01", ClientName: "web-portal"}
+	b.ReportAllocs()
+	for b.Loop() {
+		base.Resolve(t, now)
+	}
+}

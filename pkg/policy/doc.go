@@ -83,6 +83,10 @@
 // redirect_uri, so clearing cuts off no app, whereas picking another
 // callback as the default would be a guess.
 //
+// Report-only and exempted findings say whether and how enforcing would fix
+// them, judged from the rule alone; the cross-field checks apply to the
+// fixes that are written.
+//
 // Evaluating Fixed finds nothing more to enforce. The client secret never
 // appears in a Finding or a Change; Result.MarshalJSON drops it from Fixed.
 package policy

@@ -14,9 +14,9 @@ func Evaluate(b *Baseline, c *types.UserPoolClientType, now time.Time) Result {
 	return b.Resolve(TargetOf(c), now).Evaluate(c)
 }
 
-// Evaluate checks the described client c against the policy and builds the
+// Evaluate checks the described client c against the resolved rules and builds the
 // fixed configuration. c is not modified.
-func (p *Policy) Evaluate(c *types.UserPoolClientType) Result {
+func (p *Resolved) Evaluate(c *types.UserPoolClientType) Result {
 	res := Result{Exemptions: p.Exemptions, Expired: p.Expired}
 	w := deepCopy(c)
 	fixing := map[*field][]int{} // field -> indices of its fixable findings in res.Findings
@@ -75,7 +75,7 @@ func (p *Policy) Evaluate(c *types.UserPoolClientType) Result {
 // unfixable ones with the reason; the other fixes stand. A withdrawn field
 // goes back to its described value, which Cognito accepted, so each round
 // only shrinks the change and the loop ends.
-func keepCrossFieldRules(p *Policy, c, w *types.UserPoolClientType, res *Result, fixing map[*field][]int) {
+func keepCrossFieldRules(p *Resolved, c, w *types.UserPoolClientType, res *Result, fixing map[*field][]int) {
 	changed := func(name string) bool {
 		for f := range fixing {
 			if f.name == name || f.sdk == name {
@@ -124,7 +124,7 @@ func keepCrossFieldRules(p *Policy, c, w *types.UserPoolClientType, res *Result,
 	}
 }
 
-func ruleAction(p *Policy, f *field) Action {
+func ruleAction(p *Resolved, f *field) Action {
 	for _, r := range p.Rules {
 		if r.f == f {
 			return r.Action

@@ -8,9 +8,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 )
 
-// Policy is a baseline resolved for one client: the effective rules and
+// Resolved is a baseline resolved for one client: the effective rules and
 // the exemptions that apply at one instant.
-type Policy struct {
+type Resolved struct {
 	Target Target
 	// Rules are the effective rules in field order.
 	Rules []*Rule
@@ -36,7 +36,7 @@ func TargetOf(c *types.UserPoolClientType) Target {
 // matching override in document order (a field's rule in a later override
 // replaces the earlier one whole; null removes it), then the exemptions
 // that match and have not expired at now.
-func (b *Baseline) Resolve(t Target, now time.Time) *Policy {
+func (b *Baseline) Resolve(t Target, now time.Time) *Resolved {
 	eff := make(map[string]*Rule, len(b.rules))
 	for k, r := range b.rules {
 		eff[k] = r
@@ -54,7 +54,7 @@ func (b *Baseline) Resolve(t Target, now time.Time) *Policy {
 			eff[k] = r
 		}
 	}
-	p := &Policy{Target: t}
+	p := &Resolved{Target: t}
 	for _, f := range fields {
 		if r := eff[f.name]; r != nil {
 			p.Rules = append(p.Rules, r)
@@ -97,7 +97,7 @@ func replaceRotation(eff map[string]*Rule, k string) {
 
 // exempted reports whether an active exemption covers the field. An
 // exemption naming RefreshTokenRotation covers its parts too.
-func (p *Policy) exempted(f *field) bool {
+func (p *Resolved) exempted(f *field) bool {
 	return p.exemptAll || p.exempt[f.name] || p.exempt[f.sdk]
 }
 

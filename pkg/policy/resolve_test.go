@@ -172,3 +172,12 @@ func hasChange(cs []policy.Change, field string) bool {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestZeroBaseline: other packages' tests use &policy.Baseline{}; it holds
+// no rule, so every client is compliant.
+func TestZeroBaseline(t *testing.T) {
+	r := policy.Evaluate(&policy.Baseline{}, describeFixture(t, "web-portal-drift.json"), now)
+	if !r.Compliant() || r.Fixed != nil || len(r.Changes) != 0 {
+		t.Errorf("zero baseline: %+v", r.Findings)
+	}
+}
