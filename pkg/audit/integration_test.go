@@ -24,9 +24,9 @@ func outcomesByRef(rep *Report) map[reconcile.Ref]reconcile.Status {
 
 func wantOutcomes(w *world, drifted reconcile.Status) map[reconcile.Ref]reconcile.Status {
 	m := map[reconcile.Ref]reconcile.Status{}
-	for _, r := range w.all {
+	for _, r := range w.All {
 		m[r] = reconcile.Compliant
-		if w.drifted[r] {
+		if w.Drifted[r] {
 			m[r] = drifted
 		}
 	}
@@ -42,7 +42,7 @@ func TestEmulatorEnforceFixesExactlyTheDrifted(t *testing.T) {
 	}
 	updates, failedUpdates := w.calls("UpdateUserPoolClient")
 	wantUpdates := map[reconcile.Ref]int{}
-	for r := range w.drifted {
+	for r := range w.Drifted {
 		wantUpdates[r] = 1
 	}
 	if diff := cmp.Diff(wantUpdates, updates); diff != "" {
@@ -52,7 +52,7 @@ func TestEmulatorEnforceFixesExactlyTheDrifted(t *testing.T) {
 		t.Errorf("failed updates %v, complete %v, pending %v, dryRun %v", failedUpdates, rep.Complete, rep.Pending, rep.DryRun)
 	}
 	// Converged: a second sweep finds nothing to do and writes nothing.
-	w.emu.ResetCalls()
+	w.Emu.ResetCalls()
 	rep = sweepAll(t, w.sweeper(t, testConfig(true)))
 	if diff := cmp.Diff(wantOutcomes(w, reconcile.Compliant), outcomesByRef(rep)); diff != "" {
 		t.Errorf("second sweep (-want +got):\n%s", diff)
@@ -75,12 +75,12 @@ func TestEmulatorDryRunWritesNothing(t *testing.T) {
 		}
 		// Exactly one describe per client: nothing evaluated twice.
 		describes, _ := w.calls("DescribeUserPoolClient")
-		for _, r := range w.all {
+		for _, r := range w.All {
 			if describes[r] != 1 {
 				t.Errorf("%v described %d times", r, describes[r])
 			}
 		}
-		if !rep.DryRun || rep.Counts["drift"] != len(w.drifted) {
+		if !rep.DryRun || rep.Counts["drift"] != len(w.Drifted) {
 			t.Errorf("dryRun=%v counts=%v", rep.DryRun, rep.Counts)
 		}
 	}
@@ -89,8 +89,8 @@ func TestEmulatorDryRunWritesNothing(t *testing.T) {
 func TestEmulatorClientDeletedMidSweep(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, emulator.Options{Quotas: true}, 2, 3, 0)
-	gone := w.all[4]
-	w.deleteAfterList = &gone
+	gone := w.All[4]
+	w.DeleteAfterList(gone)
 	rep := sweepAll(t, w.sweeper(t, testConfig(true)))
 	want := wantOutcomes(w, reconcile.Remediated)
 	want[gone] = reconcile.Skipped
@@ -108,10 +108,10 @@ func TestEmulatorClientDeletedMidSweep(t *testing.T) {
 func TestEmulatorThrottleBursts(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, emulator.Options{Quotas: true}, 3, 4, 2)
-	w.emu.Fail("ListUserPools", 2, "TooManyRequestsException")
-	w.emu.Fail("ListUserPoolClients", 2, "TooManyRequestsException")
-	w.emu.Fail("DescribeUserPoolClient", 3, "TooManyRequestsException")
-	w.emu.Fail("UpdateUserPoolClient", 1, "TooManyRequestsException")
+	w.Emu.Fail("ListUserPools", 2, "TooManyRequestsException")
+	w.Emu.Fail("ListUserPoolClients", 2, "TooManyRequestsException")
+	w.Emu.Fail("DescribeUserPoolClient", 3, "TooManyRequestsException")
+	w.Emu.Fail("UpdateUserPoolClient", 1, "TooManyRequestsException")
 	rep := sweepAll(t, w.sweeper(t, testConfig(true)))
 	if diff := cmp.Diff(wantOutcomes(w, reconcile.Remediated), outcomesByRef(rep)); diff != "" {
 		t.Errorf("outcomes (-want +got):\n%s", diff)
@@ -125,7 +125,7 @@ func TestEmulatorThrottleBursts(t *testing.T) {
 	}
 	// API calls reported are the attempts Cognito saw.
 	seen := map[string]int64{}
-	for _, c := range w.emu.Calls() {
+	for _, c := range w.Emu.Calls() {
 		seen[c.Op]++
 	}
 	delete(seen, "GetParameter")
@@ -166,7 +166,7 @@ func TestEmulatorResume(t *testing.T) {
 		in = Input{Cursor: rep.Cursor}
 	}
 	var want []string
-	for _, r := range w.all {
+	for _, r := range w.All {
 		want = append(want, r.UserPoolID+"/"+r.ClientID)
 	}
 	sort.Strings(got)
@@ -175,7 +175,7 @@ func TestEmulatorResume(t *testing.T) {
 		t.Errorf("clients over all runs (-want +got):\n%s", diff)
 	}
 	describes, _ := w.calls("DescribeUserPoolClient")
-	for _, r := range w.all {
+	for _, r := range w.All {
 		if describes[r] != 1 {
 			t.Errorf("%v described %d times", r, describes[r])
 		}
