@@ -410,6 +410,8 @@ func (p *parser) value(path string, f *field, raw []byte) val {
 		}
 		if s == "" {
 			p.addf(path, "must not be empty")
+		} else if msg := itemProblem(f, s); msg != "" {
+			p.addf(path, "%s", msg)
 		}
 		return val{s: s, present: true}
 	case kindSet:
@@ -537,6 +539,10 @@ func (p *parser) patterns(path string, f *field, raw []byte) []string {
 			p.addf(ip, "must not be empty")
 			continue
 		}
+		if msg := itemProblem(f, s); msg != "" {
+			p.addf(ip, "%s", msg)
+			continue
+		}
 		if f.enum == nil {
 			continue
 		}
@@ -549,6 +555,25 @@ func (p *parser) patterns(path string, f *field, raw []byte) []string {
 		}
 	}
 	return l
+}
+
+// Cognito's constraints on single values (UpdateUserPoolClient request
+// shapes), checked so that an equals or require fix is one Cognito accepts.
+var (
+	clientNameRE = regexp.MustCompile(`^[\w\s+=,.@-]{1,128}$`)
+	scopeRE      = regexp.MustCompile(`^[\x21\x23-\x5B\x5D-\x7E]{1,256}$`)
+)
+
+func itemProblem(f *field, s string) string {
+	switch {
+	case f.name == "ClientName" && !clientNameRE.MatchString(s):
+		return fmt.Sprintf("%q is not a valid client name (1 to 128 of letters, digits, spaces and +=,.@-)", s)
+	case f.name == "AllowedOAuthScopes" && !scopeRE.MatchString(s):
+		return fmt.Sprintf("%q is not a valid scope (1 to 256 printable characters without space, \" or \\)", s)
+	case (f.urls || f.name == "DefaultRedirectURI") && (len(s) > 1024 || strings.ContainsAny(s, " \t\r\n")):
+		return fmt.Sprintf("%q is not a valid redirect URL (at most 1024 characters, no spaces)", s)
+	}
+	return ""
 }
 
 func (p *parser) badEnum(path string, f *field, s string) {

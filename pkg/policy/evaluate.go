@@ -14,8 +14,8 @@ func Evaluate(b *Baseline, c *types.UserPoolClientType, now time.Time) Result {
 	return b.Resolve(TargetOf(c), now).Evaluate(c)
 }
 
-// Evaluate checks the described client c against the resolved rules and builds the
-// fixed configuration. c is not modified.
+// Evaluate checks the described client c against the resolved rules and
+// builds the fixed configuration. c is not modified.
 func (p *Resolved) Evaluate(c *types.UserPoolClientType) Result {
 	res := Result{Exemptions: p.Exemptions, Expired: p.Expired}
 	w := deepCopy(c)
@@ -57,8 +57,8 @@ func (p *Resolved) Evaluate(c *types.UserPoolClientType) Result {
 	}
 	sortFindings(res.Findings)
 	for _, f := range fields {
-		if f.name != f.sdk {
-			continue // a part; its whole reports the change
+		if f.name != f.sdk || !touches(fixing, f.sdk) {
+			continue // a part reports through its whole; untouched fields are as described
 		}
 		if before, after := show(f, f.get(c)), show(f, f.get(w)); !reflect.DeepEqual(before, after) {
 			res.Changes = append(res.Changes, Change{Field: f.name, Before: before, After: after})
@@ -122,6 +122,17 @@ func keepCrossFieldRules(p *Resolved, c, w *types.UserPoolClientType, res *Resul
 			fixing[def] = append(fixing[def], len(res.Findings)-1)
 		}
 	}
+}
+
+// touches reports whether a standing fix writes the Cognito field sdk.
+// Withdrawn fixes are restored exactly, so they need no comparison.
+func touches(fixing map[*field][]int, sdk string) bool {
+	for f := range fixing {
+		if f.sdk == sdk {
+			return true
+		}
+	}
+	return false
 }
 
 func ruleAction(p *Resolved, f *field) Action {

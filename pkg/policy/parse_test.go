@@ -147,6 +147,12 @@ func TestParseErrors(t *testing.T) {
 				`rules.LogoutURLs.action: must be "enforce" or "report", got "warn"`,
 				"rules.CallbackURLs: states no rule (it takes equals, require, forbid, allow, requireHttps)",
 			}},
+		{"values Cognito would refuse", rulesDoc(`"ClientName": "web/portal", "AllowedOAuthScopes": {"require": ["read write"]}, "CallbackURLs": {"require": ["https://a.example.com/c b"]}`),
+			[]string{
+				`rules.ClientName: "web/portal" is not a valid client name (1 to 128 of letters, digits, spaces and +=,.@-)`,
+				`rules.AllowedOAuthScopes.require[0]: "read write" is not a valid scope (1 to 256 printable characters without space, " or \)`,
+				`rules.CallbackURLs.require[0]: "https://a.example.com/c b" is not a valid redirect URL (at most 1024 characters, no spaces)`,
+			}},
 		{"duplicate key", rulesDoc(`"AccessTokenValidity": "1h", "AccessTokenValidity": "2h"`),
 			[]string{"rules.AccessTokenValidity: duplicate key"}},
 		{"version", `{"rules": {}}`, []string{"version: is required (1)"}},
