@@ -1,0 +1,228 @@
+// Command auditbench measures the audit sweep against the emulator with
+// Cognito's quotas on and a fixed latency per call: clients per second as
+// a fraction of the ceiling min(share, 5 × pools), throttling errors that
+// reached the report (must be 0), throttled attempts absorbed by pacing
+// and retries, and peak memory. It prints a Markdown table (pkg/audit/BENCH.md).
+//
+//	go run ./cmd/auditbench -clients 1000 -pools 1,10,100 -rate 5
+//	go run ./cmd/auditbench -clients 10000 -pools 1,10,100 -rate 15   # ~40 min
+//
+// The emulator runs in the same process; "heap" is the sweep's own peak
+// (Go heap in use above what the seeded emulator holds), "RSS" the
+// process's VmHWM, emulator included.
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/cognito-guard/cognito-guard/internal/emulator"
+	"github.com/cognito-guard/cognito-guard/pkg/appclient"
+	"github.com/cognito-guard/cognito-guard/pkg/audit"
+	"github.com/cognito-guard/cognito-guard/pkg/audit/audittest"
+	"github.com/cognito-guard/cognito-guard/pkg/baseline"
+	"github.com/cognito-guard/cognito-guard/pkg/reconcile"
+)
+
+func main() {
+	var (
+		clients     = flag.String("clients", "1000", "comma-separated total client counts")
+		pools       = flag.String("pools", "1,10,100", "comma-separated pool counts (clients are spread evenly)")
+		share       = flag.Float64("rate", 5, "AUDIT_RATE: share of the 15 RPS UserPoolClientRead budget")
+		poolRate    = flag.Float64("pool-rate", 5, "AUDIT_POOL_RATE: per-pool cap per operation")
+		concurrency = flag.Int("concurrency", 4, "AUDIT_CONCURRENCY: pools in flight")
+		latency     = flag.Duration("latency", 20*time.Millisecond, "emulator latency per call")
+		driftEvery  = flag.Int("drift-every", 10, "every n-th client is drifted (0: none)")
+		enforce     = flag.Bool("enforce", false, "remediate (adds Update + verification Describe per drifted client)")
+		runTimeout  = flag.Duration("run-timeout", 0, "cut the sweep into runs of this length resumed by cursor, like Lambda (0: one run)")
+		baselineDoc = flag.String("baseline", "events/baseline.json", "baseline document")
+	)
+	flag.Parse()
+	doc, err := os.ReadFile(*baselineDoc)
+	if err != nil {
+		fatal(err)
+	}
+	fmt.Println("| clients | pools | share | ceiling (clients/s) | runs | duration | clients/s | % of ceiling | API calls | throttled attempts | surfaced throttling errors | peak heap (sweep) | peak RSS (process) |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, nc := range ints(*clients) {
+		for _, np := range ints(*pools) {
+			r, err := bench(doc, nc, np, *share, *poolRate, *concurrency, *latency, *driftEvery, *enforce, *runTimeout)
+			if err != nil {
+				fatal(err)
+			}
+			fmt.Println(r)
+		}
+	}
+}
+
+type result struct {
+	clients, pools, runs       int
+	share, ceiling             float64
+	dur                        time.Duration
+	calls, throttled, surfaced int64
+	peakHeapMB, peakRSSMB      float64
+	evaluated                  int
+}
+
+func (r result) String() string {
+	rate := float64(r.evaluated) / r.dur.Seconds()
+	return fmt.Sprintf("| %d | %d | %g | %g | %d | %s | %.2f | %.1f%% | %d | %d | %d | %.1f MB | %.1f MB |",
+		r.clients, r.pools, r.share, r.ceiling, r.runs, r.dur.Round(100*time.Millisecond), rate, 100*rate/r.ceiling,
+		r.calls, r.throttled, r.surfaced, r.peakHeapMB, r.peakRSSMB)
+}
+
+func bench(doc []byte, clients, pools int, share, poolRate float64, concurrency int, latency time.Duration, driftEvery int, enforce bool, runTimeout time.Duration) (result, error) {
+	res := result{clients: clients, pools: pools, share: share, ceiling: math.Min(share, audit.PoolRPS*float64(pools))}
+	// Seed without latency or quotas, then switch them on for the sweep.
+	w, err := audittest.New(emulator.Options{MaxCalls: 1}, doc, pools, clients/pools, driftEvery)
+	if err != nil {
+		return res, err
+	}
+	srv := httptest.NewServer(w)
+	defer srv.Close()
+	w.Emu.SetLatency(latency)
+	w.Emu.SetQuotas(true)
+
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapInuse
+	var peak uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			peak = max(peak, m.HeapInuse)
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	})
+
+	limits := audit.Limits{Read: share, Update: share, Pool: poolRate, ListPools: audit.DefaultLimits.ListPools}
+	pacer, err := audit.NewPacer(limits)
+	if err != nil {
+		return res, err
+	}
+	cog := cip.New(cip.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: aws.AnonymousCredentials{},
+		Retryer: appclient.Retryer(6)(), APIOptions: []func(*middleware.Stack) error{pacer.AddTo},
+	})
+	sm := ssm.New(ssm.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: aws.AnonymousCredentials{}})
+	ac := appclient.New(cog)
+	log := slog.New(slog.DiscardHandler)
+	s := &audit.Sweeper{
+		Baselines:   baseline.NewLoader(sm, audittest.BaselineParameter, time.Hour, nil),
+		Lister:      ac,
+		Reconciler:  &reconcile.Reconciler{Clients: ac, DryRun: !enforce, Log: log},
+		DryRun:      !enforce,
+		Concurrency: concurrency,
+		Margin:      time.Second,
+		Meter:       pacer,
+		Log:         log,
+	}
+
+	start := time.Now()
+	in := audit.Input{}
+	for {
+		ctx, cancel := context.Background(), context.CancelFunc(func() {})
+		if runTimeout > 0 {
+			ctx, cancel = context.WithTimeout(ctx, runTimeout)
+		}
+		rep, err := s.Sweep(ctx, in)
+		cancel()
+		if err != nil {
+			return res, err
+		}
+		res.runs++
+		res.evaluated += len(rep.Clients)
+		for _, o := range rep.Clients {
+			if o.Outcome == reconcile.Failed && strings.Contains(o.Reason, "TooManyRequests") {
+				res.surfaced++
+			}
+		}
+		for _, p := range rep.Pending {
+			if strings.Contains(p.Reason, "TooManyRequests") {
+				res.surfaced++
+			}
+		}
+		if rep.Complete {
+			break
+		}
+		in = audit.Input{Cursor: rep.Cursor}
+	}
+	res.dur = time.Since(start)
+	close(stop)
+	wg.Wait()
+	u := pacer.Usage()
+	for _, n := range u.Calls {
+		res.calls += n
+	}
+	for _, n := range u.Throttles {
+		res.throttled += n
+	}
+	if peak > base {
+		res.peakHeapMB = float64(peak-base) / (1 << 20)
+	}
+	res.peakRSSMB = vmHWM()
+	if res.evaluated != clients {
+		return res, fmt.Errorf("%d clients evaluated, want %d", res.evaluated, clients)
+	}
+	return res, nil
+}
+
+// vmHWM is the process's peak resident set in MB (Linux), 0 elsewhere.
+func vmHWM() float64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func ints(s string) []int {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			fatal(fmt.Errorf("%q: want positive whole numbers", s))
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "auditbench:", err)
+	os.Exit(1)
+}
