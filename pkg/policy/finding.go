@@ -37,6 +37,7 @@ type Finding struct {
 	Action   Action `json:"action"`
 	Fixable  bool   `json:"fixable"`
 	// Fix is the value the fix writes (normalised like Current), when fixable.
+	// A fixable finding without Fix clears the field (DefaultRedirectURI).
 	Fix any `json:"fix,omitempty"`
 	// Reason explains why a finding is not fixable.
 	Reason string `json:"reason,omitempty"`
