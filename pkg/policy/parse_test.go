@@ -3,9 +3,11 @@ package policy_test
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
@@ -213,4 +215,26 @@ func urls(n int) string {
 		s[i] = fmt.Sprintf(`"https://app%d.example.com/cb"`, i)
 	}
 	return strings.Join(s, ",")
+}
+
+// TestEverySettableFieldIsGoverned pins the rule table to the SDK: every
+// field of UpdateUserPoolClientInput is a rule field, or sits in the skip
+// list with its reason, so a field the SDK adds fails here first.
+func TestEverySettableFieldIsGoverned(t *testing.T) {
+	skip := map[string]string{
+		"UserPoolId":         "identifies the client",
+		"ClientId":           "identifies the client",
+		"TokenValidityUnits": "not a rule: durations carry their unit",
+	}
+	in := reflect.TypeOf(cip.UpdateUserPoolClientInput{})
+	for i := 0; i < in.NumField(); i++ {
+		name := in.Field(i).Name
+		if !in.Field(i).IsExported() || skip[name] != "" {
+			continue
+		}
+		doc := `{"version": 1, "overrides": [{"match": {"clientId": "x"}, "rules": {"` + name + `": null}}]}`
+		if _, err := policy.Parse([]byte(doc)); err != nil {
+			t.Errorf("%s is settable but not a rule field: %v", name, err)
+		}
+	}
 }
