@@ -3,6 +3,7 @@ package lambdatest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -211,6 +212,10 @@ func (f *Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The RIE takes the invoke ID from this header, so the REPORT line of this invoke is known.
+	id := requestID()
+	req.Header.Set("X-Amzn-RequestId", id)
+	logStart := f.stdout.Len()
 	begin := time.Now()
 	resp, err := f.client.Do(req)
 	if err != nil {
@@ -228,6 +233,14 @@ func (f *Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	}
 	f.latencies = append(f.latencies, end.Sub(begin))
 	f.timingMu.Unlock()
+
+	// The RIE prints END and REPORT before it answers, but its stdout reaches Logs through a pipe
+	// and a copying goroutine, so wait for this invoke's REPORT line: after it, everything the
+	// function wrote before answering is in Logs too (one pipe keeps order). Crashes (non-200)
+	// print no REPORT.
+	if resp.StatusCode == http.StatusOK {
+		f.stdout.waitFor(logStart, "REPORT RequestId: "+id, logWait)
+	}
 
 	if fe := functionError(resp.StatusCode, body); fe != nil {
 		return body, fe
@@ -329,15 +342,59 @@ func childPIDs(pid int) []int {
 	return out
 }
 
+// logWait bounds the wait for an invoke's REPORT line; it is only reached if the RIE changes.
+const logWait = 5 * time.Second
+
+func requestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
 type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	written chan struct{} // closed and replaced on every Write
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.written != nil {
+		close(b.written)
+		b.written = nil
+	}
 	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Len()
+}
+
+// waitFor waits until s appears at or after offset from, or timeout passes.
+func (b *syncBuffer) waitFor(from int, s string, timeout time.Duration) bool {
+	deadline := time.After(timeout)
+	for {
+		b.mu.Lock()
+		found := bytes.Contains(b.buf.Bytes()[from:], []byte(s))
+		if b.written == nil {
+			b.written = make(chan struct{})
+		}
+		ch := b.written
+		b.mu.Unlock()
+		if found {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			return false
+		}
+	}
 }
 
 func (b *syncBuffer) String() string {
