@@ -20,7 +20,7 @@ LAMBDA_FLAGS := -trimpath -ldflags "-s -w" -tags lambda.norpc
 
 .DEFAULT_GOAL := build
 .PHONY: build build-RemediateFunction build-AuditFunction test fmt-check vet staticcheck cfn-lint lint \
-	demo bench fuzz clean
+	demo bench bench-go bench-cmd fuzz clean
 
 build-RemediateFunction:
 	$(if $(ARTIFACTS_DIR),,$(error ARTIFACTS_DIR is not set; sam build sets it, or run `make build`))
@@ -75,13 +75,22 @@ lint: fmt-check vet staticcheck cfn-lint
 demo:
 	$(GO) run ./cmd/demo
 
-# Go benchmarks of every package that has any (cold start / warm invoke through the RIE, encoders,
-# ...), then any benchmark commands under cmd/ (cmd/bench, cmd/*bench) with their default settings.
-bench:
+# `make bench` = bench-go + bench-cmd. bench-go: Go benchmarks of every package that has any (cold
+# start and warm invoke through the RIE, encoders, ...). bench-cmd: every benchmark command under
+# cmd/ (cmd/bench, cmd/*bench such as cmd/auditbench, which takes minutes at its defaults), each
+# with BENCH_CMD_FLAGS, e.g. make bench-cmd BENCH_CMD_FLAGS='-clients 1000 -pools 10'.
+BENCH_CMD_FLAGS ?=
+bench: bench-go bench-cmd
+
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) \
 		$$(grep -rl --include='*_test.go' '^func Benchmark' . | xargs -r -n1 dirname | sort -u)
+
+bench-cmd:
 	@for d in $(wildcard cmd/bench cmd/*bench); do \
-		if ls $$d/*.go >/dev/null 2>&1; then echo "$(GO) run ./$$d"; $(GO) run ./$$d || exit 1; fi; \
+		if ls $$d/*.go >/dev/null 2>&1; then \
+			echo "$(GO) run ./$$d $(BENCH_CMD_FLAGS)"; $(GO) run ./$$d $(BENCH_CMD_FLAGS) || exit 1; \
+		fi; \
 	done
 
 # Each fuzz target for FUZZTIME. New crashers land in the package's testdata/fuzz/ and then run as
