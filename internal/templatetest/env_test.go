@@ -1,6 +1,11 @@
 package templatetest
 
 import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
 	"testing"
 
@@ -22,6 +27,7 @@ func TestEnvironment(t *testing.T) {
 		"NOTIFY_TOPIC_ARN":    "map[Ref:NotifyTopicArn]",
 		"SECURITY_HUB":        "map[Ref:EnableSecurityHub]",
 		"METRICS_NAMESPACE":   "map[Ref:MetricsNamespace]",
+		"AWS_ENDPOINT_URL":    "",
 	}
 	audit := map[string]string{
 		"AUDIT_ENFORCE":         "map[Ref:AuditEnforce]",
@@ -70,4 +76,53 @@ func sprint(v any) string {
 		return s
 	}
 	return "?"
+}
+
+// TestEnvJSONOverridesDeclaredVariables checks events/env.json (sam local invoke --env-vars) against
+// the template: SAM CLI only overrides variables the function's template environment declares and
+// silently drops every other one (aws/aws-sam-cli#1553), so an undeclared name there is a setting
+// that never takes effect.
+func TestEnvJSONOverridesDeclaredVariables(t *testing.T) {
+	root, tmpl := loadTemplate(t)
+	data, err := os.ReadFile(filepath.Join(root, "events", "env.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skip("no events/env.json")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env map[string]map[string]string
+	if err := json.Unmarshal(data, &env); err != nil {
+		t.Fatalf("events/env.json: %v", err)
+	}
+	declared := func(fn string) map[string]bool {
+		d := map[string]bool{}
+		for k := range dig(t, tmpl, "Globals", "Function", "Environment", "Variables").(map[string]any) {
+			d[k] = true
+		}
+		if e, ok := dig(t, tmpl, "Resources", fn, "Properties").(map[string]any)["Environment"]; ok {
+			for k := range e.(map[string]any)["Variables"].(map[string]any) {
+				d[k] = true
+			}
+		}
+		return d
+	}
+	resources := dig(t, tmpl, "Resources").(map[string]any)
+	for key, vars := range env {
+		fns := []string{key}
+		if key == "Parameters" { // applies to every function
+			fns = []string{"RemediateFunction", "AuditFunction"}
+		} else if _, ok := resources[key]; !ok {
+			t.Errorf("events/env.json: %s is not a resource of template.yaml", key)
+			continue
+		}
+		for _, fn := range fns {
+			d := declared(fn)
+			for name := range vars {
+				if !d[name] {
+					t.Errorf("events/env.json %s.%s: not declared in %s's environment, so sam local invoke drops it", key, name, fn)
+				}
+			}
+		}
+	}
 }
