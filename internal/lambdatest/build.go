@@ -31,7 +31,7 @@ var (
 )
 
 type buildResult struct {
-	once sync.Once
+	mu   sync.Mutex
 	path string
 	err  error
 }
@@ -60,7 +60,15 @@ func build(tb testing.TB, pkg string, flags []string) string {
 		builds[pkg] = r
 	}
 	buildsMu.Unlock()
-	r.once.Do(func() { r.path, r.err = goBuild(pkg, flags) })
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	// A failed build stays failed for this test binary (every later test would fail the same way,
+	// slowly). A vanished binary (make clean, a tmp cleaner) is rebuilt.
+	if r.err == nil {
+		if _, err := os.Stat(r.path); r.path == "" || err != nil {
+			r.path, r.err = goBuild(pkg, flags)
+		}
+	}
 	if r.err != nil {
 		tb.Fatalf("lambdatest: %v", r.err)
 	}

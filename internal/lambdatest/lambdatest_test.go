@@ -280,3 +280,17 @@ func BenchmarkWarmInvoke(b *testing.B) {
 	}
 	b.ReportMetric(float64(Median(f.Latencies()[1:]))/float64(time.Millisecond), "median-ms")
 }
+
+func TestBuildRebuildsAVanishedBinary(t *testing.T) {
+	first := Build(t, echoPkg)
+	if err := os.Remove(first); err != nil {
+		t.Fatal(err)
+	}
+	second := Build(t, echoPkg)
+	if second != first {
+		t.Errorf("Build path changed from %s to %s", first, second)
+	}
+	if _, err := os.Stat(second); err != nil {
+		t.Errorf("Build did not rebuild the removed binary: %v", err)
+	}
+}
