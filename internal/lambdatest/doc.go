@@ -27,5 +27,9 @@
 //     timeout is HTTP 200 with the plain text "Task timed out after N.00 seconds". Invoke turns all
 //     three into a *FunctionError.
 //   - The function's stdout and stderr both go to the RIE's stdout, between the RIE's START/END/REPORT
-//     lines; the RIE's own diagnostics go to its stderr. Function.Logs returns the former.
+//     lines; the RIE's own diagnostics go to its stderr. Function.Logs returns the former. The RIE
+//     takes the invoke ID from the X-Amzn-RequestId header; Invoke sets one and, after a 200, waits
+//     for that invoke's REPORT line, so Logs holds everything the function wrote before answering.
+//   - The RIE's "Init Duration" covers only its own Init call, which returns before the bootstrap
+//     runs; cold start is measured from the outside instead (Function.ColdStart, MeasureColdStart).
 package lambdatest
