@@ -68,6 +68,7 @@ func build(ctx context.Context, log *slog.Logger) (*audit.Sweeper, error) {
 		DryRun:      dryRun,
 		Concurrency: cfg.Concurrency,
 		Margin:      cfg.Margin,
+		Clients:     cfg.Clients,
 		Meter:       pacer,
 		Metrics:     metrics.New(os.Stdout, cfg.MetricsNamespace, "audit", nil),
 		Log:         log,

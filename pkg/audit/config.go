@@ -25,6 +25,7 @@ type Config struct {
 	// AUDIT_POOL_RATE (default 5, at most 5) caps each operation per pool.
 	Limits      Limits
 	Concurrency int           // AUDIT_CONCURRENCY, default 4
+	Clients     ClientList    // AUDIT_REPORT_CLIENTS: all (default), attention, none
 	Margin      time.Duration // AUDIT_DEADLINE_MARGIN, default 10s
 }
 
@@ -47,6 +48,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		NotifyTopicARN:    getenv("NOTIFY_TOPIC_ARN"),
 		SecurityHub:       e.bool("SECURITY_HUB", false),
 		Concurrency:       e.int("AUDIT_CONCURRENCY", 4),
+		Clients:           ClientList(getenv("AUDIT_REPORT_CLIENTS")),
 		Margin:            e.duration("AUDIT_DEADLINE_MARGIN", 10*time.Second),
 	}
 	rate := e.float("AUDIT_RATE", DefaultLimits.Read)
@@ -59,6 +61,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.Concurrency < 1 || c.Concurrency > 100 {
 		e.errs = append(e.errs, fmt.Errorf("AUDIT_CONCURRENCY=%d: want 1 to 100", c.Concurrency))
+	}
+	switch c.Clients {
+	case "":
+		c.Clients = ClientsAll
+	case ClientsAll, ClientsAttention, ClientsNone:
+	default:
+		e.errs = append(e.errs, fmt.Errorf("AUDIT_REPORT_CLIENTS=%q: want all, attention or none", c.Clients))
 	}
 	if len(e.errs) > 0 {
 		return Config{}, fmt.Errorf("audit configuration: %w", joinErrs(e.errs))

@@ -19,18 +19,18 @@ func TestConfigFromEnv(t *testing.T) {
 		name: "defaults: report only",
 		env:  map[string]string{"BASELINE_PARAMETER": "/cognito-guard/baseline"},
 		want: Config{BaselineParameter: "/cognito-guard/baseline", BaselineTTL: 5 * time.Minute,
-			Limits: Limits{Read: 5, Update: 5, Pool: 5, ListPools: 1}, Concurrency: 4, Margin: 10 * time.Second},
+			Limits: Limits{Read: 5, Update: 5, Pool: 5, ListPools: 1}, Concurrency: 4, Margin: 10 * time.Second, Clients: ClientsAll},
 	}, {
 		name: "enforce",
-		env:  map[string]string{"BASELINE_PARAMETER": "b", "AUDIT_ENFORCE": "true", "AUDIT_RATE": "12", "AUDIT_POOL_RATE": "4.5", "AUDIT_CONCURRENCY": "8", "AUDIT_DEADLINE_MARGIN": "30s"},
+		env:  map[string]string{"BASELINE_PARAMETER": "b", "AUDIT_ENFORCE": "true", "AUDIT_RATE": "12", "AUDIT_POOL_RATE": "4.5", "AUDIT_CONCURRENCY": "8", "AUDIT_DEADLINE_MARGIN": "30s", "AUDIT_REPORT_CLIENTS": "attention"},
 		want: Config{BaselineParameter: "b", BaselineTTL: 5 * time.Minute, Enforce: true,
-			Limits: Limits{Read: 12, Update: 12, Pool: 4.5, ListPools: 1}, Concurrency: 8, Margin: 30 * time.Second},
+			Limits: Limits{Read: 12, Update: 12, Pool: 4.5, ListPools: 1}, Concurrency: 8, Margin: 30 * time.Second, Clients: ClientsAttention},
 		wantWrites: true,
 	}, {
 		name: "dry run wins over enforce",
 		env:  map[string]string{"BASELINE_PARAMETER": "b", "AUDIT_ENFORCE": "true", "DRY_RUN": "true"},
 		want: Config{BaselineParameter: "b", BaselineTTL: 5 * time.Minute, Enforce: true, DryRun: true,
-			Limits: Limits{Read: 5, Update: 5, Pool: 5, ListPools: 1}, Concurrency: 4, Margin: 10 * time.Second},
+			Limits: Limits{Read: 5, Update: 5, Pool: 5, ListPools: 1}, Concurrency: 4, Margin: 10 * time.Second, Clients: ClientsAll},
 	}, {
 		name:    "every problem at once",
 		env:     map[string]string{"AUDIT_RATE": "20", "AUDIT_ENFORCE": "yes", "AUDIT_CONCURRENCY": "0"},
@@ -39,6 +39,10 @@ func TestConfigFromEnv(t *testing.T) {
 		name:    "pool rate above Cognito's cap",
 		env:     map[string]string{"BASELINE_PARAMETER": "b", "AUDIT_POOL_RATE": "6"},
 		wantErr: "pool rate 6: want more than 0 and at most 5",
+	}, {
+		name:    "unknown report mode",
+		env:     map[string]string{"BASELINE_PARAMETER": "b", "AUDIT_REPORT_CLIENTS": "some"},
+		wantErr: `AUDIT_REPORT_CLIENTS="some": want all, attention or none`,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ConfigFromEnv(func(k string) string { return tc.env[k] })
