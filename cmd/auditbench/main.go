@@ -52,6 +52,7 @@ func main() {
 		enforce     = flag.Bool("enforce", false, "remediate (adds Update + verification Describe per drifted client)")
 		runTimeout  = flag.Duration("run-timeout", 0, "cut the sweep into runs of this length resumed by cursor, like Lambda (0: one run)")
 		baselineDoc = flag.String("baseline", "events/baseline.json", "baseline document")
+		foreign     = flag.Float64("foreign-rps", 0, "another caller's DescribeUserPoolClient rate on the same account (unpaced, not retried)")
 	)
 	flag.Parse()
 	doc, err := os.ReadFile(*baselineDoc)
@@ -62,7 +63,7 @@ func main() {
 	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, nc := range ints(*clients) {
 		for _, np := range ints(*pools) {
-			r, err := bench(doc, nc, np, *share, *poolRate, *concurrency, *latency, *driftEvery, *enforce, *runTimeout)
+			r, err := bench(doc, nc, np, *share, *poolRate, *concurrency, *latency, *driftEvery, *enforce, *runTimeout, *foreign)
 			if err != nil {
 				fatal(err)
 			}
@@ -87,7 +88,7 @@ func (r result) String() string {
 		r.calls, r.throttled, r.surfaced, r.peakHeapMB, r.peakRSSMB)
 }
 
-func bench(doc []byte, clients, pools int, share, poolRate float64, concurrency int, latency time.Duration, driftEvery int, enforce bool, runTimeout time.Duration) (result, error) {
+func bench(doc []byte, clients, pools int, share, poolRate float64, concurrency int, latency time.Duration, driftEvery int, enforce bool, runTimeout time.Duration, foreign float64) (result, error) {
 	res := result{clients: clients, pools: pools, share: share, ceiling: math.Min(share, audit.PoolRPS*float64(pools))}
 	// Seed without latency or quotas, then switch them on for the sweep.
 	w, err := audittest.New(emulator.Options{MaxCalls: 1}, doc, pools, clients/pools, driftEvery)
@@ -142,6 +143,28 @@ func bench(doc []byte, clients, pools int, share, poolRate float64, concurrency 
 		Margin:      time.Second,
 		Meter:       pacer,
 		Log:         log,
+	}
+
+	if foreign > 0 {
+		// Another tool on the same account: it takes from the account
+		// budget, so the audit gets throttled and has to back off.
+		other := cip.New(cip.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: aws.AnonymousCredentials{},
+			RetryMaxAttempts: 1})
+		ref := w.All[len(w.All)-1]
+		wg.Go(func() {
+			t := time.NewTicker(time.Duration(float64(time.Second) / foreign))
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					go func() {
+						_, _ = other.DescribeUserPoolClient(context.Background(), &cip.DescribeUserPoolClientInput{UserPoolId: aws.String(ref.UserPoolID), ClientId: aws.String(ref.ClientID)})
+					}()
+				}
+			}
+		})
 	}
 
 	start := time.Now()

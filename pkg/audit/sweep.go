@@ -182,8 +182,9 @@ func (s *Sweeper) Sweep(ctx context.Context, in Input) (*Report, error) {
 		r.usage = s.Meter.Usage()
 	}
 	if dl, ok := ctx.Deadline(); ok {
-		// A margin as long as the whole run would make no progress, and a
-		// Step Functions loop would spin forever: keep two thirds of it.
+		// A margin as long as the whole run would leave no time for work,
+		// and a Step Functions loop would spin forever: it takes at most a
+		// third of the run.
 		m := min(s.margin(), dl.Sub(r.start)/3)
 		r.stopAt = dl.Add(-m)
 	}
