@@ -1,0 +1,180 @@
+package reconcile
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cognito-guard/cognito-guard/pkg/policy"
+)
+
+const testBaseline = `{"version": 1, "rules": {
+  "EnableTokenRevocation": true,
+  "AllowedOAuthFlows": {"forbid": ["implicit"]},
+  "ClientName": {"pattern": "^[a-z-]+$", "action": "report"}}}`
+
+const secret = "s3cr3t0value0that0must0never0leak0"
+
+// step is one expected call and its scripted answer.
+type step struct {
+	op     string // "describe" or "update"
+	client *types.UserPoolClientType
+	err    error
+}
+
+// script is a strict fake: it panics on a call it did not expect.
+type script struct {
+	t     *testing.T
+	steps []step
+	sent  []*types.UserPoolClientType
+}
+
+func (s *script) next(op string) step {
+	s.t.Helper()
+	if len(s.steps) == 0 {
+		panic("unexpected " + op + " call")
+	}
+	st := s.steps[0]
+	if st.op != op {
+		panic("got " + op + " call, want " + st.op)
+	}
+	s.steps = s.steps[1:]
+	return st
+}
+
+func (s *script) Describe(_ context.Context, pool, id string) (*types.UserPoolClientType, error) {
+	st := s.next("describe")
+	return st.client, st.err
+}
+
+func (s *script) Update(_ context.Context, fixed *types.UserPoolClientType) (*types.UserPoolClientType, error) {
+	st := s.next("update")
+	s.sent = append(s.sent, fixed)
+	return fixed, st.err
+}
+
+func client(revocation bool, flows ...types.OAuthFlowType) *types.UserPoolClientType {
+	c := &types.UserPoolClientType{
+		UserPoolId:            aws.String("us-east-1_EXAMPLE01"),
+		ClientId:              aws.String("6example0client0id0drift01"),
+		ClientName:            aws.String("web-portal"),
+		ClientSecret:          aws.String(secret),
+		EnableTokenRevocation: aws.Bool(revocation),
+	}
+	if len(flows) > 0 {
+		c.AllowedOAuthFlowsUserPoolClient = aws.Bool(true)
+		c.AllowedOAuthFlows = flows
+		c.AllowedOAuthScopes = []string{"openid"}
+		c.CallbackURLs = []string{"https://app.example.com/cb"}
+		c.SupportedIdentityProviders = []string{"COGNITO"}
+	}
+	return c
+}
+
+func TestReconcile(t *testing.T) {
+	b, err := policy.Parse([]byte(testBaseline))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drifted := client(false, types.OAuthFlowTypeCode, types.OAuthFlowTypeImplicit)
+	fixed := client(true, types.OAuthFlowTypeCode)
+	throttled := &types.TooManyRequestsException{Message: aws.String("Rate exceeded")}
+	rejected := &types.InvalidParameterException{Message: aws.String("bad value " + secret)}
+	gone := &types.ResourceNotFoundException{Message: aws.String("User pool client does not exist.")}
+
+	tests := []struct {
+		name       string
+		dryRun     bool
+		steps      []step
+		want       Status
+		wantErr    bool
+		wantWrites int
+		wantReason string
+	}{
+		{name: "compliant is never written", steps: []step{{op: "describe", client: fixed}}, want: Compliant},
+		{name: "drift is fixed and verified", steps: []step{
+			{op: "describe", client: drifted}, {op: "update"}, {op: "describe", client: fixed}},
+			want: Remediated, wantWrites: 1, wantReason: "remediated"},
+		{name: "dry run writes nothing", dryRun: true, steps: []step{{op: "describe", client: drifted}},
+			want: Drift, wantReason: "dry run: would remediate"},
+		{name: "client gone before describe", steps: []step{{op: "describe", err: gone}}, want: Skipped},
+		{name: "client deleted between describe and update", steps: []step{
+			{op: "describe", client: drifted}, {op: "update", err: gone}}, want: Skipped, wantWrites: 1},
+		{name: "rejected update is terminal", steps: []step{
+			{op: "describe", client: drifted}, {op: "update", err: rejected}}, want: Failed, wantWrites: 1,
+			wantReason: "update rejected"},
+		{name: "throttled describe is retried by the caller", steps: []step{{op: "describe", err: throttled}},
+			want: Failed, wantErr: true},
+		{name: "throttled update is retried by the caller", steps: []step{
+			{op: "describe", client: drifted}, {op: "update", err: throttled}}, want: Failed, wantErr: true, wantWrites: 1},
+		{name: "drift left after the update", steps: []step{
+			{op: "describe", client: drifted}, {op: "update"}, {op: "describe", client: drifted}},
+			want: Failed, wantWrites: 1, wantReason: "drift remains"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := &script{t: t, steps: tt.steps}
+			var logs strings.Builder
+			r := &Reconciler{Clients: fake, DryRun: tt.dryRun, Log: slog.New(slog.NewJSONHandler(&logs, nil)),
+				Now: func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }}
+			got, err := r.Reconcile(context.Background(), b, Ref{UserPoolID: "us-east-1_EXAMPLE01", ClientID: "6example0client0id0drift01"})
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if got.Outcome != tt.want {
+				t.Errorf("outcome = %q (%s), want %q", got.Outcome, got.Reason, tt.want)
+			}
+			if !strings.Contains(got.Reason, tt.wantReason) {
+				t.Errorf("reason = %q, want it to contain %q", got.Reason, tt.wantReason)
+			}
+			if len(fake.sent) != tt.wantWrites {
+				t.Errorf("%d updates sent, want %d", len(fake.sent), tt.wantWrites)
+			}
+			if len(fake.steps) != 0 {
+				t.Errorf("%d expected calls not made", len(fake.steps))
+			}
+			for _, text := range []string{got.Reason, logs.String(), errString(err)} {
+				if strings.Contains(text, secret) {
+					t.Errorf("client secret leaked: %s", text)
+				}
+			}
+		})
+	}
+}
+
+func TestReconcileSendsOnlyTheDriftedFields(t *testing.T) {
+	b, err := policy.Parse([]byte(testBaseline))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drifted := client(false, types.OAuthFlowTypeCode, types.OAuthFlowTypeImplicit)
+	drifted.LogoutURLs = []string{"https://app.example.com/bye"}
+	drifted.RefreshTokenValidity = 7
+	fake := &script{t: t, steps: []step{{op: "describe", client: drifted}, {op: "update"}, {op: "describe", client: client(true, types.OAuthFlowTypeCode)}}}
+	r := &Reconciler{Clients: fake, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if _, err := r.Reconcile(context.Background(), b, Ref{"us-east-1_EXAMPLE01", "6example0client0id0drift01"}); err != nil {
+		t.Fatal(err)
+	}
+	want := *drifted
+	want.EnableTokenRevocation = aws.Bool(true)
+	want.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
+	if diff := cmp.Diff(&want, fake.sent[0], cmpOpts); diff != "" {
+		t.Errorf("update request (-want +got):\n%s", diff)
+	}
+}
+
+var cmpOpts = cmp.Options{cmp.AllowUnexported(types.UserPoolClientType{}), cmp.Comparer(func(a, b types.AnalyticsConfigurationType) bool { return a == b })}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
