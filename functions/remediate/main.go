@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
-	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -18,16 +16,26 @@ import (
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 	"github.com/cognito-guard/cognito-guard/pkg/baseline"
 	"github.com/cognito-guard/cognito-guard/pkg/logging"
+	"github.com/cognito-guard/cognito-guard/pkg/metrics"
+	"github.com/cognito-guard/cognito-guard/pkg/notify"
 	"github.com/cognito-guard/cognito-guard/pkg/reconcile"
 	"github.com/cognito-guard/cognito-guard/pkg/remediate"
+	"github.com/cognito-guard/cognito-guard/pkg/settings"
 )
 
+// maxAttempts per Cognito or SSM call, backoff and jitter by the SDK's
+// standard retryer. What still fails returns an error, so Lambda retries
+// the event and then keeps it in the on-failure queue.
+const maxAttempts = 5
+
 func main() {
-	log := logging.New(os.Stdout, envOr("LOG_LEVEL", os.Getenv("AWS_LAMBDA_LOG_LEVEL")))
-	h, err := build(context.Background(), log)
+	r := settings.NewReader(os.Getenv)
+	s := settings.Read(r)
+	log := logging.New(os.Stdout, s.LogLevel)
+	h, err := build(context.Background(), s, r.Err(), log)
 	if err != nil {
-		// A configuration error: fail every invocation with the reason
-		// rather than exiting, so the event is kept and the reason shows.
+		// Fail every invocation with the reason rather than exit: the event
+		// is kept for redrive and the reason is in the result and the log.
 		log.Error("configuration error", "error", err.Error())
 		lambda.Start(func(context.Context) error { return err })
 		return
@@ -35,62 +43,27 @@ func main() {
 	lambda.Start(h.Handle)
 }
 
-func build(ctx context.Context, log *slog.Logger) (*remediate.Handler, error) {
-	param := os.Getenv("BASELINE_PARAMETER")
-	if param == "" {
-		return nil, fmt.Errorf("BASELINE_PARAMETER is not set")
+func build(ctx context.Context, s settings.Common, envErr error, log *slog.Logger) (*remediate.Handler, error) {
+	if envErr != nil {
+		return nil, fmt.Errorf("remediate configuration: %w", envErr)
 	}
-	dryRun, err := boolEnv("DRY_RUN", false)
-	if err != nil {
-		return nil, err
-	}
-	ttl, err := durationEnv("BASELINE_CACHE_TTL", 5*time.Minute)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(appclient.Retryer(5)))
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(appclient.Retryer(maxAttempts)))
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
-	return &remediate.Handler{
-		Baselines: baseline.NewLoader(ssm.NewFromConfig(cfg), param, ttl, nil),
+	h := &remediate.Handler{
+		Baselines: baseline.NewLoader(ssm.NewFromConfig(cfg), s.BaselineParameter, s.BaselineTTL, nil),
 		Reconciler: &reconcile.Reconciler{
 			Clients: appclient.New(cognitoidentityprovider.NewFromConfig(cfg)),
-			DryRun:  dryRun,
+			DryRun:  s.DryRun,
 			Log:     log,
 		},
-		ExpectedAccount: os.Getenv("EXPECTED_ACCOUNT_ID"),
+		ExpectedAccount: s.ExpectedAccount,
 		Log:             log,
-	}, nil
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
+		Metrics:         metrics.New(os.Stdout, s.MetricsNamespace, metrics.FunctionRemediate, nil),
 	}
-	return def
-}
-
-func boolEnv(name string, def bool) (bool, error) {
-	v := os.Getenv(name)
-	if v == "" {
-		return def, nil
+	if n := notify.FromSettings(cfg, s, "remediate"); n != nil {
+		h.Notify = n
 	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, fmt.Errorf("%s=%q: want true or false", name, v)
-	}
-	return b, nil
-}
-
-func durationEnv(name string, def time.Duration) (time.Duration, error) {
-	v := os.Getenv(name)
-	if v == "" {
-		return def, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%s=%q: want a duration such as 5m", name, v)
-	}
-	return d, nil
+	return h, nil
 }
