@@ -40,7 +40,7 @@ func main() {
 		lambda.Start(func(context.Context) error { return err })
 		return
 	}
-	lambda.Start(h.Handle)
+	lambda.Start(h) // a lambda.Handler: raw payload in, JSON result out
 }
 
 func build(ctx context.Context, s settings.Common, envErr error, log *slog.Logger) (*remediate.Handler, error) {
@@ -59,6 +59,7 @@ func build(ctx context.Context, s settings.Common, envErr error, log *slog.Logge
 			Log:     log,
 		},
 		ExpectedAccount: s.ExpectedAccount,
+		DryRun:          s.DryRun,
 		Log:             log,
 		Metrics:         metrics.New(os.Stdout, s.MetricsNamespace, metrics.FunctionRemediate, nil),
 	}

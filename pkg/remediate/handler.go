@@ -47,9 +47,12 @@ type Handler struct {
 	Reconciler Reconciler
 	// ExpectedAccount, when set, skips events recorded in another account.
 	ExpectedAccount string
-	Log             *slog.Logger
-	Metrics         Recorder
-	Notify          Publisher
+	// DryRun marks results that never reached the reconciler (skips,
+	// input errors) as dry-run ones, for the metrics' Mode dimension.
+	DryRun  bool
+	Log     *slog.Logger
+	Metrics Recorder
+	Notify  Publisher
 }
 
 // Result is the function's JSON result: the client's outcome and what
@@ -68,22 +71,50 @@ type Trigger struct {
 	Actor     string `json:"actor,omitempty"`
 }
 
-// Handle is the Lambda entry point.
-func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (Result, error) {
+// InputError is an invocation payload that is not a usable event: it is
+// kept (the invocation fails) for a person to look at. Lambda reports its
+// type as the errorType "InputError".
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return "invalid input: " + e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// BaselineError is a missing, unreadable or invalid baseline: nothing was
+// written, and the event is kept for redrive once the baseline is fixed.
+type BaselineError struct{ Err error }
+
+func (e *BaselineError) Error() string { return "baseline unavailable: " + e.Err.Error() }
+func (e *BaselineError) Unwrap() error { return e.Err }
+
+// Handle handles one invocation: the result, or an error when the event
+// must be kept (retried by Lambda, then sent to the on-failure queue).
+func (h *Handler) Handle(ctx context.Context, raw []byte) (Result, error) {
 	res, err := h.handle(ctx, raw)
+	res.DryRun = res.DryRun || h.DryRun // skips too, for the metrics' Mode
 	h.report(ctx, res, err)
 	return res, err
 }
 
-func (h *Handler) handle(ctx context.Context, raw json.RawMessage) (Result, error) {
+// Invoke makes Handler a lambda.Handler: the payload arrives as raw bytes,
+// so even input that is not JSON gets a clear InputError instead of the
+// runtime's bare decoding error.
+func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	res, err := h.Handle(ctx, payload)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(res)
+}
+
+func (h *Handler) handle(ctx context.Context, raw []byte) (Result, error) {
 	req, err := trigger.Parse(raw)
 	var skip *trigger.SkipError
 	switch {
 	case errors.As(err, &skip):
 		return Result{Outcome: reconcile.Outcome{Outcome: reconcile.Skipped, Reason: skip.Reason}}, nil
 	case err != nil:
-		return Result{Outcome: reconcile.Outcome{Outcome: reconcile.Failed, Reason: "invalid input: " + err.Error()}},
-			fmt.Errorf("invalid input: %w", err)
+		ierr := &InputError{Err: err}
+		return Result{Outcome: reconcile.Outcome{Outcome: reconcile.Failed, Reason: ierr.Error()}}, ierr
 	}
 	res := Result{
 		Outcome: reconcile.Outcome{UserPoolID: req.UserPoolID, ClientID: req.ClientID},
@@ -91,7 +122,7 @@ func (h *Handler) handle(ctx context.Context, raw json.RawMessage) (Result, erro
 	}
 	if h.ExpectedAccount != "" && req.Account != "" && req.Account != h.ExpectedAccount {
 		res.Outcome.Outcome = reconcile.Skipped
-		res.Reason = fmt.Sprintf("event from account %s, this function guards %s", req.Account, h.ExpectedAccount)
+		res.Reason = fmt.Sprintf("event from another account (%s); this function guards %s", req.Account, h.ExpectedAccount)
 		return res, nil
 	}
 
@@ -99,9 +130,10 @@ func (h *Handler) handle(ctx context.Context, raw json.RawMessage) (Result, erro
 	if err != nil {
 		// Fail closed: nothing is written without a valid baseline, and the
 		// error keeps the event for redrive once the baseline is fixed.
+		berr := &BaselineError{Err: err}
 		res.Outcome.Outcome = reconcile.Failed
-		res.Reason = "baseline unavailable: " + err.Error()
-		return res, fmt.Errorf("baseline unavailable: %w", err)
+		res.Reason = berr.Error()
+		return res, berr
 	}
 	out, err := h.Reconciler.Reconcile(ctx, b, reconcile.Ref{UserPoolID: req.UserPoolID, ClientID: req.ClientID})
 	res.Outcome = out

@@ -1,0 +1,293 @@
+package main
+
+// End-to-end: the real bootstrap under the real Lambda Runtime Interface
+// Emulator, talking over HTTP with the real AWS SDK to the Cognito+SSM
+// emulator, driven by the files in events/.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/cognito-guard/cognito-guard/internal/emulator"
+	"github.com/cognito-guard/cognito-guard/internal/lambdatest"
+	"github.com/cognito-guard/cognito-guard/internal/sample"
+	"github.com/cognito-guard/cognito-guard/pkg/reconcile"
+	"github.com/cognito-guard/cognito-guard/pkg/remediate"
+)
+
+const (
+	describe = "DescribeUserPoolClient"
+	update   = "UpdateUserPoolClient"
+	getParam = "GetParameter"
+)
+
+type world struct {
+	emu *emulator.Emulator
+	fn  *lambdatest.Function
+}
+
+// start seeds the sample account and runs the remediate bootstrap under the
+// RIE. baseline nil means events/baseline.json.
+func start(t *testing.T, baseline []byte, env map[string]string) *world {
+	t.Helper()
+	if baseline == nil {
+		baseline = readEvent(t, "baseline.json")
+	}
+	emu := emulator.New(emulator.Options{Account: sample.Account, Region: sample.Region})
+	if err := sample.Seed(emu, baseline); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	vars := map[string]string{
+		"AWS_ENDPOINT_URL":      srv.URL,
+		"AWS_REGION":            sample.Region,
+		"AWS_ACCESS_KEY_ID":     "AKIDEXAMPLE",
+		"AWS_SECRET_ACCESS_KEY": "not-a-real-key",
+		"BASELINE_PARAMETER":    sample.BaselineParameter,
+		"LOG_LEVEL":             "DEBUG",
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	fn := lambdatest.Start(t, lambdatest.Build(t, "./functions/remediate"), vars)
+	emu.ResetCalls()
+	return &world{emu: emu, fn: fn}
+}
+
+func readEvent(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// invoke sends payload and returns the result, or the function error.
+func (w *world) invoke(t *testing.T, payload []byte) (remediate.Result, *lambdatest.FunctionError) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	body, err := w.fn.Invoke(ctx, payload)
+	var ferr *lambdatest.FunctionError
+	if errors.As(err, &ferr) {
+		return remediate.Result{}, ferr
+	}
+	if err != nil {
+		t.Fatalf("invoke: %v", err)
+	}
+	var res remediate.Result
+	if err := json.Unmarshal(body, &res); err != nil {
+		t.Fatalf("result %s: %v", body, err)
+	}
+	if strings.Contains(string(body), sample.Secret) {
+		t.Errorf("client secret in the result: %s", body)
+	}
+	return res, nil
+}
+
+// calls counts the emulator's answered calls of op, and failed ones.
+func (w *world) calls(op string) (ok, failed int) {
+	for _, c := range w.emu.Calls() {
+		if c.Op == op {
+			if c.Error == "" {
+				ok++
+			} else {
+				failed++
+			}
+		}
+	}
+	return ok, failed
+}
+
+func (w *world) client(t *testing.T, id string) types.UserPoolClientType {
+	t.Helper()
+	c, ok := w.emu.Client(sample.PoolID, id)
+	if !ok {
+		t.Fatalf("client %s is gone", id)
+	}
+	return c
+}
+
+func TestRemediateDriftedClientThenConverge(t *testing.T) {
+	w := start(t, nil, nil)
+	before := w.client(t, sample.DriftedID)
+
+	res, ferr := w.invoke(t, readEvent(t, "update-user-pool-client.json"))
+	if ferr != nil {
+		t.Fatalf("function error: %v\nlogs:\n%s", ferr, w.fn.Logs())
+	}
+	if res.Outcome.Outcome != reconcile.Remediated {
+		t.Fatalf("outcome %q (%s), want remediated", res.Outcome.Outcome, res.Reason)
+	}
+	if got := w.mustCalls(t); !slices.Equal(got, []string{getParam, describe, update, describe}) {
+		t.Errorf("calls = %v, want GetParameter, Describe, Update, Describe", got)
+	}
+
+	// Exactly the four drifted settings moved; everything else is as it was.
+	after := w.client(t, sample.DriftedID)
+	want := before
+	want.EnableTokenRevocation = aws.Bool(true)
+	want.RefreshTokenValidity = 30
+	want.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
+	want.CallbackURLs = []string{"https://portal.example.com/callback"}
+	if diff := cmp.Diff(want, after, clientCmp...); diff != "" {
+		t.Errorf("client after remediation (-want +got):\n%s", diff)
+	}
+	var changed []string
+	for _, c := range res.Changes {
+		changed = append(changed, c.Field)
+	}
+	slices.Sort(changed)
+	if diff := cmp.Diff([]string{"AllowedOAuthFlows", "CallbackURLs", "EnableTokenRevocation", "RefreshTokenValidity"}, changed); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+
+	// The function's own update comes back as an event (and EventBridge may
+	// deliver the original twice): it must find nothing to do.
+	w.emu.ResetCalls()
+	for _, file := range []string{"update-user-pool-client.json", "update-user-pool-client.json", "create-user-pool-client.json"} {
+		res, ferr = w.invoke(t, readEvent(t, file))
+		if ferr != nil || res.Outcome.Outcome != reconcile.Compliant {
+			t.Fatalf("replay of %s: outcome %q, error %v, want compliant", file, res.Outcome.Outcome, ferr)
+		}
+	}
+	if got := w.mustCalls(t); !slices.Equal(got, []string{describe, describe, describe}) {
+		t.Errorf("calls on replay = %v, want one Describe each and nothing else (baseline cached)", got)
+	}
+	if strings.Contains(w.fn.Logs(), sample.Secret) {
+		t.Errorf("client secret in the function's logs")
+	}
+}
+
+// mustCalls lists the operations the emulator answered or refused, in order.
+func (w *world) mustCalls(t *testing.T) []string {
+	var ops []string
+	for _, c := range w.emu.Calls() {
+		ops = append(ops, c.Op)
+	}
+	return ops
+}
+
+var clientCmp = cmp.Options{
+	cmpopts.IgnoreUnexported(types.UserPoolClientType{}, types.TokenValidityUnitsType{}, types.RefreshTokenRotationType{}, types.AnalyticsConfigurationType{}),
+	cmpopts.IgnoreFields(types.UserPoolClientType{}, "LastModifiedDate"),
+	cmpopts.SortSlices(func(a, b string) bool { return a < b }),
+	cmpopts.SortSlices(func(a, b types.OAuthFlowType) bool { return a < b }),
+	cmpopts.SortSlices(func(a, b types.ExplicitAuthFlowsType) bool { return a < b }),
+}
+
+// TestFaults is the fault-injection suite of issue 6: for each fault,
+// nothing is written that should not be, nothing is lost (the invocation
+// fails so Lambda retries it and then keeps it in the on-failure queue), and
+// the reason is clear. The table it logs is the one in the README.
+func TestFaults(t *testing.T) {
+	manual := readEvent(t, "manual.json")
+	tests := []struct {
+		name     string
+		baseline []byte
+		env      map[string]string
+		fault    func(*emulator.Emulator)
+		payload  []byte
+		want     reconcile.Status // "" when the invocation must fail
+		wantMsg  string           // in the reason or the error
+		writes   int              // successful UpdateUserPoolClient calls
+	}{
+		{name: "describe throttled twice", fault: fail(describe, 2, "TooManyRequestsException"),
+			payload: manual, want: reconcile.Remediated, writes: 1},
+		{name: "describe throttled beyond the retries", fault: fail(describe, 50, "TooManyRequestsException"),
+			payload: manual, wantMsg: "TooManyRequestsException"},
+		{name: "Cognito 5xx beyond the retries", fault: fail(describe, 50, "InternalErrorException"),
+			payload: manual, wantMsg: "InternalErrorException"},
+		{name: "update ConcurrentModificationException once", fault: fail(update, 1, "ConcurrentModificationException"),
+			payload: manual, want: reconcile.Remediated, writes: 1},
+		{name: "update ConcurrentModificationException persists", fault: fail(update, 50, "ConcurrentModificationException"),
+			payload: manual, wantMsg: "ConcurrentModificationException"},
+		{name: "client deleted between describe and update", fault: fail(update, 1, "ResourceNotFoundException"),
+			payload: manual, want: reconcile.Skipped, wantMsg: "no longer exists"},
+		{name: "update rejected by Cognito", fault: fail(update, 1, "InvalidParameterException"),
+			payload: manual, want: reconcile.Failed, wantMsg: "update rejected"},
+		{name: "client does not exist", payload: []byte(`{"userPoolId":"us-east-1_EXAMPLE01","clientId":"nosuchclient"}`),
+			want: reconcile.Skipped, wantMsg: "no longer exists"},
+		{name: "SSM throttled beyond the retries", fault: fail(getParam, 50, "ThrottlingException"),
+			payload: manual, wantMsg: "baseline unavailable"},
+		{name: "baseline parameter missing", env: map[string]string{"BASELINE_PARAMETER": "/no/such/parameter"},
+			payload: manual, wantMsg: "not found"},
+		{name: "baseline invalid", baseline: []byte(`{"version":1,"rules":{"AccessTokenValidity":{"max":"2d"}}}`),
+			payload: manual, wantMsg: "rules.AccessTokenValidity.max"},
+		{name: "baseline has an unknown field", baseline: []byte(`{"version":1,"rules":{"EnableTokenRevokation":true}}`),
+			payload: manual, wantMsg: "EnableTokenRevocation"},
+		{name: "malformed event", payload: []byte(`{"detail-type": "AWS API Call via CloudTrail", "source": "aws.cognito-idp", "detail": `),
+			wantMsg: "invalid input"},
+		{name: "app-client event without IDs", payload: []byte(`{"version":"0","id":"x","detail-type":"AWS API Call via CloudTrail","source":"aws.cognito-idp","account":"123456789012","time":"2026-11-26T07:00:00Z","region":"us-east-1","resources":[],"detail":{"eventSource":"cognito-idp.amazonaws.com","eventName":"UpdateUserPoolClient","eventType":"AwsApiCall","requestParameters":{}}}`),
+			wantMsg: "invalid input"},
+		{name: "failed call event", payload: readEvent(t, "update-user-pool-client-failed.json"),
+			want: reconcile.Skipped, wantMsg: "InvalidParameterException"},
+		{name: "another service's event", payload: readEvent(t, "other-service.json"), want: reconcile.Skipped},
+		{name: "event from another account", env: map[string]string{"EXPECTED_ACCOUNT_ID": "210987654321"},
+			payload: readEvent(t, "update-user-pool-client.json"), want: reconcile.Skipped, wantMsg: "another account"},
+		{name: "dry run", env: map[string]string{"DRY_RUN": "true"}, payload: manual,
+			want: reconcile.Drift, wantMsg: "would remediate"},
+		{name: "missing BASELINE_PARAMETER", env: map[string]string{"BASELINE_PARAMETER": ""}, payload: manual,
+			wantMsg: "BASELINE_PARAMETER"},
+	}
+	var table strings.Builder
+	fmt.Fprintf(&table, "| fault | expected | seen | updates written |\n|---|---|---|---|\n")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := start(t, tt.baseline, tt.env)
+			if tt.fault != nil {
+				tt.fault(w.emu)
+			}
+			before := w.client(t, sample.DriftedID)
+			res, ferr := w.invoke(t, tt.payload)
+			expected, seen := string(tt.want), string(res.Outcome.Outcome)
+			text := res.Reason
+			if tt.want == "" {
+				expected = "invocation fails (event kept)"
+			}
+			if ferr != nil {
+				seen, text = "invocation fails (event kept)", ferr.Message
+			}
+			writes, _ := w.calls(update)
+			fmt.Fprintf(&table, "| %s | %s | %s | %d |\n", tt.name, expected, seen, writes)
+			if seen != expected {
+				t.Errorf("seen %q (%s), want %q", seen, text, expected)
+			}
+			if !strings.Contains(text, tt.wantMsg) {
+				t.Errorf("reason %q does not mention %q", text, tt.wantMsg)
+			}
+			if writes != tt.writes {
+				t.Errorf("%d updates written, want %d", writes, tt.writes)
+			}
+			if tt.writes == 0 {
+				if diff := cmp.Diff(before, w.client(t, sample.DriftedID), clientCmp...); diff != "" {
+					t.Errorf("client changed without a write (-before +after):\n%s", diff)
+				}
+			}
+			if strings.Contains(w.fn.Logs(), sample.Secret) || strings.Contains(text, sample.Secret) {
+				t.Errorf("client secret leaked")
+			}
+		})
+	}
+	t.Logf("fault-injection table:\n%s", table.String())
+}
+
+func fail(op string, n int, errorType string) func(*emulator.Emulator) {
+	return func(e *emulator.Emulator) { e.Fail(op, n, errorType) }
+}
