@@ -48,8 +48,19 @@ func BuildRIE(tb testing.TB) string {
 // CGO_ENABLED=0), and returns the binary's path. Each package is built once per test binary.
 func Build(tb testing.TB, pkg string) string {
 	tb.Helper()
-	return build(tb, pkg, []string{"-trimpath", "-ldflags", "-s -w", "-tags", "lambda.norpc"})
+	return build(tb, pkg, bootstrapFlags)
 }
+
+// BuildBinary builds pkg as Build does (or, with rie true, the RIE as
+// BuildRIE does) for programs rather than tests, and returns its path.
+func BuildBinary(pkg string, rie bool) (string, error) {
+	if rie {
+		return goBuild(RIEPackage, nil)
+	}
+	return goBuild(pkg, bootstrapFlags)
+}
+
+var bootstrapFlags = []string{"-trimpath", "-ldflags", "-s -w", "-tags", "lambda.norpc"}
 
 func build(tb testing.TB, pkg string, flags []string) string {
 	tb.Helper()

@@ -117,6 +117,28 @@ func Start(tb testing.TB, bootstrap string, env map[string]string) *Function {
 
 var errAddrInUse = errors.New("address already in use")
 
+// Run is Start for programs (make demo) rather than tests: it runs bootstrap
+// under the RIE binary at rie with exactly env as its environment, in dir,
+// and leaves stopping it to the caller (Stop).
+func Run(rie, bootstrap, dir string, env map[string]string) (*Function, error) {
+	environ := make([]string, 0, len(env))
+	for k, v := range env {
+		environ = append(environ, k+"="+v)
+	}
+	sort.Strings(environ)
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		var f *Function
+		if f, err = start(nil, rie, bootstrap, dir, environ); err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, errAddrInUse) {
+			break
+		}
+	}
+	return nil, err
+}
+
 func start(tb testing.TB, rie, bootstrap, dir string, environ []string) (*Function, error) {
 	ports, err := freePorts(2)
 	if err != nil {
@@ -171,6 +193,9 @@ func start(tb testing.TB, rie, bootstrap, dir string, environ []string) (*Functi
 			f.Stop()
 			return nil, fmt.Errorf("RIE not listening on %s after %v\nstderr:\n%s", invokeAddr, readyTimeout, f.stderr.String())
 		}
+	}
+	if tb == nil {
+		return f, nil // Run: the caller stops it
 	}
 	tb.Cleanup(func() {
 		f.Stop()
@@ -305,7 +330,9 @@ func (f *Function) Stop() {
 		select {
 		case <-f.exited:
 		case <-time.After(10 * time.Second):
-			f.tb.Errorf("lambdatest: RIE pid %d did not exit after SIGKILL", pid)
+			if f.tb != nil {
+				f.tb.Errorf("lambdatest: RIE pid %d did not exit after SIGKILL", pid)
+			}
 		}
 		f.client.CloseIdleConnections()
 	})
