@@ -63,8 +63,8 @@ func build(ctx context.Context, s settings.Common, envErr error, log *slog.Logge
 		Log:             log,
 		Metrics:         metrics.New(os.Stdout, s.MetricsNamespace, metrics.FunctionRemediate, nil),
 	}
-	if n := notify.FromSettings(cfg, s, "remediate"); n != nil {
-		h.Notify = n
+	if opt, on := notify.FromSettings(cfg, s, "remediate"); on {
+		h.Notify = notify.New(opt)
 	}
 	return h, nil
 }

@@ -25,7 +25,6 @@ func TestEnvironment(t *testing.T) {
 		"EXPECTED_ACCOUNT_ID": "map[Ref:AWS::AccountId]",
 		"NOTIFY_EVENT_BUS":    "map[Ref:NotifyEventBusName]",
 		"NOTIFY_TOPIC_ARN":    "map[Ref:NotifyTopicArn]",
-		"SECURITY_HUB":        "map[Ref:EnableSecurityHub]",
 		"METRICS_NAMESPACE":   "map[Ref:MetricsNamespace]",
 		"AWS_ENDPOINT_URL":    "",
 	}
@@ -35,6 +34,7 @@ func TestEnvironment(t *testing.T) {
 		"AUDIT_POOL_RATE":       "map[Ref:AuditPoolRate]",
 		"AUDIT_CONCURRENCY":     "map[Ref:AuditConcurrency]",
 		"AUDIT_DEADLINE_MARGIN": "map[Ref:AuditDeadlineMargin]",
+		"SECURITY_HUB":          "map[Ref:EnableSecurityHub]",
 	}
 	for k, v := range common {
 		audit[k] = v

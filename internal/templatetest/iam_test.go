@@ -84,6 +84,7 @@ func TestIAM(t *testing.T) {
 	const kmsKey = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 	const topic = "arn:aws:sns:us-east-1:123456789012:cognito-drift"
 	hub := "arn:${AWS::Partition}:securityhub" + accountArn + "product/${AWS::AccountId}/default"
+	hubARN := "arn:${AWS::Partition}:securityhub" + accountArn + "hub/default"
 	bus := func(name string) string { return "arn:${AWS::Partition}:events" + accountArn + "event-bus/" + name }
 
 	tests := []struct {
@@ -139,7 +140,6 @@ func TestIAM(t *testing.T) {
 				"kms:Decrypt":                        {kmsKey},
 				"events:PutEvents":                   {bus("guard-bus")},
 				"sns:Publish":                        {topic},
-				"securityhub:BatchImportFindings":    {hub},
 			},
 			wantAudit: map[string][]string{
 				"cognito-idp:ListUserPools":          {"*"},
@@ -151,6 +151,7 @@ func TestIAM(t *testing.T) {
 				"events:PutEvents":                   {bus("guard-bus")},
 				"sns:Publish":                        {topic},
 				"securityhub:BatchImportFindings":    {hub},
+				"securityhub:GetFindings":            {hubARN},
 			},
 		},
 		{
