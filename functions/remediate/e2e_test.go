@@ -38,6 +38,39 @@ const (
 type world struct {
 	emu *emulator.Emulator
 	fn  *lambdatest.Function
+	env map[string]string
+}
+
+// startB is start for benchmarks: the seeded emulator and the function's
+// environment, without a running function.
+func startB(b *testing.B) *world {
+	b.Helper()
+	baseline, err := os.ReadFile(filepath.Join("..", "..", "events", "baseline.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	emu := emulator.New(emulator.Options{Account: sample.Account, Region: sample.Region, MaxCalls: 100000})
+	if err := sample.Seed(emu, baseline); err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(emu)
+	b.Cleanup(srv.Close)
+	return &world{emu: emu, env: functionEnv(srv.URL, nil)}
+}
+
+func functionEnv(endpoint string, extra map[string]string) map[string]string {
+	vars := map[string]string{
+		"AWS_ENDPOINT_URL":      endpoint,
+		"AWS_REGION":            sample.Region,
+		"AWS_ACCESS_KEY_ID":     "AKIDEXAMPLE",
+		"AWS_SECRET_ACCESS_KEY": "not-a-real-key",
+		"BASELINE_PARAMETER":    sample.BaselineParameter,
+		"LOG_LEVEL":             "WARN",
+	}
+	for k, v := range extra {
+		vars[k] = v
+	}
+	return vars
 }
 
 // start seeds the sample account and runs the remediate bootstrap under the
@@ -53,20 +86,13 @@ func start(t *testing.T, baseline []byte, env map[string]string) *world {
 	}
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
-	vars := map[string]string{
-		"AWS_ENDPOINT_URL":      srv.URL,
-		"AWS_REGION":            sample.Region,
-		"AWS_ACCESS_KEY_ID":     "AKIDEXAMPLE",
-		"AWS_SECRET_ACCESS_KEY": "not-a-real-key",
-		"BASELINE_PARAMETER":    sample.BaselineParameter,
-		"LOG_LEVEL":             "DEBUG",
-	}
+	vars := functionEnv(srv.URL, map[string]string{"LOG_LEVEL": "DEBUG"})
 	for k, v := range env {
 		vars[k] = v
 	}
 	fn := lambdatest.Start(t, lambdatest.Build(t, "./functions/remediate"), vars)
 	emu.ResetCalls()
-	return &world{emu: emu, fn: fn}
+	return &world{emu: emu, fn: fn, env: vars}
 }
 
 func readEvent(t *testing.T, name string) []byte {
