@@ -156,6 +156,21 @@ func Parse(raw []byte) (Request, error) {
 	if top == nil {
 		return Request{}, errors.New("input is null, want a JSON object")
 	}
+	// A Lambda on-failure destination record (what the failure queue holds)
+	// carries the original event as requestPayload: taking the record as is
+	// makes redriving the queue a matter of invoking with each message.
+	if has(top, "requestContext") && has(top, "requestPayload") {
+		inner, _ := field(top, "requestPayload")
+		if inner, err := object(inner, "requestPayload"); err != nil || inner != nil && has(inner, "requestContext") {
+			return Request{}, errors.New("on-failure record: requestPayload must be the original event, not another record")
+		}
+		r, err := Parse(inner)
+		var sk *SkipError
+		if err != nil && !errors.As(err, &sk) {
+			err = fmt.Errorf("on-failure record: %w", err)
+		}
+		return r, err
+	}
 	var r Request
 	// Any EventBridge envelope key makes it an event; everything else must be
 	// a manual payload, so a mistyped event is not silently taken for one.

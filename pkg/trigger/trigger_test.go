@@ -3,6 +3,8 @@ package trigger_test
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -63,8 +65,8 @@ func parseCases(tb testing.TB) []parseCase {
 			errOut(`manual payload: unknown key "clientID" (it takes only userPoolId and clientId)`)},
 		{"console test event", []byte(`{"key1": "value1", "key2": "value2", "key3": "value3", "a": 1, "b": 2, "c": 3, "d": 4}`),
 			errOut(`manual payload: unknown keys "a", "b", "c", "d", "key1", and 2 more (it takes only userPoolId and clientId)`)},
-		{"lambda destination record", []byte(`{"version": "1.0", "timestamp": "2026-11-26T07:02:11Z", "requestContext": {}, "requestPayload": {}}`),
-			errOut(`manual payload: unknown keys "requestContext", "requestPayload", "timestamp", "version" (it takes only userPoolId and clientId)`)},
+		{"lambda destination record with an empty payload", []byte(`{"version": "1.0", "timestamp": "2026-11-26T07:02:11Z", "requestContext": {}, "requestPayload": {}}`),
+			errOut(`on-failure record: manual payload: missing userPoolId and clientId`)},
 		{"manual clientId number", []byte(`{"userPoolId": "us-east-1_EXAMPLE01", "clientId": 6}`),
 			errOut("manual payload: clientId is a JSON number, want a string")},
 		{"manual empty pool", []byte(`{"userPoolId": "", "clientId": "6example0client0id0drift01"}`),
@@ -285,5 +287,37 @@ func BenchmarkParse(b *testing.B) {
 		if _, err := trigger.Parse(in); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestOnFailureRecord: a message from the on-failure queue, passed back as
+// it is, reconciles the client its original event named.
+func TestOnFailureRecord(t *testing.T) {
+	event, err := os.ReadFile(filepath.Join("..", "..", "events", "update-user-pool-client.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := trigger.Parse(event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	record := []byte(`{"version":"1.0","timestamp":"2026-11-26T08:00:00.000Z",
+	  "requestContext":{"requestId":"e4b46cbf","functionArn":"arn:aws:lambda:us-east-1:123456789012:function:remediate:$LATEST","condition":"RetriesExhausted","approximateInvokeCount":3},
+	  "requestPayload":` + string(event) + `,
+	  "responseContext":{"statusCode":200,"executedVersion":"$LATEST","functionError":"Unhandled"},
+	  "responsePayload":{"errorMessage":"baseline unavailable: …","errorType":"BaselineError"}}`)
+	got, err := trigger.Parse(record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Parse(record) (-want +got):\n%s", diff)
+	}
+	nested := []byte(`{"requestContext":{},"requestPayload":` + string(record) + `}`)
+	if _, err := trigger.Parse(nested); err == nil {
+		t.Errorf("a record inside a record was accepted")
+	}
+	if _, err := trigger.Parse([]byte(`{"requestContext":{},"requestPayload":"x"}`)); err == nil {
+		t.Errorf("a record without an event was accepted")
 	}
 }
