@@ -43,4 +43,24 @@
 //	"Finished": {"Type": "Succeed"}
 //
 // and point the schedule at the state machine instead of the function.
+// Step Functions caps a state at 256 KB, and a 15-minute run reports about
+// 4,500 outcomes (~1 MB), so set AUDIT_REPORT_CLIENTS=none (or attention)
+// for the looped function: the counts stay in the result, every outcome
+// is still logged by reconcile and counted in the metrics. A cursor holds
+// the IDs of the pools not finished (~30 bytes each), so an account with
+// more than about 7,000 pools also outgrows that limit.
+//
+// # Payload and result
+//
+// Input (all optional, unknown keys are an error): {"userPoolIds":
+// ["us-east-1_AbC123", ...]} or {"cursor": "..."}; an empty payload, {}
+// or an EventBridge "Scheduled Event" sweeps every pool. The result is a
+// Report: {"complete", "cursor", "dryRun", "startedAt", "durationMs",
+// "poolsDone", "poolsLeft", "counts": {"compliant": n, ..., "pending": n},
+// "clients": [reconcile.Outcome...], "pending": [{"userPoolId",
+// "clientId", "reason"}], "poolErrors": [{"userPoolId", "outcome",
+// "reason"}], "apiCalls": {"DescribeUserPoolClient": n, ...},
+// "throttles": {...}}, also logged as one JSON line ("audit report").
+// The invocation fails (nothing written) only for a bad payload, a
+// missing or invalid baseline, or pools that cannot be listed.
 package audit

@@ -287,6 +287,8 @@ func (r *run) pool(p *PoolState) {
 	if r.stopping() {
 		return // handed over just before the deadline: leave it whole
 	}
+	// Clients left for retry by an earlier run have waited long enough.
+	resumedRetries := p.Listed
 	for round := 0; !p.Listed; round++ {
 		err := r.s.Lister.ClientPages(r.ctx, p.ID, p.Token, func(page []types.UserPoolClientDescription, next string) error {
 			return r.page(p, page, next)
@@ -315,7 +317,7 @@ func (r *run) pool(p *PoolState) {
 		}
 	}
 	for round := 0; len(p.Retry) > 0 && round < r.s.retryRounds(); round++ {
-		if !r.pause(round) {
+		if !(resumedRetries && round == 0) && !r.pause(round) {
 			break
 		}
 		var left []string
