@@ -77,6 +77,9 @@ var eventFiles = map[string]outcome{
 		Message: `manual payload: unknown keys "exemptions", "overrides", "rules", "version" (it takes only userPoolId and clientId)`},
 	"env.json": {Kind: isError,
 		Message: `manual payload: unknown keys "AuditFunction", "Parameters", "RemediateFunction" (it takes only userPoolId and clientId)`},
+	"audit.json": {Kind: isError,
+		Message: `manual payload: unknown key "userPoolIds" (it takes only userPoolId and clientId)`},
+	"scheduled-event.json": {Kind: isSkip, Message: `source "aws.events" is not aws.cognito-idp`},
 	"README.md": {Kind: isError, Message: "input is not valid JSON: invalid character '#' looking for beginning of value"},
 }
 
@@ -152,8 +155,8 @@ func TestEventFilesShape(t *testing.T) {
 		if secret := clearSecret(doc, ""); secret != "" {
 			t.Errorf("%s: %s holds a value in clear; CloudTrail masks secrets as HIDDEN_DUE_TO_SECURITY_REASONS", name, secret)
 		}
-		if _, ok := doc["detail-type"]; !ok || name == "other-service.json" {
-			continue // not an event, or AWS's own verbatim sample from 2016
+		if dt, _ := doc["detail-type"].(string); !strings.HasSuffix(dt, "via CloudTrail") || name == "other-service.json" {
+			continue // not a CloudTrail event, or AWS's own verbatim sample from 2016
 		}
 		for _, k := range envelopeKeys {
 			if _, ok := doc[k]; !ok {
