@@ -100,9 +100,8 @@ func (r *Reconciler) reconcile(ctx context.Context, b *policy.Baseline, ref Ref,
 		return failed(out, "update", err, secret)
 	}
 
-	// Confirm against what Cognito now holds, not what was sent: Cognito
-	// normalises and may reject silently nothing, but another writer may
-	// have raced us between the describe and the update.
+	// Confirm against what Cognito now holds, not what was sent: another
+	// writer may have raced us between the describe and the update.
 	after, err := r.Clients.Describe(ctx, ref.UserPoolID, ref.ClientID)
 	if err != nil {
 		out.Outcome = Failed
@@ -121,7 +120,6 @@ func (r *Reconciler) reconcile(ctx context.Context, b *policy.Baseline, ref Ref,
 		out.Reason = "update sent but drift remains: " + strings.Join(left, ", ")
 		return out, nil
 	}
-	out.Findings = res.Findings
 	out.Outcome = Remediated
 	out.Reason = "remediated " + strings.Join(changedFields(res.Changes), ", ")
 	if unfixable > 0 {
