@@ -161,7 +161,7 @@ func TestRemediateDriftedClientThenConverge(t *testing.T) {
 	if res.Outcome.Outcome != reconcile.Remediated {
 		t.Fatalf("outcome %q (%s), want remediated", res.Outcome.Outcome, res.Reason)
 	}
-	if got := w.ops(t); !slices.Equal(got, []string{getParam, describe, update, describe}) {
+	if got := w.ops(); !slices.Equal(got, []string{getParam, describe, update, describe}) {
 		t.Errorf("calls = %v, want GetParameter, Describe, Update, Describe", got)
 	}
 
@@ -193,7 +193,7 @@ func TestRemediateDriftedClientThenConverge(t *testing.T) {
 			t.Fatalf("replay of %s: outcome %q, error %v, want compliant", file, res.Outcome.Outcome, ferr)
 		}
 	}
-	if got := w.ops(t); !slices.Equal(got, []string{describe, describe, describe}) {
+	if got := w.ops(); !slices.Equal(got, []string{describe, describe, describe}) {
 		t.Errorf("calls on replay = %v, want one Describe each and nothing else (baseline cached)", got)
 	}
 	if strings.Contains(w.fn.Logs(), sample.Secret) {
@@ -202,7 +202,7 @@ func TestRemediateDriftedClientThenConverge(t *testing.T) {
 }
 
 // ops lists the operations the emulator answered or refused, in order.
-func (w *world) ops(*testing.T) []string {
+func (w *world) ops() []string {
 	var ops []string
 	for _, c := range w.emu.Calls() {
 		ops = append(ops, c.Op)
