@@ -115,6 +115,9 @@ type fakeReconciler struct {
 	// onCall runs before each answer (outside the lock), e.g. to move a
 	// fake clock.
 	onCall func(reconcile.Ref)
+	// hang lists clients whose call blocks until the context ends, like a
+	// paced wait or a retry that outlives the run.
+	hang map[reconcile.Ref]bool
 }
 
 func newFakeReconciler(b *policy.Baseline, l *fakeLister) *fakeReconciler {
@@ -129,9 +132,16 @@ func newFakeReconciler(b *policy.Baseline, l *fakeLister) *fakeReconciler {
 	return f
 }
 
-func (f *fakeReconciler) Reconcile(_ context.Context, b *policy.Baseline, ref reconcile.Ref) (reconcile.Outcome, error) {
+func (f *fakeReconciler) Reconcile(ctx context.Context, b *policy.Baseline, ref reconcile.Ref) (reconcile.Outcome, error) {
 	if f.onCall != nil {
 		f.onCall(ref)
+	}
+	if f.hang[ref] {
+		<-ctx.Done()
+		f.mu.Lock()
+		f.calls = append(f.calls, ref)
+		f.mu.Unlock()
+		return reconcile.Outcome{UserPoolID: ref.UserPoolID, ClientID: ref.ClientID, Outcome: reconcile.Failed}, ctx.Err()
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()

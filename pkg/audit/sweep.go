@@ -187,6 +187,13 @@ func (s *Sweeper) Sweep(ctx context.Context, in Input) (*Report, error) {
 		// third of the run.
 		m := min(s.margin(), dl.Sub(r.start)/3)
 		r.stopAt = dl.Add(-m)
+		// Calls still in flight at the stop (a paced wait, a retry) are
+		// cut off half way through the margin, so the report is returned
+		// before Lambda's own deadline; what they leave undone is retried
+		// from the cursor.
+		var cancel context.CancelFunc
+		r.ctx, cancel = context.WithDeadline(ctx, dl.Add(-m/2))
+		defer cancel()
 	}
 	// Fail closed: without a valid baseline nothing is evaluated, so
 	// nothing can be written.

@@ -382,3 +382,34 @@ func TestFailuresRecorded(t *testing.T) {
 		t.Errorf("incomplete: %s", rep.Cursor)
 	}
 }
+
+// TestInFlightCutBeforeDeadline: a call still running at the stop (here one
+// that never returns by itself) is cut off within the margin, so the
+// report comes back before the invocation's deadline, and the client stays
+// in the cursor.
+func TestInFlightCutBeforeDeadline(t *testing.T) {
+	b := &fakeBaselines{b: &policy.Baseline{}}
+	l := threePools()
+	r := newFakeReconciler(b.b, l)
+	r.hang = map[reconcile.Ref]bool{ref("us-east-1_A", "a2"): true}
+	s := newSweeper(l, r, b)
+	s.Concurrency, s.Margin, s.RetryRounds = 1, 900*time.Millisecond, 1
+	deadline := time.Now().Add(1200 * time.Millisecond)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	rep, err := s.Sweep(ctx, Input{UserPoolIDs: []string{"us-east-1_A"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !time.Now().Before(deadline) {
+		t.Errorf("report returned %v after the deadline", time.Since(deadline))
+	}
+	cur, err := DecodeCursor(rep.Cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Cursor{V: 1, Pools: []PoolState{{ID: "us-east-1_A", Done: []string{"a1", "a2"}, Retry: []string{"a2"}}}}
+	if diff := cmp.Diff(want, cur); diff != "" {
+		t.Errorf("cursor (-want +got):\n%s", diff)
+	}
+}
