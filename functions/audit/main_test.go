@@ -112,7 +112,7 @@ func TestDryRunThenEnforce(t *testing.T) {
 	addSecretClient(t, w)
 
 	// The schedule's event: a report-only sweep of every pool.
-	scheduled, err := os.ReadFile("../../pkg/audit/testdata/scheduled-event.json")
+	scheduled, err := os.ReadFile("../../events/scheduled-event.json")
 	if err != nil {
 		t.Fatal(err)
 	}

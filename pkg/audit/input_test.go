@@ -9,7 +9,7 @@ import (
 )
 
 func TestParseInput(t *testing.T) {
-	scheduled, err := os.ReadFile("testdata/scheduled-event.json")
+	scheduled, err := os.ReadFile("../../events/scheduled-event.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,5 +66,40 @@ func TestCursorRoundTrip(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestEventsSamples: the samples `sam local invoke AuditFunction -e` uses
+// parse as documented in events/README.md; a remediate event is refused.
+func TestEventsSamples(t *testing.T) {
+	for _, tc := range []struct {
+		file    string
+		want    Input
+		wantErr string
+	}{
+		{file: "audit.json", want: Input{UserPoolIDs: []string{"us-east-1_EXAMPLE01"}}},
+		{file: "scheduled-event.json", want: Input{}},
+		{file: "update-user-pool-client.json", wantErr: "unknown field"},
+		{file: "manual.json", wantErr: "unknown field"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			raw, err := os.ReadFile("../../events/" + tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ParseInput(raw)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }
