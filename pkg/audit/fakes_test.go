@@ -25,8 +25,10 @@ type fakeLister struct {
 	clients map[string][][]string
 	// fail holds errors returned by successive ClientPages calls of a
 	// pool before it answers (nil entries answer normally).
-	fail  map[string][]error
-	calls []string
+	fail map[string][]error
+	// failSecondPage is returned once, instead of a pool's second page.
+	failSecondPage map[string]error
+	calls          []string
 }
 
 func (f *fakeLister) PoolPages(_ context.Context, start string, fn func([]types.UserPoolDescriptionType, string) error) error {
@@ -83,6 +85,15 @@ func (f *fakeLister) ClientPages(_ context.Context, pool, start string, fn func(
 		return fn(nil, "")
 	}
 	for i := first; i < len(pages); i++ {
+		f.mu.Lock()
+		err := f.failSecondPage[pool]
+		if i == 1 && err != nil {
+			delete(f.failSecondPage, pool)
+		}
+		f.mu.Unlock()
+		if i == 1 && err != nil {
+			return err
+		}
 		var page []types.UserPoolClientDescription
 		for _, id := range pages[i] {
 			page = append(page, types.UserPoolClientDescription{UserPoolId: aws.String(pool), ClientId: aws.String(id)})

@@ -311,11 +311,16 @@ func (r *run) pool(p *PoolState) {
 		case appclient.NotFound:
 			// Deleted meanwhile: there is nothing left to evaluate, and
 			// clients queued for retry are gone with it.
+			p.Retry = nil
 			r.poolError(p, reconcile.Skipped, "user pool not found")
 			return
 		case appclient.Terminal:
+			// No retry lists the rest (access denied, say); clients
+			// already listed and queued for retry still get theirs.
 			r.poolError(p, reconcile.Failed, err.Error())
-			return
+		}
+		if p.Listed {
+			break
 		}
 		if round >= r.s.retryRounds() || !r.pause(round) {
 			// Left in the cursor, from the page that failed.
@@ -396,7 +401,7 @@ func (r *run) setLastErr(pool, id string, err error) {
 }
 
 func (r *run) poolError(p *PoolState, status reconcile.Status, reason string) {
-	p.Listed, p.Retry = true, nil
+	p.Listed = true
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.poolErrors = append(r.poolErrors, PoolError{UserPoolID: p.ID, Outcome: status, Reason: reason})

@@ -413,3 +413,28 @@ func TestInFlightCutBeforeDeadline(t *testing.T) {
 		t.Errorf("cursor (-want +got):\n%s", diff)
 	}
 }
+
+// TestTerminalListingKeepsRetries: access denied on a pool's second page
+// ends its listing, but a client of the first page waiting for a retry
+// still gets it.
+func TestTerminalListingKeepsRetries(t *testing.T) {
+	b := &fakeBaselines{b: &policy.Baseline{}}
+	l := threePools()
+	l.failSecondPage = map[string]error{"us-east-1_A": errDenied}
+	r := newFakeReconciler(b.b, l)
+	r.script[ref("us-east-1_A", "a2")] = []result{{out: reconcile.Outcome{Outcome: reconcile.Failed}, err: errRetryable}}
+	rep, err := newSweeper(l, r, b).Sweep(context.Background(), Input{UserPoolIDs: []string{"us-east-1_A"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"us-east-1_A/a1", "us-east-1_A/a2", "us-east-1_A/a3"}, refsOf(rep.Clients)); diff != "" {
+		t.Errorf("clients (-want +got):\n%s", diff)
+	}
+	want := []PoolError{{UserPoolID: "us-east-1_A", Outcome: reconcile.Failed, Reason: errDenied.Error()}}
+	if diff := cmp.Diff(want, rep.PoolErrors); diff != "" {
+		t.Errorf("pool errors (-want +got):\n%s", diff)
+	}
+	if !rep.Complete {
+		t.Errorf("incomplete: a refused listing is reported, not retried forever")
+	}
+}
