@@ -14,11 +14,15 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"runtime"
@@ -53,6 +57,7 @@ func main() {
 		runTimeout  = flag.Duration("run-timeout", 0, "cut the sweep into runs of this length resumed by cursor, like Lambda (0: one run)")
 		baselineDoc = flag.String("baseline", "events/baseline.json", "baseline document")
 		foreign     = flag.Float64("foreign-rps", 0, "another caller's DescribeUserPoolClient rate on the same account (unpaced, not retried)")
+		endpoint    = flag.String("endpoint", "", "a standalone emulator (go run ./cmd/emulator -quotas -latency 20ms) to reset, seed and sweep, so RSS is the sweep's alone")
 	)
 	flag.Parse()
 	doc, err := os.ReadFile(*baselineDoc)
@@ -63,7 +68,7 @@ func main() {
 	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, nc := range ints(*clients) {
 		for _, np := range ints(*pools) {
-			r, err := bench(doc, nc, np, *share, *poolRate, *concurrency, *latency, *driftEvery, *enforce, *runTimeout, *foreign)
+			r, err := bench(doc, nc, np, *share, *poolRate, *concurrency, *latency, *driftEvery, *enforce, *runTimeout, *foreign, *endpoint)
 			if err != nil {
 				fatal(err)
 			}
@@ -88,17 +93,27 @@ func (r result) String() string {
 		r.calls, r.throttled, r.surfaced, r.peakHeapMB, r.peakRSSMB)
 }
 
-func bench(doc []byte, clients, pools int, share, poolRate float64, concurrency int, latency time.Duration, driftEvery int, enforce bool, runTimeout time.Duration, foreign float64) (result, error) {
+func bench(doc []byte, clients, pools int, share, poolRate float64, concurrency int, latency time.Duration, driftEvery int, enforce bool, runTimeout time.Duration, foreign float64, endpoint string) (result, error) {
 	res := result{clients: clients, pools: pools, share: share, ceiling: math.Min(share, audit.PoolRPS*float64(pools))}
-	// Seed without latency or quotas, then switch them on for the sweep.
-	w, err := audittest.New(emulator.Options{MaxCalls: 1}, doc, pools, clients/pools, driftEvery)
-	if err != nil {
-		return res, err
+	url := endpoint
+	var foreignRef reconcile.Ref
+	if endpoint == "" {
+		// Seed without latency or quotas, then switch them on for the sweep.
+		w, err := audittest.New(emulator.Options{MaxCalls: 1}, doc, pools, clients/pools, driftEvery)
+		if err != nil {
+			return res, err
+		}
+		srv := httptest.NewServer(w)
+		defer srv.Close()
+		w.Emu.SetLatency(latency)
+		w.Emu.SetQuotas(true)
+		url, foreignRef = srv.URL, w.All[len(w.All)-1]
+	} else {
+		if err := seedRemote(endpoint, doc, pools, clients/pools, driftEvery); err != nil {
+			return res, err
+		}
+		foreignRef = reconcile.Ref{UserPoolID: audittest.PoolID(pools - 1), ClientID: audittest.ClientID(pools-1, clients/pools-1)}
 	}
-	srv := httptest.NewServer(w)
-	defer srv.Close()
-	w.Emu.SetLatency(latency)
-	w.Emu.SetQuotas(true)
 
 	runtime.GC()
 	var ms runtime.MemStats
@@ -128,10 +143,10 @@ func bench(doc []byte, clients, pools int, share, poolRate float64, concurrency 
 		return res, err
 	}
 	cog := cip.New(cip.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: aws.AnonymousCredentials{},
+		Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: aws.AnonymousCredentials{},
 		Retryer: appclient.Retryer(6)(), APIOptions: []func(*middleware.Stack) error{pacer.AddTo},
 	})
-	sm := ssm.New(ssm.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: aws.AnonymousCredentials{}})
+	sm := ssm.New(ssm.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: aws.AnonymousCredentials{}})
 	ac := appclient.New(cog)
 	log := slog.New(slog.DiscardHandler)
 	s := &audit.Sweeper{
@@ -148,9 +163,9 @@ func bench(doc []byte, clients, pools int, share, poolRate float64, concurrency 
 	if foreign > 0 {
 		// Another tool on the same account: it takes from the account
 		// budget, so the audit gets throttled and has to back off.
-		other := cip.New(cip.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: aws.AnonymousCredentials{},
+		other := cip.New(cip.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: aws.AnonymousCredentials{},
 			RetryMaxAttempts: 1})
-		ref := w.All[len(w.All)-1]
+		ref := foreignRef
 		wg.Go(func() {
 			t := time.NewTicker(time.Duration(float64(time.Second) / foreign))
 			defer t.Stop()
@@ -248,4 +263,59 @@ func ints(s string) []int {
 func fatal(err error) {
 	fmt.Fprintln(os.Stderr, "auditbench:", err)
 	os.Exit(1)
+}
+
+// seedRemote resets a standalone emulator and seeds it like audittest.New.
+func seedRemote(endpoint string, baselineDoc []byte, pools, perPool, driftEvery int) error {
+	type client struct {
+		ClientId, ClientName       string
+		EnableTokenRevocation      bool
+		PreventUserExistenceErrors string
+		ExplicitAuthFlows          []string
+		AccessTokenValidity        *int32 `json:",omitempty"`
+	}
+	type pool struct {
+		ID      string   `json:"id"`
+		Name    string   `json:"name"`
+		Clients []client `json:"clients"`
+	}
+	doc := struct {
+		Pools      []pool           `json:"pools"`
+		Parameters []map[string]any `json:"parameters"`
+	}{Parameters: []map[string]any{{"name": audittest.BaselineParameter, "type": "String", "value": json.RawMessage(baselineDoc)}}}
+	n := 0
+	for p := range pools {
+		pl := pool{ID: audittest.PoolID(p), Name: fmt.Sprintf("pool-%d", p)}
+		for c := range perPool {
+			cl := client{ClientId: audittest.ClientID(p, c), ClientName: fmt.Sprintf("app-%d-%d", p, c), EnableTokenRevocation: true,
+				PreventUserExistenceErrors: "ENABLED", ExplicitAuthFlows: []string{"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"}}
+			if driftEvery > 0 && n%driftEvery == 0 {
+				cl.PreventUserExistenceErrors = "LEGACY"
+				cl.ExplicitAuthFlows = append(cl.ExplicitAuthFlows, "ALLOW_USER_PASSWORD_AUTH")
+				cl.AccessTokenValidity = aws.Int32(24)
+			}
+			n++
+			pl.Clients = append(pl.Clients, cl)
+		}
+		doc.Pools = append(doc.Pools, pl)
+	}
+	body, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	for _, req := range []struct {
+		path string
+		body []byte
+	}{{"/_emulator/reset", nil}, {"/_emulator/seed", body}} {
+		resp, err := http.Post(strings.TrimSuffix(endpoint, "/")+req.path, "application/json", bytes.NewReader(req.body))
+		if err != nil {
+			return err
+		}
+		msg, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			return fmt.Errorf("%s: HTTP %d: %s", req.path, resp.StatusCode, msg)
+		}
+	}
+	return nil
 }
