@@ -7,9 +7,11 @@
 //	go run ./cmd/auditbench -clients 1000 -pools 1,10,100 -rate 5
 //	go run ./cmd/auditbench -clients 10000 -pools 1,10,100 -rate 15   # ~40 min
 //
-// The emulator runs in the same process; "heap" is the sweep's own peak
-// (Go heap in use above what the seeded emulator holds), "RSS" the
-// process's VmHWM, emulator included.
+// By default the emulator runs in the same process; "heap" is the sweep's
+// own peak (Go heap in use above what the seeded emulator holds), "RSS" the
+// process's VmHWM, emulator included. With -endpoint the emulator is a
+// separate process (go run ./cmd/emulator -quotas -latency 20ms) and RSS
+// is the sweep's alone.
 package main
 
 import (
