@@ -12,9 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
@@ -73,18 +71,14 @@ func build(ctx context.Context, log *slog.Logger) (*audit.Sweeper, error) {
 		Metrics:     metrics.New(os.Stdout, cfg.MetricsNamespace, "audit", nil),
 		Log:         log,
 	}
-	if cfg.NotifyEventBus != "" || cfg.NotifyTopicARN != "" || cfg.SecurityHub {
-		opt := notify.Options{Bus: cfg.NotifyEventBus, TopicARN: cfg.NotifyTopicARN, Account: cfg.ExpectedAccount, Region: awsCfg.Region, Function: "audit"}
-		if cfg.NotifyEventBus != "" {
-			opt.Events = eventbridge.NewFromConfig(awsCfg)
-		}
-		if cfg.NotifyTopicARN != "" {
-			opt.SNS = sns.NewFromConfig(awsCfg)
-		}
-		if cfg.SecurityHub {
-			hub := securityhub.NewFromConfig(awsCfg)
-			opt.SecurityHub, opt.Findings = hub, hub
-		}
+	// Security Hub only from the audit: each sweep sees every client, so
+	// it can resolve findings as well as raise them.
+	opt, on := notify.FromSettings(awsCfg, cfg.Common, "audit")
+	if cfg.SecurityHub {
+		hub := securityhub.NewFromConfig(awsCfg)
+		opt.SecurityHub, opt.Findings, on = hub, hub, true
+	}
+	if on {
 		s.Notify = notify.New(opt)
 	}
 	return s, nil

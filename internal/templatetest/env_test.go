@@ -35,6 +35,7 @@ func TestEnvironment(t *testing.T) {
 		"AUDIT_CONCURRENCY":     "map[Ref:AuditConcurrency]",
 		"AUDIT_DEADLINE_MARGIN": "map[Ref:AuditDeadlineMargin]",
 		"SECURITY_HUB":          "map[Ref:EnableSecurityHub]",
+		"AUDIT_REPORT_CLIENTS":  "map[Ref:AuditReportClients]",
 	}
 	for k, v := range common {
 		audit[k] = v

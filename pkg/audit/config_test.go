@@ -6,7 +6,13 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cognito-guard/cognito-guard/pkg/settings"
 )
+
+func common(param string, dryRun bool) settings.Common {
+	return settings.Common{BaselineParameter: param, BaselineTTL: 5 * time.Minute, DryRun: dryRun, MetricsNamespace: "CognitoGuard"}
+}
 
 func TestConfigFromEnv(t *testing.T) {
 	for _, tc := range []struct {
@@ -18,23 +24,25 @@ func TestConfigFromEnv(t *testing.T) {
 	}{{
 		name: "defaults: report only",
 		env:  map[string]string{"BASELINE_PARAMETER": "/cognito-guard/baseline"},
-		want: Config{BaselineParameter: "/cognito-guard/baseline", BaselineTTL: 5 * time.Minute,
-			Limits: Limits{Read: 5, Update: 5, Pool: 5, ListPools: 1}, Concurrency: 4, Margin: 10 * time.Second, Clients: ClientsAll},
+		want: Config{Common: common("/cognito-guard/baseline", false),
+			Limits: Limits{Read: 5, Update: 5, Pool: 5, ListPools: 1}, Concurrency: 16, Margin: 10 * time.Second, Clients: ClientsAll},
 	}, {
 		name: "enforce",
 		env:  map[string]string{"BASELINE_PARAMETER": "b", "AUDIT_ENFORCE": "true", "AUDIT_RATE": "12", "AUDIT_POOL_RATE": "4.5", "AUDIT_CONCURRENCY": "8", "AUDIT_DEADLINE_MARGIN": "30s", "AUDIT_REPORT_CLIENTS": "attention"},
-		want: Config{BaselineParameter: "b", BaselineTTL: 5 * time.Minute, Enforce: true,
+		want: Config{Common: common("b", false), Enforce: true,
 			Limits: Limits{Read: 12, Update: 12, Pool: 4.5, ListPools: 1}, Concurrency: 8, Margin: 30 * time.Second, Clients: ClientsAttention},
 		wantWrites: true,
 	}, {
 		name: "dry run wins over enforce",
 		env:  map[string]string{"BASELINE_PARAMETER": "b", "AUDIT_ENFORCE": "true", "DRY_RUN": "true"},
-		want: Config{BaselineParameter: "b", BaselineTTL: 5 * time.Minute, Enforce: true, DryRun: true,
-			Limits: Limits{Read: 5, Update: 5, Pool: 5, ListPools: 1}, Concurrency: 4, Margin: 10 * time.Second, Clients: ClientsAll},
+		want: Config{Common: common("b", true), Enforce: true,
+			Limits: Limits{Read: 5, Update: 5, Pool: 5, ListPools: 1}, Concurrency: 16, Margin: 10 * time.Second, Clients: ClientsAll},
 	}, {
-		name:    "every problem at once",
-		env:     map[string]string{"AUDIT_RATE": "20", "AUDIT_ENFORCE": "yes", "AUDIT_CONCURRENCY": "0"},
-		wantErr: `AUDIT_ENFORCE="yes": want true or false; BASELINE_PARAMETER is not set; AUDIT_RATE/AUDIT_POOL_RATE: read rate 20: want more than 0 and at most 15 requests per second; AUDIT_CONCURRENCY=0: want 1 to 100`,
+		name: "every problem at once",
+		env:  map[string]string{"AUDIT_RATE": "20", "AUDIT_ENFORCE": "yes", "AUDIT_CONCURRENCY": "0"},
+		wantErr: "BASELINE_PARAMETER is not set\n" + `AUDIT_ENFORCE="yes": want true or false` + "\n" +
+			"AUDIT_RATE/AUDIT_POOL_RATE: read rate 20: want more than 0 and at most 15 requests per second\n" +
+			"AUDIT_CONCURRENCY=0: want 1 to 100",
 	}, {
 		name:    "pool rate above Cognito's cap",
 		env:     map[string]string{"BASELINE_PARAMETER": "b", "AUDIT_POOL_RATE": "6"},

@@ -60,7 +60,7 @@ type Sweeper struct {
 	// DryRun is reported; the Reconciler's own DryRun decides whether it
 	// writes, and main builds both from Config.DryRun.
 	DryRun bool
-	// Concurrency is the number of pools worked on at once (default 4).
+	// Concurrency is the number of pools worked on at once (DefaultConcurrency when 0).
 	// One pool cannot use more than PoolRPS, so reaching an account share
 	// of 15 takes at least three.
 	Concurrency int
@@ -512,7 +512,7 @@ func (s *Sweeper) concurrency() int {
 	if s.Concurrency > 0 {
 		return s.Concurrency
 	}
-	return 4
+	return DefaultConcurrency
 }
 
 func (s *Sweeper) margin() time.Duration {

@@ -80,7 +80,7 @@ var eventFiles = map[string]outcome{
 	"audit.json": {Kind: isError,
 		Message: `manual payload: unknown key "userPoolIds" (it takes only userPoolId and clientId)`},
 	"scheduled-event.json": {Kind: isSkip, Message: `source "aws.events" is not aws.cognito-idp`},
-	"README.md": {Kind: isError, Message: "input is not valid JSON: invalid character '#' looking for beginning of value"},
+	"README.md":            {Kind: isError, Message: "input is not valid JSON: invalid character '#' looking for beginning of value"},
 }
 
 func TestParseEventFiles(t *testing.T) {
