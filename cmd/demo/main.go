@@ -83,13 +83,11 @@ func run(events string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	fn, err := lambdatest.Run(rie, bootstrap, dir, map[string]string{
-		"PATH": os.Getenv("PATH"), "HOME": dir, "TZ": "UTC", "AWS_EC2_METADATA_DISABLED": "true",
-		"AWS_CONFIG_FILE": filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "none"),
+	fn, err := lambdatest.Run(rie, bootstrap, dir, lambdatest.Hermetic(dir, map[string]string{
 		"AWS_ENDPOINT_URL": endpoint, "AWS_REGION": sample.Region,
 		"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "demo",
 		"BASELINE_PARAMETER": sample.BaselineParameter, "DRY_RUN": "false",
-	})
+	}))
 	if err != nil {
 		return err
 	}

@@ -81,22 +81,7 @@ func Start(tb testing.TB, bootstrap string, env map[string]string) *Function {
 	}
 	rie := BuildRIE(tb)
 	home := tb.TempDir()
-	vars := map[string]string{
-		"PATH":                        os.Getenv("PATH"),
-		"HOME":                        home,
-		"TZ":                          "UTC",
-		"AWS_CONFIG_FILE":             filepath.Join(home, "no-aws-config"),
-		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, "no-aws-credentials"),
-		"AWS_EC2_METADATA_DISABLED":   "true",
-	}
-	for k, v := range env {
-		vars[k] = v
-	}
-	environ := make([]string, 0, len(vars))
-	for k, v := range vars {
-		environ = append(environ, k+"="+v)
-	}
-	sort.Strings(environ)
+	environ := environList(Hermetic(home, env))
 
 	// Free ports are picked by binding :0 and releasing; another process can grab one in between,
 	// so a start that dies with "address already in use" is retried on new ports.
@@ -117,15 +102,39 @@ func Start(tb testing.TB, bootstrap string, env map[string]string) *Function {
 
 var errAddrInUse = errors.New("address already in use")
 
+// Hermetic returns env on top of the defaults that keep the developer's
+// machine out of the function: HOME is home (give an empty directory), the
+// shared AWS config and credentials files do not exist, IMDS is disabled,
+// TZ is UTC, and PATH is this process's.
+func Hermetic(home string, env map[string]string) map[string]string {
+	vars := map[string]string{
+		"PATH":                        os.Getenv("PATH"),
+		"HOME":                        home,
+		"TZ":                          "UTC",
+		"AWS_CONFIG_FILE":             filepath.Join(home, "no-aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, "no-aws-credentials"),
+		"AWS_EC2_METADATA_DISABLED":   "true",
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	return vars
+}
+
+func environList(vars map[string]string) []string {
+	environ := make([]string, 0, len(vars))
+	for k, v := range vars {
+		environ = append(environ, k+"="+v)
+	}
+	sort.Strings(environ)
+	return environ
+}
+
 // Run is Start for programs (make demo) rather than tests: it runs bootstrap
 // under the RIE binary at rie with exactly env as its environment, in dir,
 // and leaves stopping it to the caller (Stop).
 func Run(rie, bootstrap, dir string, env map[string]string) (*Function, error) {
-	environ := make([]string, 0, len(env))
-	for k, v := range env {
-		environ = append(environ, k+"="+v)
-	}
-	sort.Strings(environ)
+	environ := environList(env)
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		var f *Function
