@@ -151,7 +151,10 @@ func (h *Handler) report(ctx context.Context, res Result, err error) {
 			log.WarnContext(ctx, "metrics not written", "error", ferr.Error())
 		}
 	}
-	if h.Notify != nil && res.ClientID != "" {
+	// Only final outcomes reach people: an invocation that fails is
+	// retried (each retry would notify again) and then lands in the
+	// failure queue, which is alarmed.
+	if h.Notify != nil && res.ClientID != "" && err == nil {
 		if perr := h.Notify.Publish(ctx, []reconcile.Outcome{res.Outcome}); perr != nil {
 			log.WarnContext(ctx, "notification not sent", "userPoolId", res.UserPoolID, "clientId", res.ClientID, "error", perr.Error())
 		}
