@@ -60,6 +60,7 @@ func build(ctx context.Context, s settings.Common, envErr error, log *slog.Logge
 		},
 		ExpectedAccount: s.ExpectedAccount,
 		DryRun:          s.DryRun,
+		FunctionName:    os.Getenv("AWS_LAMBDA_FUNCTION_NAME"),
 		Log:             log,
 		Metrics:         metrics.New(os.Stdout, s.MetricsNamespace, metrics.FunctionRemediate, nil),
 	}

@@ -92,6 +92,7 @@ func TestReconcile(t *testing.T) {
 	tests := []struct {
 		name       string
 		dryRun     bool
+		noWrite    string
 		steps      []step
 		want       Status
 		wantErr    bool
@@ -114,6 +115,11 @@ func TestReconcile(t *testing.T) {
 			want: Failed, wantErr: true},
 		{name: "throttled update is retried by the caller", steps: []step{
 			{op: "describe", client: drifted}, {op: "update", err: throttled}}, want: Failed, wantErr: true, wantWrites: 1},
+		{name: "verification describe throttled: the write is still reported", steps: []step{
+			{op: "describe", client: drifted}, {op: "update"}, {op: "describe", err: throttled}},
+			want: Remediated, wantWrites: 1, wantReason: "not verified"},
+		{name: "own event: evaluate, never write", noWrite: "the function's own update", steps: []step{{op: "describe", client: drifted}},
+			want: Drift, wantReason: "not written (the function's own update)"},
 		{name: "drift left after the update", steps: []step{
 			{op: "describe", client: drifted}, {op: "update"}, {op: "describe", client: drifted}},
 			want: Failed, wantWrites: 1, wantReason: "drift remains"},
@@ -124,7 +130,7 @@ func TestReconcile(t *testing.T) {
 			var logs strings.Builder
 			r := &Reconciler{Clients: fake, DryRun: tt.dryRun, Log: slog.New(slog.NewJSONHandler(&logs, nil)),
 				Now: func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }}
-			got, err := r.Reconcile(context.Background(), b, Ref{UserPoolID: "us-east-1_EXAMPLE01", ClientID: "6example0client0id0drift01"})
+			got, err := r.Reconcile(context.Background(), b, Ref{UserPoolID: "us-east-1_EXAMPLE01", ClientID: "6example0client0id0drift01", NoWrite: tt.noWrite})
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
 			}
@@ -159,7 +165,7 @@ func TestReconcileSendsOnlyTheDriftedFields(t *testing.T) {
 	drifted.RefreshTokenValidity = 7
 	fake := &script{t: t, steps: []step{{op: "describe", client: drifted}, {op: "update"}, {op: "describe", client: client(true, types.OAuthFlowTypeCode)}}}
 	r := &Reconciler{Clients: fake, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	if _, err := r.Reconcile(context.Background(), b, Ref{"us-east-1_EXAMPLE01", "6example0client0id0drift01"}); err != nil {
+	if _, err := r.Reconcile(context.Background(), b, Ref{UserPoolID: "us-east-1_EXAMPLE01", ClientID: "6example0client0id0drift01"}); err != nil {
 		t.Fatal(err)
 	}
 	want := *drifted

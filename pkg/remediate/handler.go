@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 	"github.com/cognito-guard/cognito-guard/pkg/reconcile"
@@ -47,6 +48,9 @@ type Handler struct {
 	Reconciler Reconciler
 	// ExpectedAccount, when set, skips events recorded in another account.
 	ExpectedAccount string
+	// FunctionName (AWS_LAMBDA_FUNCTION_NAME) recognises the function's
+	// own updates when they come back as events: those never write.
+	FunctionName string
 	// DryRun marks results that never reached the reconciler (skips,
 	// input errors) as dry-run ones, for the metrics' Mode dimension.
 	DryRun  bool
@@ -135,7 +139,14 @@ func (h *Handler) handle(ctx context.Context, raw []byte) (Result, error) {
 		res.Reason = berr.Error()
 		return res, berr
 	}
-	out, err := h.Reconciler.Reconcile(ctx, b, reconcile.Ref{UserPoolID: req.UserPoolID, ClientID: req.ClientID})
+	ref := reconcile.Ref{UserPoolID: req.UserPoolID, ClientID: req.ClientID}
+	if h.ownEvent(req) {
+		// Our own update, coming back through CloudTrail. It normally finds
+		// the client compliant; if it does not (Cognito kept something other
+		// than what we sent), writing again could loop forever. Report it.
+		ref.NoWrite = "this event is the function's own update"
+	}
+	out, err := h.Reconciler.Reconcile(ctx, b, ref)
 	res.Outcome = out
 	return res, err
 }
@@ -168,6 +179,14 @@ func (h *Handler) report(ctx context.Context, res Result, err error) {
 		return
 	}
 	log.InfoContext(ctx, "invocation done", attrs...)
+}
+
+// ownEvent reports whether the event records a call this function made:
+// Lambda's session for the execution role is named after the function, so
+// the caller is arn:aws:sts::<account>:assumed-role/<role>/<function name>.
+func (h *Handler) ownEvent(req trigger.Request) bool {
+	return h.FunctionName != "" && req.Source == trigger.SourceCloudTrail &&
+		strings.Contains(req.Actor, ":assumed-role/") && strings.HasSuffix(req.Actor, "/"+h.FunctionName)
 }
 
 func (h *Handler) log() *slog.Logger {

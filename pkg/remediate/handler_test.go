@@ -1,10 +1,14 @@
 package remediate
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -76,7 +80,7 @@ func TestHandler(t *testing.T) {
 		{name: "baseline broken: BaselineError, nothing reconciled", payload: manual, base: &baselines{err: errors.New("rules.X: unknown field")},
 			rec: &reconciler{never: true}, want: reconcile.Failed, wantErrType: new(*BaselineError)},
 		{name: "retryable reconcile error is returned", payload: manual, base: &baselines{b: &policy.Baseline{}},
-			rec: &reconciler{out: reconcile.Outcome{Outcome: reconcile.Failed}, err: errors.New("describe: throttled")},
+			rec:  &reconciler{out: reconcile.Outcome{Outcome: reconcile.Failed}, err: errors.New("describe: throttled")},
 			want: reconcile.Failed, wantErrType: new(error)},
 	}
 	for _, tt := range tests {
@@ -109,6 +113,38 @@ func TestHandler(t *testing.T) {
 			}
 			if tt.notifyErr != nil && !strings.Contains(logs.String(), "notification not sent") {
 				t.Errorf("the failed notification was not logged")
+			}
+		})
+	}
+}
+
+// TestOwnEventNeverWrites: the function's own update comes back through
+// CloudTrail with the caller arn:aws:sts::…:assumed-role/<role>/<function>;
+// it is evaluated with NoWrite set, so no loop is possible even if Cognito
+// kept something other than what was sent.
+func TestOwnEventNeverWrites(t *testing.T) {
+	event, err := os.ReadFile(filepath.Join("..", "..", "events", "update-user-pool-client.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	human := "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_AdministratorAccess_5f1c2a9e8d7b6c4a/jane.doe@example.com"
+	own := "arn:aws:sts::123456789012:assumed-role/cognito-guard-RemediateFunctionRole-1A2B3C/cognito-guard-RemediateFunction-9Z8Y"
+	if !bytes.Contains(event, []byte(human)) {
+		t.Fatal("sample event changed: update the caller ARN here")
+	}
+	for _, tc := range []struct {
+		name, actor string
+		wantNoWrite bool
+	}{{"a person's change is enforced", human, false}, {"the function's own update is not written again", own, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &reconciler{out: reconcile.Outcome{Outcome: reconcile.Compliant}}
+			h := &Handler{Baselines: &baselines{b: &policy.Baseline{}}, Reconciler: rec,
+				FunctionName: "cognito-guard-RemediateFunction-9Z8Y", Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			if _, err := h.Handle(context.Background(), bytes.ReplaceAll(event, []byte(human), []byte(tc.actor))); err != nil {
+				t.Fatal(err)
+			}
+			if len(rec.calls) != 1 || (rec.calls[0].NoWrite != "") != tc.wantNoWrite {
+				t.Errorf("reconcile calls %+v, want one with NoWrite set: %v", rec.calls, tc.wantNoWrite)
 			}
 		})
 	}
