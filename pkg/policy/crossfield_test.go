@@ -111,6 +111,17 @@ func TestCrossFieldRules(t *testing.T) {
 			client: client(`"ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]`),
 			want: []policy.Finding{unfixable("RefreshTokenRotation.Feature.equals", "DISABLED", "= ENABLED",
 				"refresh token rotation cannot be enabled while ExplicitAuthFlows allows ALLOW_REFRESH_TOKEN_AUTH; forbid that flow too")}},
+		{name: "rotation off needs the refresh flow back", rules: `"RefreshTokenRotation.Feature": "DISABLED", "AccessTokenValidity": {"max": "1h"}`,
+			client: client(`"ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH"], "RefreshTokenRotation": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0}, "AccessTokenValidity": 2`),
+			want: []policy.Finding{
+				fixed("AccessTokenValidity.max", "2h", "<= 1h", "1h"),
+				unfixable("RefreshTokenRotation.Feature.equals", "ENABLED", "= DISABLED",
+					"turning refresh token rotation off needs ALLOW_REFRESH_TOKEN_AUTH in ExplicitAuthFlows, which Cognito would otherwise reject; require that flow too"),
+			}},
+		{name: "last identity provider of an OAuth client", rules: `"SupportedIdentityProviders": {"allow": ["COGNITO"]}`,
+			client: client(oauthClient + `, "CallbackURLs": ["https://a.example.com/cb"], "SupportedIdentityProviders": ["Google"]`),
+			want: []policy.Finding{unfixable("SupportedIdentityProviders.allow", []string{"Google"}, "may contain only COGNITO",
+				"removing the last identity provider would leave an OAuth client with no way to sign in")}},
 		{name: "rotation and the refresh flow together", rules: `"RefreshTokenRotation": {"equals": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 10}}, "ExplicitAuthFlows": {"forbid": ["ALLOW_REFRESH_TOKEN_AUTH"]}`,
 			client: client(`"ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]`),
 			want: []policy.Finding{

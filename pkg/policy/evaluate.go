@@ -170,6 +170,17 @@ func crossFieldViolation(c, w *types.UserPoolClientType, changed func(string) bo
 		slices.Contains(flows, "ALLOW_REFRESH_TOKEN_AUTH") {
 		return "RefreshTokenRotation", "refresh token rotation cannot be enabled while ExplicitAuthFlows allows ALLOW_REFRESH_TOKEN_AUTH; forbid that flow too"
 	}
+	// Turning rotation off brings back Cognito's rule that ALLOW_* flow
+	// lists must include ALLOW_REFRESH_TOKEN_AUTH (facts b8/b9).
+	modernFlows := len(flows) > 0 && !slices.ContainsFunc(flows, func(s string) bool { return slices.Contains(legacyAuthFlows, s) })
+	if changed("RefreshTokenRotation") && !rotation && rotationOf(c)["Feature"] == "ENABLED" &&
+		modernFlows && !slices.Contains(flows, "ALLOW_REFRESH_TOKEN_AUTH") {
+		return "RefreshTokenRotation", "turning refresh token rotation off needs ALLOW_REFRESH_TOKEN_AUTH in ExplicitAuthFlows, which Cognito would otherwise reject; require that flow too"
+	}
+	if changed("SupportedIdentityProviders") && oauth && len(oauthFlows) > 0 &&
+		len(fieldByName["SupportedIdentityProviders"].get(w).list) == 0 {
+		return "SupportedIdentityProviders", "removing the last identity provider would leave an OAuth client with no way to sign in"
+	}
 	if changed("AllowedOAuthFlows") {
 		cc := slices.Contains(oauthFlows, "client_credentials")
 		switch {

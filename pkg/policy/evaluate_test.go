@@ -177,7 +177,7 @@ func TestEvaluateForms(t *testing.T) {
 				Before: map[string]any{"Feature": "ENABLED", "RetryGracePeriodSeconds": int64(60)},
 				After:  map[string]any{"Feature": "ENABLED", "RetryGracePeriodSeconds": int64(30)}}}},
 		{name: "rotation feature off", rules: `"RefreshTokenRotation.Feature": "DISABLED"`,
-			client: client(`"ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH"], "RefreshTokenRotation": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 10}`),
+			client: client(`"ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"], "RefreshTokenRotation": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 10}`),
 			want:   []policy.Finding{fixed("RefreshTokenRotation.Feature.equals", "ENABLED", "= DISABLED", "DISABLED")},
 			changes: []policy.Change{{Field: "RefreshTokenRotation",
 				Before: map[string]any{"Feature": "ENABLED", "RetryGracePeriodSeconds": int64(10)},
