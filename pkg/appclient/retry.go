@@ -5,15 +5,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 )
 
-// retryCodes are Cognito errors worth retrying on top of the SDK defaults.
-// ConcurrentModificationException ("two or more modifications are happening
-// concurrently") is not in the SDK's list. TooManyRequestsException and
-// InternalErrorException are retried by default (throttle code, 5xx status);
-// they are named here too so the behaviour does not hang on those defaults.
+// retryCodes are Cognito errors the SDK resends as they are.
+// TooManyRequestsException and InternalErrorException are retried by
+// default (throttle code, 5xx status); they are named here too so the
+// behaviour does not hang on those defaults.
+//
+// ConcurrentModificationException is deliberately not here: it means
+// someone else was changing the client, and resending our full-field
+// update, built from the describe before their change, would overwrite
+// it. It is Retryable for Classify, and the caller retries from a fresh
+// describe (pkg/reconcile).
 var retryCodes = map[string]struct{}{
-	"ConcurrentModificationException": {},
-	"TooManyRequestsException":        {},
-	"InternalErrorException":          {},
+	"TooManyRequestsException": {},
+	"InternalErrorException":   {},
 }
 
 // throttleCodes are retried with the throttling backoff (1 s base) and the
@@ -27,8 +31,8 @@ var throttleCodes = map[string]struct{}{
 // Retryer returns a retryer constructor for config.WithRetryer or
 // aws.Config.Retryer: the SDK's standard retryer (exponential backoff with
 // jitter, client-side retry quota) making at most maxAttempts attempts per
-// call (maxAttempts < 1 means the SDK default, 3), and also retrying
-// ConcurrentModificationException.
+// call (maxAttempts < 1 means the SDK default, 3). It never resends an
+// update that met ConcurrentModificationException (see retryCodes).
 func Retryer(maxAttempts int) func() aws.Retryer {
 	return func() aws.Retryer { return newRetryer(maxAttempts) }
 }

@@ -63,10 +63,10 @@ func TestRetryerOverHTTP(t *testing.T) {
 		wantErr      bool
 		wantClass    Class
 	}{
-		{"concurrent modification is retried", 400, "ConcurrentModificationException", 2, 3, 3, false, 0},
+		{"concurrent modification is not resent (the caller re-describes)", 400, "ConcurrentModificationException", 2, 3, 1, true, Retryable},
 		{"throttling is retried", 400, "TooManyRequestsException", 2, 3, 3, false, 0},
 		{"internal error is retried", 500, "InternalErrorException", 3, 4, 4, false, 0},
-		{"retries stop at maxAttempts", 400, "ConcurrentModificationException", 10, 3, 3, true, Retryable},
+		{"retries stop at maxAttempts", 400, "TooManyRequestsException", 10, 3, 3, true, Retryable},
 		{"invalid parameter is not retried", 400, "InvalidParameterException", 10, 3, 1, true, Terminal},
 		{"invalid OAuth flow is not retried", 400, "InvalidOAuthFlowException", 10, 3, 1, true, Terminal},
 		{"not found is not retried", 400, "ResourceNotFoundException", 10, 3, 1, true, NotFound},
@@ -97,9 +97,9 @@ func TestRetryerOverHTTP(t *testing.T) {
 }
 
 // TestRetryerRealBackoff uses Retryer itself, backoff included, once: one
-// ConcurrentModificationException then success.
+// InternalErrorException then success.
 func TestRetryerRealBackoff(t *testing.T) {
-	srv, calls := flakyServer(t, 400, "ConcurrentModificationException", 1)
+	srv, calls := flakyServer(t, 500, "InternalErrorException", 1)
 	if _, err := New(sdkClient(srv.URL, Retryer(2))).Describe(context.Background(), "us-east-1_EXAMPLE01", "abc"); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestRetryerSettings(t *testing.T) {
 
 	r := Retryer(3)()
 	retryable := map[error]bool{
-		&types.ConcurrentModificationException{}: true,
+		&types.ConcurrentModificationException{}: false,
 		&types.TooManyRequestsException{}:        true,
 		&types.InternalErrorException{}:          true,
 		&types.InvalidParameterException{}:       false,
@@ -136,8 +136,8 @@ func TestRetryerSettings(t *testing.T) {
 	// Throttles cost the retry quota less than other retries: that is how
 	// the standard retryer tells them apart.
 	costs := map[error]uint{
-		&types.TooManyRequestsException{}:        retry.DefaultThrottlingRetryCost,
-		&types.ConcurrentModificationException{}: 14,
+		&types.TooManyRequestsException{}: retry.DefaultThrottlingRetryCost,
+		&types.InternalErrorException{}:   14,
 	}
 	for err, want := range costs {
 		rec := &costRecorder{}

@@ -68,7 +68,29 @@ func (r *Reconciler) Reconcile(ctx context.Context, b *policy.Baseline, ref Ref)
 	return out, err
 }
 
-func (r *Reconciler) reconcile(ctx context.Context, b *policy.Baseline, ref Ref, out Outcome) (Outcome, error) {
+// conflictAttempts bounds how often a reconcile starts again from a fresh
+// describe after ConcurrentModificationException.
+const conflictAttempts = 3
+
+// reconcile runs once, and again from a fresh describe when the update met
+// ConcurrentModificationException: someone else was changing the client,
+// so resending the same full-field update would overwrite their change.
+func (r *Reconciler) reconcile(ctx context.Context, b *policy.Baseline, ref Ref, start Outcome) (Outcome, error) {
+	for attempt := 1; ; attempt++ {
+		out, err := r.once(ctx, b, ref, start)
+		var conflict *types.ConcurrentModificationException
+		if err == nil || !errors.As(err, &conflict) || attempt == conflictAttempts {
+			return out, err
+		}
+		select {
+		case <-ctx.Done():
+			return out, err
+		case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+		}
+	}
+}
+
+func (r *Reconciler) once(ctx context.Context, b *policy.Baseline, ref Ref, out Outcome) (Outcome, error) {
 	client, err := r.Clients.Describe(ctx, ref.UserPoolID, ref.ClientID)
 	if err != nil {
 		return failed(out, "describe", err, "")
@@ -166,9 +188,19 @@ func failed(out Outcome, op string, err error, secret string) (Outcome, error) {
 	default:
 		out.Outcome = Failed
 		out.Reason = scrub(op+" failed, will be retried: "+err.Error(), secret)
-		return out, fmt.Errorf("%s %s/%s: %w", op, out.UserPoolID, out.ClientID, errors.New(out.Reason))
+		return out, &retryable{msg: fmt.Sprintf("%s %s/%s: %s", op, out.UserPoolID, out.ClientID, out.Reason), err: err}
 	}
 }
+
+// retryable carries a scrubbed message and still unwraps to the SDK error,
+// so callers can tell what kind of failure it was.
+type retryable struct {
+	msg string
+	err error
+}
+
+func (e *retryable) Error() string { return e.msg }
+func (e *retryable) Unwrap() error { return e.err }
 
 // scrub removes the client secret from text that came back from AWS. We
 // never send the secret, so it should not be echoed; this is the belt to

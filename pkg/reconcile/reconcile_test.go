@@ -87,6 +87,7 @@ func TestReconcile(t *testing.T) {
 	fixed := client(true, types.OAuthFlowTypeCode)
 	throttled := &types.TooManyRequestsException{Message: aws.String("Rate exceeded")}
 	rejected := &types.InvalidParameterException{Message: aws.String("bad value " + secret)}
+	conflict := &types.ConcurrentModificationException{Message: aws.String("two or more modifications are happening concurrently")}
 	gone := &types.ResourceNotFoundException{Message: aws.String("User pool client does not exist.")}
 
 	tests := []struct {
@@ -120,6 +121,15 @@ func TestReconcile(t *testing.T) {
 			want: Remediated, wantWrites: 1, wantReason: "not verified"},
 		{name: "own event: evaluate, never write", noWrite: "the function's own update", steps: []step{{op: "describe", client: drifted}},
 			want: Drift, wantReason: "not written (the function's own update)"},
+		{name: "concurrent modification: start again from a fresh describe", steps: []step{
+			{op: "describe", client: drifted}, {op: "update", err: conflict},
+			{op: "describe", client: drifted}, {op: "update"}, {op: "describe", client: fixed}},
+			want: Remediated, wantWrites: 2},
+		{name: "concurrent modification persists: the caller retries", steps: []step{
+			{op: "describe", client: drifted}, {op: "update", err: conflict},
+			{op: "describe", client: drifted}, {op: "update", err: conflict},
+			{op: "describe", client: drifted}, {op: "update", err: conflict}},
+			want: Failed, wantErr: true, wantWrites: 3},
 		{name: "drift left after the update", steps: []step{
 			{op: "describe", client: drifted}, {op: "update"}, {op: "describe", client: drifted}},
 			want: Failed, wantWrites: 1, wantReason: "drift remains"},
