@@ -2,6 +2,7 @@ package appclient
 
 import (
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"reflect"
 	"slices"
 	"strings"
@@ -175,6 +176,13 @@ func UpdateInput(c *types.UserPoolClientType) *cip.UpdateUserPoolClientInput {
 	}
 	if u := in.TokenValidityUnits; u != nil && *u == (types.TokenValidityUnitsType{}) {
 		in.TokenValidityUnits = nil
+	}
+	// What Update does with an omitted EnableTokenRevocation is not
+	// documented (only Create's default, true, is). pkg/policy reads an
+	// absent value as that default, so send exactly what was evaluated
+	// rather than leave Cognito to guess.
+	if in.EnableTokenRevocation == nil {
+		in.EnableTokenRevocation = aws.Bool(true)
 	}
 	return in
 }

@@ -217,23 +217,33 @@ func TestUpdateInputDetails(t *testing.T) {
 		{
 			name: "empty units as described for defaults are sent as absent",
 			in:   &types.UserPoolClientType{UserPoolId: aws.String("p"), ClientId: aws.String("c"), TokenValidityUnits: &types.TokenValidityUnitsType{}},
-			want: &cip.UpdateUserPoolClientInput{UserPoolId: aws.String("p"), ClientId: aws.String("c")},
+			want: &cip.UpdateUserPoolClientInput{UserPoolId: aws.String("p"), ClientId: aws.String("c"), EnableTokenRevocation: aws.Bool(true)},
 		},
 		{
 			name: "partly set units are kept",
 			in:   &types.UserPoolClientType{TokenValidityUnits: &types.TokenValidityUnitsType{AccessToken: types.TimeUnitsTypeMinutes}},
-			want: &cip.UpdateUserPoolClientInput{TokenValidityUnits: &types.TokenValidityUnitsType{AccessToken: types.TimeUnitsTypeMinutes}},
+			want: &cip.UpdateUserPoolClientInput{TokenValidityUnits: &types.TokenValidityUnitsType{AccessToken: types.TimeUnitsTypeMinutes}, EnableTokenRevocation: aws.Bool(true)},
 		},
 		{
 			name: "absent AllowedOAuthFlowsUserPoolClient is false, Cognito's default",
 			in:   &types.UserPoolClientType{AllowedOAuthFlowsUserPoolClient: nil},
-			want: &cip.UpdateUserPoolClientInput{},
+			want: &cip.UpdateUserPoolClientInput{EnableTokenRevocation: aws.Bool(true)},
 		},
 		{
 			name: "secret and timestamps are never sent",
 			in: &types.UserPoolClientType{ClientSecret: aws.String("s3cr3t"), CreationDate: aws.Time(time.Unix(1, 0)),
 				LastModifiedDate: aws.Time(time.Unix(2, 0)), AllowedOAuthFlowsUserPoolClient: aws.Bool(true)},
-			want: &cip.UpdateUserPoolClientInput{AllowedOAuthFlowsUserPoolClient: true},
+			want: &cip.UpdateUserPoolClientInput{AllowedOAuthFlowsUserPoolClient: true, EnableTokenRevocation: aws.Bool(true)},
+		},
+		{
+			name: "absent EnableTokenRevocation is sent as evaluated: true",
+			in:   &types.UserPoolClientType{},
+			want: &cip.UpdateUserPoolClientInput{EnableTokenRevocation: aws.Bool(true)},
+		},
+		{
+			name: "EnableTokenRevocation false is kept",
+			in:   &types.UserPoolClientType{EnableTokenRevocation: aws.Bool(false)},
+			want: &cip.UpdateUserPoolClientInput{EnableTokenRevocation: aws.Bool(false)},
 		},
 	}
 	for _, tt := range tests {
