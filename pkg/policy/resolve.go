@@ -96,9 +96,19 @@ func replaceRotation(eff map[string]*Rule, k string) {
 }
 
 // exempted reports whether an active exemption covers the field. An
-// exemption naming RefreshTokenRotation covers its parts too.
+// exemption naming RefreshTokenRotation covers its parts too, and one
+// naming a part covers a rule that states RefreshTokenRotation whole: that
+// rule would otherwise write the exempted part.
 func (p *Resolved) exempted(f *field) bool {
-	return p.exemptAll || p.exempt[f.name] || p.exempt[f.sdk]
+	if p.exemptAll || p.exempt[f.name] || p.exempt[f.sdk] {
+		return true
+	}
+	for k := range p.exempt {
+		if strings.HasPrefix(k, f.name+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // String describes the rule, e.g. "RefreshTokenValidity min 1h max 30d

@@ -181,3 +181,18 @@ func TestZeroBaseline(t *testing.T) {
 		t.Errorf("zero baseline: %+v", r.Findings)
 	}
 }
+
+// TestPartExemptionCoversWholeRule: a rule stating RefreshTokenRotation
+// whole would write the part an exemption names; the exemption wins.
+func TestPartExemptionCoversWholeRule(t *testing.T) {
+	b := mustParse(t, `{"version": 1,
+		"rules": {"RefreshTokenRotation": {"equals": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 10}}},
+		"exemptions": [{"match": {"clientName": "*"}, "fields": ["RefreshTokenRotation.Feature"], "expires": "2030-01-01", "reason": "migration, ticket SEC-1"}]}`)
+	got := policy.Evaluate(b, describeFixture(t, "web-portal-drift.json"), now)
+	if got.Fixed != nil || len(got.Changes) != 0 {
+		t.Errorf("the exempted rotation was fixed: %+v", got.Changes)
+	}
+	if len(got.Exempted) != 1 || got.Exempted[0].Field != "RefreshTokenRotation" {
+		t.Errorf("Exempted = %+v, want the RefreshTokenRotation finding", got.Exempted)
+	}
+}
