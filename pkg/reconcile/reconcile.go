@@ -64,6 +64,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, b *policy.Baseline, ref Ref)
 		slog.Any("rules", ruleIDs(out.Findings)),
 		slog.Any("changed", changedFields(out.Changes)),
 		slog.String("reason", out.Reason),
+		slog.Any("expiredExemptions", out.ExpiredExemptions),
 	)
 	return out, err
 }
