@@ -46,6 +46,9 @@ func (b *Baseline) Resolve(t Target, now time.Time) *Resolved {
 			continue
 		}
 		for k, r := range o.rules {
+			if r == nil {
+				splitRotation(eff, k)
+			}
 			replaceRotation(eff, k)
 			if r == nil {
 				delete(eff, k)
@@ -92,6 +95,34 @@ func replaceRotation(eff map[string]*Rule, k string) {
 		delete(eff, whole+".RetryGracePeriodSeconds")
 	case fieldByName[k] != nil && fieldByName[k].sdk == whole:
 		delete(eff, whole)
+	}
+}
+
+// splitRotation: before an override removes one part of
+// RefreshTokenRotation (null), an inherited rule stating the field whole
+// becomes one rule per part, so only the named part goes and the other
+// keeps its requirement.
+func splitRotation(eff map[string]*Rule, k string) {
+	const whole = "RefreshTokenRotation"
+	w := eff[whole]
+	if w == nil || !w.hasEquals || fieldByName[k] == nil || fieldByName[k].sdk != whole || k == whole {
+		return
+	}
+	for part, v := range w.equals.obj {
+		f := fieldByName[whole+"."+part]
+		if f == nil {
+			continue
+		}
+		r := &Rule{Field: f.name, Action: w.Action, f: f, hasEquals: true}
+		switch x := v.(type) {
+		case string:
+			r.equals = val{s: x, present: true}
+		case int64:
+			r.equals = val{n: x, present: true}
+		default:
+			continue
+		}
+		eff[f.name] = r
 	}
 }
 

@@ -196,3 +196,19 @@ func TestPartExemptionCoversWholeRule(t *testing.T) {
 		t.Errorf("Exempted = %+v, want the RefreshTokenRotation finding", got.Exempted)
 	}
 }
+
+// TestNullPartKeepsTheOtherPart: an override removing one part of a rule
+// that states RefreshTokenRotation whole keeps the other part's requirement.
+func TestNullPartKeepsTheOtherPart(t *testing.T) {
+	b := mustParse(t, `{"version": 1,
+		"rules": {"RefreshTokenRotation": {"equals": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 10}}},
+		"overrides": [{"match": {"clientName": "*"}, "rules": {"RefreshTokenRotation.RetryGracePeriodSeconds": null}}]}`)
+	p := b.Resolve(policy.Target{UserPoolID: "us-east-1_EXAMPLE01", ClientID: "c", ClientName: "web-portal"}, now)
+	var got []string
+	for _, r := range p.Rules {
+		got = append(got, r.String())
+	}
+	if diff := cmp.Diff([]string{"RefreshTokenRotation.Feature equals ENABLED (enforce)"}, got); diff != "" {
+		t.Errorf("resolved rules (-want +got):\n%s", diff)
+	}
+}
