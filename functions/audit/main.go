@@ -22,6 +22,7 @@ import (
 	"github.com/cognito-guard/cognito-guard/pkg/metrics"
 	"github.com/cognito-guard/cognito-guard/pkg/notify"
 	"github.com/cognito-guard/cognito-guard/pkg/reconcile"
+	"github.com/cognito-guard/cognito-guard/pkg/settings"
 )
 
 // maxAttempts per Cognito call. The pacer spaces the attempts, so a
@@ -30,7 +31,7 @@ import (
 const maxAttempts = 6
 
 func main() {
-	log := logging.New(os.Stdout, envOr("LOG_LEVEL", os.Getenv("AWS_LAMBDA_LOG_LEVEL")))
+	log := logging.New(os.Stdout, settings.LogLevel(os.Getenv))
 	s, err := build(context.Background(), log)
 	if err != nil {
 		// A configuration error: fail every invocation with the reason.
@@ -82,11 +83,4 @@ func build(ctx context.Context, log *slog.Logger) (*audit.Sweeper, error) {
 		s.Notify = notify.New(opt)
 	}
 	return s, nil
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }

@@ -41,65 +41,52 @@ type world struct {
 	env map[string]string
 }
 
-// startB is start for benchmarks: the seeded emulator and the function's
-// environment, without a running function.
-func startB(b *testing.B) *world {
-	b.Helper()
-	baseline, err := os.ReadFile(filepath.Join("..", "..", "events", "baseline.json"))
-	if err != nil {
-		b.Fatal(err)
+// seed starts the emulator with the sample account and baseline (nil:
+// events/baseline.json) and returns it with the function's environment
+// pointing at it, at logLevel, plus env.
+func seed(tb testing.TB, baseline []byte, logLevel string, env map[string]string) *world {
+	tb.Helper()
+	if baseline == nil {
+		baseline = readEvent(tb, "baseline.json")
 	}
 	emu := emulator.New(emulator.Options{Account: sample.Account, Region: sample.Region, MaxCalls: 100000})
 	if err := sample.Seed(emu, baseline); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	srv := httptest.NewServer(emu)
-	b.Cleanup(srv.Close)
-	return &world{emu: emu, env: functionEnv(srv.URL, nil)}
-}
-
-func functionEnv(endpoint string, extra map[string]string) map[string]string {
+	tb.Cleanup(srv.Close)
 	vars := map[string]string{
-		"AWS_ENDPOINT_URL":      endpoint,
+		"AWS_ENDPOINT_URL":      srv.URL,
 		"AWS_REGION":            sample.Region,
 		"AWS_ACCESS_KEY_ID":     "AKIDEXAMPLE",
 		"AWS_SECRET_ACCESS_KEY": "not-a-real-key",
 		"BASELINE_PARAMETER":    sample.BaselineParameter,
-		"LOG_LEVEL":             "WARN",
+		"LOG_LEVEL":             logLevel,
 	}
-	for k, v := range extra {
+	for k, v := range env {
 		vars[k] = v
 	}
-	return vars
+	return &world{emu: emu, env: vars}
 }
+
+// startB is seed for benchmarks: quiet logs, no running function.
+func startB(b *testing.B) *world { return seed(b, nil, "WARN", nil) }
 
 // start seeds the sample account and runs the remediate bootstrap under the
 // RIE. baseline nil means events/baseline.json.
 func start(t *testing.T, baseline []byte, env map[string]string) *world {
 	t.Helper()
-	if baseline == nil {
-		baseline = readEvent(t, "baseline.json")
-	}
-	emu := emulator.New(emulator.Options{Account: sample.Account, Region: sample.Region})
-	if err := sample.Seed(emu, baseline); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(emu)
-	t.Cleanup(srv.Close)
-	vars := functionEnv(srv.URL, map[string]string{"LOG_LEVEL": "DEBUG"})
-	for k, v := range env {
-		vars[k] = v
-	}
-	fn := lambdatest.Start(t, lambdatest.Build(t, "./functions/remediate"), vars)
-	emu.ResetCalls()
-	return &world{emu: emu, fn: fn, env: vars}
+	w := seed(t, baseline, "DEBUG", env)
+	w.fn = lambdatest.Start(t, lambdatest.Build(t, "./functions/remediate"), w.env)
+	w.emu.ResetCalls()
+	return w
 }
 
-func readEvent(t *testing.T, name string) []byte {
-	t.Helper()
+func readEvent(tb testing.TB, name string) []byte {
+	tb.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "events", name))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return b
 }

@@ -204,11 +204,11 @@ func (e *retryable) Error() string { return e.msg }
 func (e *retryable) Unwrap() error { return e.err }
 
 // scrub removes the client secret from text that came back from AWS. We
-// never send the secret, so it should not be echoed; this is the belt to
-// that braces.
+// never send the secret, and appclient never hands it out (it returns
+// RedactedSecret); this covers other Clients implementations.
 func scrub(s, secret string) string {
-	if secret == "" {
-		return s
+	if secret == "" || secret == appclient.RedactedSecret {
+		return s // appclient already withheld the value
 	}
 	return strings.ReplaceAll(s, secret, "[redacted]")
 }

@@ -165,7 +165,7 @@ func TestReconcile(t *testing.T) {
 	}
 }
 
-func TestReconcileSendsOnlyTheDriftedFields(t *testing.T) {
+func TestReconcileFixesOnlyTheDriftedFields(t *testing.T) {
 	b, err := policy.Parse([]byte(testBaseline))
 	if err != nil {
 		t.Fatal(err)
@@ -178,6 +178,8 @@ func TestReconcileSendsOnlyTheDriftedFields(t *testing.T) {
 	if _, err := r.Reconcile(context.Background(), b, Ref{UserPoolID: "us-east-1_EXAMPLE01", ClientID: "6example0client0id0drift01"}); err != nil {
 		t.Fatal(err)
 	}
+	// The client handed to Update; pkg/appclient's tests pin how it becomes
+	// the full-field request.
 	want := *drifted
 	want.EnableTokenRevocation = aws.Bool(true)
 	want.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}

@@ -30,15 +30,12 @@ func Read(r *Reader) Common {
 		BaselineParameter: r.Get("BASELINE_PARAMETER"),
 		BaselineTTL:       r.Duration("BASELINE_CACHE_TTL", 5*time.Minute),
 		DryRun:            r.Bool("DRY_RUN", false),
-		LogLevel:          r.Get("LOG_LEVEL"),
+		LogLevel:          LogLevel(r.getenv),
 		ExpectedAccount:   r.Get("EXPECTED_ACCOUNT_ID"),
 		MetricsNamespace:  r.Get("METRICS_NAMESPACE"),
 		NotifyEventBus:    r.Get("NOTIFY_EVENT_BUS"),
 		NotifyTopicARN:    r.Get("NOTIFY_TOPIC_ARN"),
 		SecurityHub:       r.Bool("SECURITY_HUB", false),
-	}
-	if c.LogLevel == "" {
-		c.LogLevel = r.Get("AWS_LAMBDA_LOG_LEVEL")
 	}
 	if c.MetricsNamespace == "" {
 		c.MetricsNamespace = "CognitoGuard"
@@ -47,6 +44,16 @@ func Read(r *Reader) Common {
 		r.Fail(errors.New("BASELINE_PARAMETER is not set"))
 	}
 	return c
+}
+
+// LogLevel is LOG_LEVEL, or Lambda's AWS_LAMBDA_LOG_LEVEL when that is
+// unset. A main calls it before the rest of its configuration is read, so
+// that configuration errors are logged at the right level too.
+func LogLevel(getenv func(string) string) string {
+	if v := getenv("LOG_LEVEL"); v != "" {
+		return v
+	}
+	return getenv("AWS_LAMBDA_LOG_LEVEL")
 }
 
 // Reader reads typed variables and collects what is wrong with them.
