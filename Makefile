@@ -11,7 +11,7 @@ FUZZTIME    ?= 20s
 BENCHTIME   ?= 1s
 # Packages whose fuzz targets `make fuzz` runs (every Fuzz* function in each, one at a time:
 # go test -fuzz accepts only one target per run).
-FUZZ_PKGS   ?= ./pkg/policy ./pkg/trigger
+FUZZ_PKGS   ?= ./pkg/policy ./internal/trigger
 
 # The deployed binary: Lambda arm64 (Graviton), static, stripped, and without aws-lambda-go's
 # legacy net/rpc mode that only the retired go1.x runtime used.
@@ -105,7 +105,7 @@ fuzz:
 		done; \
 	done
 
-# Also removes the bootstraps internal/lambdatest caches next to the Go build cache.
+# Also removes the bootstraps internal/testkit/rie caches next to the Go build cache.
 clean:
 	rm -rf $(DIST) .aws-sam
 	rm -rf "$$(dirname "$$($(GO) env GOCACHE)")/cognito-guard-lambdatest"

@@ -2,7 +2,7 @@
 // Cognito's quotas on and a fixed latency per call: clients per second as
 // a fraction of the ceiling min(share, 5 × pools), throttling errors that
 // reached the report (must be 0), throttled attempts absorbed by pacing
-// and retries, and peak memory. It prints a Markdown table (pkg/audit/BENCH.md).
+// and retries, and peak memory. It prints a Markdown table (internal/audit/BENCH.md).
 //
 //	go run ./cmd/auditbench -clients 1000 -pools 1,10,100 -rate 5
 //	go run ./cmd/auditbench -clients 10000 -pools 1,10,100 -rate 15   # ~40 min
@@ -38,12 +38,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/cognito-guard/cognito-guard/internal/emulator"
+	"github.com/cognito-guard/cognito-guard/internal/audit"
+	"github.com/cognito-guard/cognito-guard/internal/baseline"
+	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/auditworld"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
-	"github.com/cognito-guard/cognito-guard/pkg/audit"
-	"github.com/cognito-guard/cognito-guard/pkg/audit/audittest"
-	"github.com/cognito-guard/cognito-guard/pkg/baseline"
-	"github.com/cognito-guard/cognito-guard/pkg/reconcile"
 )
 
 func main() {
@@ -101,7 +101,7 @@ func bench(doc []byte, clients, pools int, share, poolRate float64, concurrency 
 	var foreignRef reconcile.Ref
 	if endpoint == "" {
 		// Seed without latency or quotas, then switch them on for the sweep.
-		w, err := audittest.New(emulator.Options{MaxCalls: 1}, doc, pools, clients/pools, driftEvery)
+		w, err := auditworld.New(emulator.Options{MaxCalls: 1}, doc, pools, clients/pools, driftEvery)
 		if err != nil {
 			return res, err
 		}
@@ -114,7 +114,7 @@ func bench(doc []byte, clients, pools int, share, poolRate float64, concurrency 
 		if err := seedRemote(endpoint, doc, pools, clients/pools, driftEvery); err != nil {
 			return res, err
 		}
-		foreignRef = reconcile.Ref{UserPoolID: audittest.PoolID(pools - 1), ClientID: audittest.ClientID(pools-1, clients/pools-1)}
+		foreignRef = reconcile.Ref{UserPoolID: auditworld.PoolID(pools - 1), ClientID: auditworld.ClientID(pools-1, clients/pools-1)}
 	}
 
 	runtime.GC()
@@ -152,7 +152,7 @@ func bench(doc []byte, clients, pools int, share, poolRate float64, concurrency 
 	ac := appclient.New(cog)
 	log := slog.New(slog.DiscardHandler)
 	s := &audit.Sweeper{
-		Baselines:   baseline.NewLoader(sm, audittest.BaselineParameter, time.Hour, nil),
+		Baselines:   baseline.NewLoader(sm, auditworld.BaselineParameter, time.Hour, nil),
 		Lister:      ac,
 		Reconciler:  &reconcile.Reconciler{Clients: ac, DryRun: !enforce, Log: log},
 		DryRun:      !enforce,
@@ -267,7 +267,7 @@ func fatal(err error) {
 	os.Exit(1)
 }
 
-// seedRemote resets a standalone emulator and seeds it like audittest.New.
+// seedRemote resets a standalone emulator and seeds it like auditworld.New.
 func seedRemote(endpoint string, baselineDoc []byte, pools, perPool, driftEvery int) error {
 	type client struct {
 		ClientId, ClientName       string
@@ -284,12 +284,12 @@ func seedRemote(endpoint string, baselineDoc []byte, pools, perPool, driftEvery 
 	doc := struct {
 		Pools      []pool           `json:"pools"`
 		Parameters []map[string]any `json:"parameters"`
-	}{Parameters: []map[string]any{{"name": audittest.BaselineParameter, "type": "String", "value": json.RawMessage(baselineDoc)}}}
+	}{Parameters: []map[string]any{{"name": auditworld.BaselineParameter, "type": "String", "value": json.RawMessage(baselineDoc)}}}
 	n := 0
 	for p := range pools {
-		pl := pool{ID: audittest.PoolID(p), Name: fmt.Sprintf("pool-%d", p)}
+		pl := pool{ID: auditworld.PoolID(p), Name: fmt.Sprintf("pool-%d", p)}
 		for c := range perPool {
-			cl := client{ClientId: audittest.ClientID(p, c), ClientName: fmt.Sprintf("app-%d-%d", p, c), EnableTokenRevocation: true,
+			cl := client{ClientId: auditworld.ClientID(p, c), ClientName: fmt.Sprintf("app-%d-%d", p, c), EnableTokenRevocation: true,
 				PreventUserExistenceErrors: "ENABLED", ExplicitAuthFlows: []string{"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"}}
 			if driftEvery > 0 && n%driftEvery == 0 {
 				cl.PreventUserExistenceErrors = "LEGACY"

@@ -26,11 +26,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
-	"github.com/cognito-guard/cognito-guard/internal/emulator"
-	"github.com/cognito-guard/cognito-guard/internal/lambdatest"
-	"github.com/cognito-guard/cognito-guard/internal/sample"
+	"github.com/cognito-guard/cognito-guard/internal/remediate"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/rie"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/sample"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
-	"github.com/cognito-guard/cognito-guard/pkg/remediate"
 )
 
 func main() {
@@ -70,11 +70,11 @@ func run(events string) error {
 
 	// 2. The real function: bootstrap under the Lambda Runtime Interface Emulator.
 	step("building the remediate bootstrap and the Lambda Runtime Interface Emulator")
-	bootstrap, err := lambdatest.BuildBinary("./functions/remediate", false)
+	bootstrap, err := rie.BuildBinary("./functions/remediate", false)
 	if err != nil {
 		return err
 	}
-	rie, err := lambdatest.BuildBinary("", true)
+	rieBin, err := rie.BuildBinary("", true)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func run(events string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	fn, err := lambdatest.Run(rie, bootstrap, dir, lambdatest.Hermetic(dir, map[string]string{
+	fn, err := rie.Run(rieBin, bootstrap, dir, rie.Hermetic(dir, map[string]string{
 		"AWS_ENDPOINT_URL": endpoint, "AWS_REGION": sample.Region,
 		"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "demo",
 		"BASELINE_PARAMETER": sample.BaselineParameter, "DRY_RUN": "false",
@@ -141,17 +141,17 @@ func run(events string) error {
 		return fmt.Errorf("second invoke did not converge: %s", res.Outcome.Outcome)
 	}
 	fmt.Printf("\nConverged: a compliant client is never written. Cold start %v, warm invoke %v.\n",
-		fn.ColdStart().Round(time.Millisecond/10), lambdatest.Median(fn.Latencies()[1:]).Round(time.Millisecond/100))
+		fn.ColdStart().Round(time.Millisecond/10), rie.Median(fn.Latencies()[1:]).Round(time.Millisecond/100))
 	return nil
 }
 
-func invoke(ctx context.Context, fn *lambdatest.Function, payload []byte) (remediate.Result, error) {
+func invoke(ctx context.Context, fn *rie.Function, payload []byte) (remediate.Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	body, err := fn.Invoke(ctx, payload)
 	var res remediate.Result
 	if err != nil {
-		var fe *lambdatest.FunctionError
+		var fe *rie.FunctionError
 		if errors.As(err, &fe) {
 			return res, fmt.Errorf("the function failed: %s: %s\n%s", fe.Type, fe.Message, fn.Logs())
 		}

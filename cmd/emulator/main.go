@@ -1,5 +1,5 @@
 // Command emulator serves the Cognito user-pool/app-client and SSM Parameter
-// Store emulator (internal/emulator) on one endpoint, so AWS_ENDPOINT_URL can
+// Store emulator (internal/testkit/emulator) on one endpoint, so AWS_ENDPOINT_URL can
 // point the SDK, the AWS CLI or `sam local invoke` at it:
 //
 //	emulator -addr 127.0.0.1:4566 -seed testdata/seed.json -quotas -latency 20ms
@@ -23,7 +23,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cognito-guard/cognito-guard/internal/emulator"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 )
 
 func main() {

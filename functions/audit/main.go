@@ -1,6 +1,6 @@
 // Command audit is the audit Lambda function. It only wires: read the
 // environment, build the AWS clients (the Cognito one with the audit's
-// pacer), the sweeper, and start the runtime. The sweep lives in pkg/audit.
+// pacer), the sweeper, and start the runtime. The sweep lives in internal/audit.
 package main
 
 import (
@@ -15,14 +15,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/cognito-guard/cognito-guard/internal/audit"
+	"github.com/cognito-guard/cognito-guard/internal/baseline"
+	"github.com/cognito-guard/cognito-guard/internal/logging"
+	"github.com/cognito-guard/cognito-guard/internal/metrics"
+	"github.com/cognito-guard/cognito-guard/internal/notify"
+	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/settings"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
-	"github.com/cognito-guard/cognito-guard/pkg/audit"
-	"github.com/cognito-guard/cognito-guard/pkg/baseline"
-	"github.com/cognito-guard/cognito-guard/pkg/logging"
-	"github.com/cognito-guard/cognito-guard/pkg/metrics"
-	"github.com/cognito-guard/cognito-guard/pkg/notify"
-	"github.com/cognito-guard/cognito-guard/pkg/reconcile"
-	"github.com/cognito-guard/cognito-guard/pkg/settings"
 )
 
 // maxAttempts per Cognito call. The pacer spaces the attempts, so a

@@ -14,11 +14,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/cognito-guard/cognito-guard/internal/emulator"
-	"github.com/cognito-guard/cognito-guard/internal/lambdatest"
-	"github.com/cognito-guard/cognito-guard/pkg/audit"
-	"github.com/cognito-guard/cognito-guard/pkg/audit/audittest"
-	"github.com/cognito-guard/cognito-guard/pkg/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/audit"
+	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/auditworld"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/rie"
 )
 
 // End-to-end: the real bootstrap under the real RIE, against the emulator
@@ -26,13 +26,13 @@ import (
 
 const secret = "SECRETCANARY0123456789abcdefghijklmnopqrstuvwxyz0123"
 
-func newWorld(t *testing.T, pools, perPool, driftEvery int) (*audittest.World, string) {
+func newWorld(t *testing.T, pools, perPool, driftEvery int) (*auditworld.World, string) {
 	t.Helper()
 	doc, err := os.ReadFile("../../events/baseline.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := audittest.New(emulator.Options{Quotas: true, Latency: 20 * time.Millisecond}, doc, pools, perPool, driftEvery)
+	w, err := auditworld.New(emulator.Options{Quotas: true, Latency: 20 * time.Millisecond}, doc, pools, perPool, driftEvery)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,10 +43,10 @@ func newWorld(t *testing.T, pools, perPool, driftEvery int) (*audittest.World, s
 
 // addSecretClient adds a drifted client with a secret to pool 0; its secret
 // must appear nowhere.
-func addSecretClient(t *testing.T, w *audittest.World) {
+func addSecretClient(t *testing.T, w *auditworld.World) {
 	t.Helper()
-	pool := audittest.PoolID(0)
-	c := audittest.Drifted(pool, "p0000withsecret", "confidential-app")
+	pool := auditworld.PoolID(0)
+	c := auditworld.Drifted(pool, "p0000withsecret", "confidential-app")
 	c.ClientSecret = aws.String(secret)
 	if _, err := w.Emu.PutClient(pool, c); err != nil {
 		t.Fatal(err)
@@ -56,10 +56,10 @@ func addSecretClient(t *testing.T, w *audittest.World) {
 	w.Drifted[ref] = true
 }
 
-func start(t *testing.T, url string, env map[string]string) *lambdatest.Function {
+func start(t *testing.T, url string, env map[string]string) *rie.Function {
 	t.Helper()
 	vars := map[string]string{
-		"BASELINE_PARAMETER":    audittest.BaselineParameter,
+		"BASELINE_PARAMETER":    auditworld.BaselineParameter,
 		"AWS_REGION":            "us-east-1",
 		"AWS_ENDPOINT_URL":      url,
 		"AWS_ACCESS_KEY_ID":     "AKIAEXAMPLE",
@@ -69,10 +69,10 @@ func start(t *testing.T, url string, env map[string]string) *lambdatest.Function
 	for k, v := range env {
 		vars[k] = v
 	}
-	return lambdatest.Start(t, lambdatest.Build(t, "./functions/audit"), vars)
+	return rie.Start(t, rie.Build(t, "./functions/audit"), vars)
 }
 
-func invoke(t *testing.T, f *lambdatest.Function, payload string) *audit.Report {
+func invoke(t *testing.T, f *rie.Function, payload string) *audit.Report {
 	t.Helper()
 	out, err := f.Invoke(context.Background(), []byte(payload))
 	if err != nil {
@@ -96,7 +96,7 @@ func outcomes(rep *audit.Report) map[reconcile.Ref]reconcile.Status {
 	return m
 }
 
-func want(w *audittest.World, drifted reconcile.Status) map[reconcile.Ref]reconcile.Status {
+func want(w *auditworld.World, drifted reconcile.Status) map[reconcile.Ref]reconcile.Status {
 	m := map[reconcile.Ref]reconcile.Status{}
 	for _, r := range w.All {
 		m[r] = reconcile.Compliant
@@ -233,7 +233,7 @@ func TestDeadlineResume(t *testing.T) {
 			t.Errorf("%v described %d times", r, describes[r])
 		}
 	}
-	var fe *lambdatest.FunctionError
+	var fe *rie.FunctionError
 	if out, err := f.Invoke(context.Background(), []byte(`{"cursor": "garbage!"}`)); !errors.As(err, &fe) {
 		t.Errorf("bad cursor: err %v, result %s", err, out)
 	}

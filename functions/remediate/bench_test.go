@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cognito-guard/cognito-guard/internal/lambdatest"
-	"github.com/cognito-guard/cognito-guard/internal/sample"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/rie"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/sample"
 )
 
 // The figures of issue 4, measured on the real bootstrap under the RIE
@@ -16,13 +16,13 @@ import (
 // starts on the first invoke), a compliant client. Reports the median.
 func BenchmarkColdStart(b *testing.B) {
 	w := startB(b)
-	bootstrap := lambdatest.Build(b, "./functions/remediate")
+	bootstrap := rie.Build(b, "./functions/remediate")
 	payload := []byte(`{"userPoolId":"` + sample.PoolID + `","clientId":"` + sample.CleanID + `"}`)
 	var ds []time.Duration
 	for b.Loop() {
-		ds = append(ds, lambdatest.MeasureColdStart(b, bootstrap, w.env, payload))
+		ds = append(ds, rie.MeasureColdStart(b, bootstrap, w.env, payload))
 	}
-	b.ReportMetric(float64(lambdatest.Median(ds).Microseconds())/1000, "ms-cold-median")
+	b.ReportMetric(float64(rie.Median(ds).Microseconds())/1000, "ms-cold-median")
 }
 
 // BenchmarkWarmInvoke: one warm function, compliant and drifted clients;
@@ -31,7 +31,7 @@ func BenchmarkWarmInvoke(b *testing.B) {
 	for _, tc := range []struct{ name, client string }{{"compliant", sample.CleanID}, {"drifted", sample.DriftedID}} {
 		b.Run(tc.name, func(b *testing.B) {
 			w := startB(b)
-			fn := lambdatest.Start(b, lambdatest.Build(b, "./functions/remediate"), w.env)
+			fn := rie.Start(b, rie.Build(b, "./functions/remediate"), w.env)
 			payload := []byte(`{"userPoolId":"` + sample.PoolID + `","clientId":"` + tc.client + `"}`)
 			if _, err := fn.Invoke(context.Background(), payload); err != nil { // cold, loads the baseline
 				b.Fatal(err)
@@ -49,7 +49,7 @@ func BenchmarkWarmInvoke(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(lambdatest.Median(fn.Latencies()[1:]).Microseconds())/1000, "ms-warm-median")
+			b.ReportMetric(float64(rie.Median(fn.Latencies()[1:]).Microseconds())/1000, "ms-warm-median")
 			b.ReportMetric(float64(len(w.emu.Calls()))/float64(b.N), "aws-calls/event")
 		})
 	}

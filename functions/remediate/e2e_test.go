@@ -22,11 +22,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/cognito-guard/cognito-guard/internal/emulator"
-	"github.com/cognito-guard/cognito-guard/internal/lambdatest"
-	"github.com/cognito-guard/cognito-guard/internal/sample"
-	"github.com/cognito-guard/cognito-guard/pkg/reconcile"
-	"github.com/cognito-guard/cognito-guard/pkg/remediate"
+	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/remediate"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/rie"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/sample"
 )
 
 const (
@@ -37,7 +37,7 @@ const (
 
 type world struct {
 	emu *emulator.Emulator
-	fn  *lambdatest.Function
+	fn  *rie.Function
 	env map[string]string
 }
 
@@ -77,7 +77,7 @@ func startB(b *testing.B) *world { return seed(b, nil, "WARN", nil) }
 func start(t *testing.T, baseline []byte, env map[string]string) *world {
 	t.Helper()
 	w := seed(t, baseline, "DEBUG", env)
-	w.fn = lambdatest.Start(t, lambdatest.Build(t, "./functions/remediate"), w.env)
+	w.fn = rie.Start(t, rie.Build(t, "./functions/remediate"), w.env)
 	w.emu.ResetCalls()
 	return w
 }
@@ -92,12 +92,12 @@ func readEvent(tb testing.TB, name string) []byte {
 }
 
 // invoke sends payload and returns the result, or the function error.
-func (w *world) invoke(t *testing.T, payload []byte) (remediate.Result, *lambdatest.FunctionError) {
+func (w *world) invoke(t *testing.T, payload []byte) (remediate.Result, *rie.FunctionError) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	body, err := w.fn.Invoke(ctx, payload)
-	var ferr *lambdatest.FunctionError
+	var ferr *rie.FunctionError
 	if errors.As(err, &ferr) {
 		return remediate.Result{}, ferr
 	}

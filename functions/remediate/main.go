@@ -13,14 +13,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/cognito-guard/cognito-guard/internal/baseline"
+	"github.com/cognito-guard/cognito-guard/internal/logging"
+	"github.com/cognito-guard/cognito-guard/internal/metrics"
+	"github.com/cognito-guard/cognito-guard/internal/notify"
+	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/remediate"
+	"github.com/cognito-guard/cognito-guard/internal/settings"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
-	"github.com/cognito-guard/cognito-guard/pkg/baseline"
-	"github.com/cognito-guard/cognito-guard/pkg/logging"
-	"github.com/cognito-guard/cognito-guard/pkg/metrics"
-	"github.com/cognito-guard/cognito-guard/pkg/notify"
-	"github.com/cognito-guard/cognito-guard/pkg/reconcile"
-	"github.com/cognito-guard/cognito-guard/pkg/remediate"
-	"github.com/cognito-guard/cognito-guard/pkg/settings"
 )
 
 // maxAttempts per Cognito or SSM call, backoff and jitter by the SDK's

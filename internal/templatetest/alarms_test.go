@@ -8,10 +8,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/cognito-guard/cognito-guard/pkg/metrics"
+	"github.com/cognito-guard/cognito-guard/internal/metrics"
 )
 
-// TestUnfixableAlarmMatchesMetrics pins the alarm to what pkg/metrics writes: an alarm on a metric
+// TestUnfixableAlarmMatchesMetrics pins the alarm to what internal/metrics writes: an alarm on a metric
 // name or dimension set nobody emits stays silent forever, and nothing else would notice.
 func TestUnfixableAlarmMatchesMetrics(t *testing.T) {
 	_, tmpl := loadTemplate(t)

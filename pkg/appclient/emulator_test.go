@@ -15,7 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/cognito-guard/cognito-guard/internal/emulator"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
 

@@ -11,7 +11,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
-	"github.com/cognito-guard/cognito-guard/internal/emulator"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
 

@@ -14,7 +14,7 @@ import (
 // someone else was changing the client, and resending our full-field
 // update, built from the describe before their change, would overwrite
 // it. It is Retryable for Classify, and the caller retries from a fresh
-// describe (pkg/reconcile).
+// describe (internal/reconcile).
 var retryCodes = map[string]struct{}{
 	"TooManyRequestsException": {},
 	"InternalErrorException":   {},

@@ -1,0 +1,83 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/pkg/policy"
+)
+
+type fakeRecorder struct {
+	recorded []reconcile.Outcome
+	flushes  int
+}
+
+func (f *fakeRecorder) Record(outs ...reconcile.Outcome) { f.recorded = append(f.recorded, outs...) }
+func (f *fakeRecorder) Flush() error                     { f.flushes++; return nil }
+
+// TestHandle: the handler parses the payload, sweeps, records every
+// outcome as metrics, and returns and logs (as one JSON line) the report
+// with the outcomes asked for.
+func TestHandle(t *testing.T) {
+	for _, tc := range []struct {
+		list ClientList
+		want []string
+	}{
+		{ClientsAll, []string{"us-east-1_B/b1", "us-east-1_C/c1", "us-east-1_C/c2", "us-east-1_C/c3", "us-east-1_C/c4"}},
+		{ClientsAttention, []string{"us-east-1_C/c2"}},
+		{ClientsNone, nil},
+	} {
+		t.Run(string(tc.list), func(t *testing.T) {
+			b := &fakeBaselines{b: &policy.Baseline{}}
+			l := threePools()
+			r := newFakeReconciler(b.b, l)
+			r.script[ref("us-east-1_C", "c2")] = []result{{out: reconcile.Outcome{Outcome: reconcile.Drift}}}
+			var logs bytes.Buffer
+			m := &fakeRecorder{}
+			s := newSweeper(l, r, b)
+			s.Log, s.Metrics, s.Clients = slog.New(slog.NewJSONHandler(&logs, nil)), m, tc.list
+
+			rep, err := s.Handle(context.Background(), json.RawMessage(`{"userPoolIds": ["us-east-1_B", "us-east-1_C"]}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, refsOf(rep.Clients)); diff != "" {
+				t.Errorf("report clients (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(map[string]int{"compliant": 4, "drift": 1}, rep.Counts); diff != "" {
+				t.Errorf("counts (-want +got):\n%s", diff)
+			}
+			if len(m.recorded) != 5 || m.flushes != 1 {
+				t.Errorf("metrics got %d outcomes, %d flushes; want 5, 1", len(m.recorded), m.flushes)
+			}
+			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+			if len(lines) != 1 {
+				t.Fatalf("%d log lines, want 1:\n%s", len(lines), logs.String())
+			}
+			var line struct {
+				Msg    string `json:"msg"`
+				Report Report `json:"report"`
+			}
+			if err := json.Unmarshal([]byte(lines[0]), &line); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(*rep, line.Report); diff != "" || line.Msg != "audit report" {
+				t.Errorf("logged %q, report (-returned +logged):\n%s", line.Msg, diff)
+			}
+		})
+	}
+}
+
+func TestHandleBadInput(t *testing.T) {
+	s := newSweeper(&fakeLister{}, &fakeReconciler{}, &fakeBaselines{})
+	if _, err := s.Handle(context.Background(), json.RawMessage(`{"userPoolID": ["us-east-1_A"]}`)); err == nil {
+		t.Error("no error for an unknown key")
+	}
+}

@@ -1,0 +1,379 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
+
+	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/pkg/policy"
+)
+
+// ASFF constants.
+const (
+	SchemaVersion = "2018-10-08"
+	FindingType   = "Software and Configuration Checks/AWS Security Best Practices"
+	// maxFindingsPerCall is BatchImportFindings' limit of findings per request.
+	maxFindingsPerCall = 100
+	// maxClientFilters bounds the Id PREFIX filters of one GetFindings query;
+	// beyond it, all of this tool's open findings are listed instead.
+	maxClientFilters = 10
+	// ASFF length limits (https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_AwsSecurityFinding.html).
+	maxTitle       = 256
+	maxDescription = 1024
+	maxRecommend   = 512
+)
+
+// FindingID is the stable Security Hub finding Id of a rule on a client: a
+// later import with the same Id updates (or resolves) the same finding.
+func FindingID(userPoolID, clientID, rule string) string {
+	return clientPrefix(userPoolID, clientID) + rule
+}
+
+func clientPrefix(userPoolID, clientID string) string {
+	return Source + "/" + userPoolID + "/" + clientID + "/"
+}
+
+// ProductARN is the default product ARN of an account's own findings.
+func ProductARN(region, account string) string {
+	return fmt.Sprintf("arn:%s:securityhub:%s:%s:product/%s/default", partition(region), region, account, account)
+}
+
+// verdict splits an outcome's findings into those that stay (imported
+// FAILED) and those the run fixed (resolved).
+func verdict(o reconcile.Outcome) (stay, fixed []policy.Finding) {
+	switch o.Outcome {
+	case reconcile.Drift:
+		return o.Findings, nil
+	case reconcile.Remediated, reconcile.Unfixable:
+		if o.DryRun {
+			return o.Findings, nil
+		}
+		// The write fixed the enforced, fixable findings whose field it
+		// changed; report-only and unfixable ones are still there.
+		changed := map[string]bool{}
+		for _, c := range o.Changes {
+			changed[c.Field] = true
+		}
+		for _, f := range o.Findings {
+			if action(f) == policy.Enforce && f.Fixable && changed[f.Field] {
+				fixed = append(fixed, f)
+			} else {
+				stay = append(stay, f)
+			}
+		}
+		return stay, fixed
+	}
+	return nil, nil // compliant, exempt: nothing stays
+}
+
+// settled reports whether an outcome says where a client stands. Skipped and
+// failed ones do not, so Security Hub is left as it is for them.
+func settled(o reconcile.Outcome) bool {
+	switch o.Outcome {
+	case reconcile.Compliant, reconcile.Exempt, reconcile.Drift, reconcile.Remediated, reconcile.Unfixable:
+		return o.UserPoolID != "" && o.ClientID != ""
+	}
+	return false
+}
+
+// importFindings makes Security Hub match the outcomes: a FAILED, ACTIVE
+// finding per rule that stays broken, and PASSED, ARCHIVED, RESOLVED for
+// every open finding of the client that no longer applies.
+func (n *Notifier) importFindings(ctx context.Context, outcomes []reconcile.Outcome) error {
+	var clients []reconcile.Outcome
+	for _, o := range outcomes {
+		if settled(o) {
+			clients = append(clients, o)
+		}
+	}
+	if len(clients) == 0 {
+		return nil
+	}
+	if n.opt.Account == "" || n.opt.Region == "" {
+		return errors.New("account and region are required for findings")
+	}
+	var errs []error
+	var open map[string]types.AwsSecurityFinding // by Id; nil without a lookup
+	if n.opt.Findings != nil {
+		var err error
+		if open, err = n.openFindings(ctx, clients); err != nil {
+			// Still import what the outcomes say; only the resolution of
+			// findings the outcomes do not name is lost until the next run.
+			errs = append(errs, err)
+			open = nil
+		}
+	}
+	now := n.opt.Now().UTC()
+	var batch []types.AwsSecurityFinding
+	index := map[string]int{} // Id -> position in batch: the last outcome for a client wins
+	add := func(f types.AwsSecurityFinding) {
+		if i, ok := index[*f.Id]; ok {
+			batch[i] = f
+			return
+		}
+		index[*f.Id] = len(batch)
+		batch = append(batch, f)
+	}
+	for _, o := range clients {
+		stay, fixed := verdict(o)
+		failing := map[string]bool{}
+		for _, f := range stay {
+			id := FindingID(o.UserPoolID, o.ClientID, f.Rule)
+			failing[id] = true
+			created := now
+			if prev, ok := open[id]; ok {
+				created = parseTime(prev.CreatedAt, now)
+			}
+			add(n.failedFinding(o, f, created, now))
+		}
+		if open != nil {
+			prefix := clientPrefix(o.UserPoolID, o.ClientID)
+			for _, id := range sortedKeys(open) {
+				if strings.HasPrefix(id, prefix) && !failing[id] {
+					prev := open[id]
+					add(n.resolvedFinding(o, strings.TrimPrefix(id, prefix), aws.ToString(prev.Title), parseTime(prev.CreatedAt, now), now))
+				}
+			}
+			continue
+		}
+		for _, f := range fixed {
+			add(n.resolvedFinding(o, f.Rule, title(o, f.Rule), now, now))
+		}
+	}
+	if err := n.batchImport(ctx, batch); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// openFindings lists the ACTIVE findings of this tool for the clients: a
+// prefix filter per client when they are few, all of the tool's otherwise.
+func (n *Notifier) openFindings(ctx context.Context, clients []reconcile.Outcome) (map[string]types.AwsSecurityFinding, error) {
+	var ids []types.StringFilter
+	seen := map[string]bool{}
+	for _, o := range clients {
+		p := clientPrefix(o.UserPoolID, o.ClientID)
+		if !seen[p] {
+			seen[p] = true
+			ids = append(ids, types.StringFilter{Comparison: types.StringFilterComparisonPrefix, Value: aws.String(p)})
+		}
+	}
+	if len(ids) > maxClientFilters {
+		ids = []types.StringFilter{{Comparison: types.StringFilterComparisonPrefix, Value: aws.String(Source + "/")}}
+	}
+	in := &securityhub.GetFindingsInput{
+		Filters: &types.AwsSecurityFindingFilters{
+			ProductArn:  []types.StringFilter{{Comparison: types.StringFilterComparisonEquals, Value: aws.String(ProductARN(n.opt.Region, n.opt.Account))}},
+			Id:          ids,
+			RecordState: []types.StringFilter{{Comparison: types.StringFilterComparisonEquals, Value: aws.String(string(types.RecordStateActive))}},
+		},
+		MaxResults: aws.Int32(100),
+	}
+	open := map[string]types.AwsSecurityFinding{}
+	p := securityhub.NewGetFindingsPaginator(n.opt.Findings, in)
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("get open findings: %w", err)
+		}
+		for _, f := range out.Findings {
+			if id := aws.ToString(f.Id); strings.HasPrefix(id, Source+"/") {
+				open[id] = f
+			}
+		}
+	}
+	return open, nil
+}
+
+// batchImport sends findings, a hundred per call, and sends again those
+// Security Hub rejected one by one (FailedFindings), up to maxAttempts.
+func (n *Notifier) batchImport(ctx context.Context, findings []types.AwsSecurityFinding) error {
+	pending := findings
+	var lastFailures map[string]int
+	for attempt := 1; len(pending) > 0; attempt++ {
+		if attempt > 1 {
+			if attempt > maxAttempts {
+				return fmt.Errorf("%d finding(s) not imported after %d attempts: %s", len(pending), maxAttempts, summary(lastFailures))
+			}
+			if err := n.sleep(ctx, attempt-1); err != nil {
+				return fmt.Errorf("%d finding(s) not imported: %w", len(pending), err)
+			}
+		}
+		var retry []types.AwsSecurityFinding
+		lastFailures = map[string]int{}
+		for start := 0; start < len(pending); start += maxFindingsPerCall {
+			batch := pending[start:min(start+maxFindingsPerCall, len(pending))]
+			out, err := n.opt.SecurityHub.BatchImportFindings(ctx, &securityhub.BatchImportFindingsInput{Findings: batch})
+			if err != nil {
+				return fmt.Errorf("import findings: %w", err)
+			}
+			failed := map[string]bool{}
+			for _, f := range out.FailedFindings {
+				failed[aws.ToString(f.Id)] = true
+				lastFailures[aws.ToString(f.ErrorCode)]++
+			}
+			for _, f := range batch {
+				if failed[aws.ToString(f.Id)] {
+					retry = append(retry, f)
+				}
+			}
+		}
+		pending = retry
+	}
+	return nil
+}
+
+func (n *Notifier) base(o reconcile.Outcome, rule, ttl string, created, now time.Time) types.AwsSecurityFinding {
+	other := map[string]string{"clientId": o.ClientID}
+	if o.ClientName != "" {
+		other["clientName"] = o.ClientName
+	}
+	return types.AwsSecurityFinding{
+		SchemaVersion: aws.String(SchemaVersion),
+		Id:            aws.String(FindingID(o.UserPoolID, o.ClientID, rule)),
+		ProductArn:    aws.String(ProductARN(n.opt.Region, n.opt.Account)),
+		ProductName:   aws.String(Source),
+		GeneratorId:   aws.String(Source + "/" + rule),
+		AwsAccountId:  aws.String(n.opt.Account),
+		Region:        aws.String(n.opt.Region),
+		Types:         []string{FindingType},
+		CreatedAt:     aws.String(created.Format(time.RFC3339)),
+		UpdatedAt:     aws.String(now.Format(time.RFC3339)),
+		Title:         aws.String(truncate(ttl, maxTitle)),
+		Resources: []types.Resource{{
+			Type:      aws.String("Other"),
+			Id:        aws.String(n.poolARN(o.UserPoolID)),
+			Partition: types.Partition(partition(n.opt.Region)),
+			Region:    aws.String(n.opt.Region),
+			Details:   &types.ResourceDetails{Other: other},
+		}},
+		ProductFields: map[string]string{
+			Source + "/UserPoolId": o.UserPoolID,
+			Source + "/ClientId":   o.ClientID,
+			Source + "/Rule":       rule,
+			Source + "/Outcome":    string(o.Outcome),
+		},
+	}
+}
+
+func (n *Notifier) failedFinding(o reconcile.Outcome, f policy.Finding, created, now time.Time) types.AwsSecurityFinding {
+	sev := severity(f)
+	a := n.base(o, f.Rule, title(o, f.Rule), created, now)
+	a.Description = aws.String(truncate(description(o, f), maxDescription))
+	a.Severity = &types.Severity{Label: sev}
+	// Severity and Types are also given as the provider's own values, which
+	// a customer's BatchUpdateFindings cannot overwrite.
+	a.FindingProviderFields = &types.FindingProviderFields{Severity: &types.FindingProviderSeverity{Label: sev}, Types: []string{FindingType}}
+	a.Compliance = &types.Compliance{Status: types.ComplianceStatusFailed}
+	a.RecordState = types.RecordStateActive
+	a.Workflow = &types.Workflow{Status: types.WorkflowStatusNew}
+	a.LastObservedAt = aws.String(now.Format(time.RFC3339))
+	a.Remediation = &types.Remediation{Recommendation: &types.Recommendation{Text: aws.String(truncate(
+		fmt.Sprintf("Change %s to meet the baseline (%s), or add an exemption for this client to the baseline.", f.Field, f.Required), maxRecommend))}}
+	return a
+}
+
+// resolvedFinding re-imports a finding as passed and archived. Security Hub
+// resets the workflow to NEW by itself if the same Id fails again
+// (https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_Workflow.html).
+func (n *Notifier) resolvedFinding(o reconcile.Outcome, rule, ttl string, created, now time.Time) types.AwsSecurityFinding {
+	if ttl == "" {
+		ttl = title(o, rule)
+	}
+	a := n.base(o, rule, ttl, created, now)
+	how := "now meets"
+	if o.Outcome == reconcile.Exempt {
+		how = "is exempt from"
+	}
+	a.Description = aws.String(truncate(fmt.Sprintf("Resolved: app client %s in user pool %s %s rule %s (outcome %s).", o.ClientID, o.UserPoolID, how, rule, o.Outcome), maxDescription))
+	a.Severity = &types.Severity{Label: types.SeverityLabelInformational}
+	a.FindingProviderFields = &types.FindingProviderFields{Severity: &types.FindingProviderSeverity{Label: types.SeverityLabelInformational}, Types: []string{FindingType}}
+	a.Compliance = &types.Compliance{Status: types.ComplianceStatusPassed}
+	a.RecordState = types.RecordStateArchived
+	a.Workflow = &types.Workflow{Status: types.WorkflowStatusResolved}
+	return a
+}
+
+// severity: drift a person must fix is HIGH; enforced drift left by a dry
+// run MEDIUM; report-only drift LOW.
+func severity(f policy.Finding) types.SeverityLabel {
+	switch {
+	case action(f) == policy.Report:
+		return types.SeverityLabelLow
+	case !f.Fixable:
+		return types.SeverityLabelHigh
+	}
+	return types.SeverityLabelMedium
+}
+
+func title(o reconcile.Outcome, rule string) string {
+	name := o.ClientName
+	if name == "" {
+		name = o.ClientID
+	}
+	return fmt.Sprintf("Cognito app client %s does not meet %s", name, rule)
+}
+
+func description(o reconcile.Outcome, f policy.Finding) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s is %s; baseline: %s (action %s).", f.Field, value(redactedValue(f.Field, f.Current)), f.Required, action(f))
+	switch {
+	case !f.Fixable:
+		b.WriteString(" It cannot be fixed automatically")
+		if f.Reason != "" {
+			b.WriteString(": " + f.Reason)
+		}
+		b.WriteString(".")
+	case o.DryRun:
+		b.WriteString(" Dry run: not fixed.")
+	case action(f) == policy.Report:
+		b.WriteString(" Reported only.")
+	}
+	fmt.Fprintf(&b, " App client %s in user pool %s.", o.ClientID, o.UserPoolID)
+	return b.String()
+}
+
+func redactedValue(field string, v any) any {
+	if secretField(field) {
+		return redacted
+	}
+	return v
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// Cut on a rune boundary.
+	cut := n - len("...")
+	for cut > 0 && !utf8RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+func parseTime(s *string, fallback time.Time) time.Time {
+	if t, err := time.Parse(time.RFC3339Nano, aws.ToString(s)); err == nil {
+		return t.UTC()
+	}
+	return fallback
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,153 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sns/types"
+
+	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+)
+
+// maxSubject: SNS subjects must be "less than 100 characters", ASCII, with no
+// line breaks or control characters
+// (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html).
+const maxSubject = 99
+
+// publishSNS sends one message per outcome. A failed message does not stop
+// the others.
+func (n *Notifier) publishSNS(ctx context.Context, outcomes []reconcile.Outcome) error {
+	var errs []error
+	for _, o := range outcomes {
+		in, err := n.snsInput(o)
+		if err == nil {
+			_, err = n.opt.SNS.Publish(ctx, in)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("publish %s/%s: %w", o.UserPoolID, o.ClientID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (n *Notifier) snsInput(o reconcile.Outcome) (*sns.PublishInput, error) {
+	d := NewDetail(n.opt.Function, o)
+	js, err := encodeJSON(d, true)
+	if err != nil {
+		return nil, err
+	}
+	str := func(s string) types.MessageAttributeValue {
+		return types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(s)}
+	}
+	// Message attributes let a subscription filter policy route by outcome
+	// or pool without parsing the body.
+	attrs := map[string]types.MessageAttributeValue{
+		"outcome": str(string(o.Outcome)),
+		"source":  str(Source),
+	}
+	if n.opt.Function != "" {
+		attrs["function"] = str(n.opt.Function)
+	}
+	if o.UserPoolID != "" {
+		attrs["userPoolId"] = str(o.UserPoolID)
+	}
+	return &sns.PublishInput{
+		TopicArn:          aws.String(n.opt.TopicARN),
+		Subject:           aws.String(Subject(o)),
+		Message:           aws.String(Text(d) + "\nDetail:\n" + string(js) + "\n"),
+		MessageAttributes: attrs,
+	}, nil
+}
+
+// Subject is a one-line summary that fits an SNS (and e-mail) subject:
+// "cognito-guard: remediated web-portal (6example0client0id0drift01)".
+func Subject(o reconcile.Outcome) string {
+	name := o.ClientName
+	switch {
+	case name != "" && o.ClientID != "":
+		name += " (" + o.ClientID + ")"
+	case name == "" && o.ClientID != "":
+		name = o.ClientID
+	case name == "" && o.UserPoolID != "":
+		name = "in " + o.UserPoolID
+	case name == "":
+		name = "(no client)"
+	}
+	verb := string(o.Outcome)
+	if o.DryRun && o.Outcome == reconcile.Drift {
+		verb = "drift (dry run)"
+	}
+	s := asciiLine(fmt.Sprintf("%s: %s %s", Source, verb, name))
+	if len(s) > maxSubject {
+		s = s[:maxSubject-3] + "..."
+	}
+	return s
+}
+
+// asciiLine keeps printable ASCII and replaces anything else with '?'.
+func asciiLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// Text is the readable part of a message: what happened, why, and the
+// before/after of each field.
+func Text(d Detail) string {
+	var b strings.Builder
+	name := d.ClientName
+	if name == "" {
+		name = "(unnamed)"
+	}
+	fmt.Fprintf(&b, "Cognito app client %s (%s) in user pool %s: %s", name, d.ClientID, d.UserPoolID, d.Outcome)
+	if d.DryRun {
+		b.WriteString(" (dry run: nothing was written)")
+	}
+	b.WriteString(".\n")
+	if d.Reason != "" {
+		fmt.Fprintf(&b, "Reason: %s\n", d.Reason)
+	}
+	if d.Function != "" {
+		fmt.Fprintf(&b, "Function: %s\n", d.Function)
+	}
+	if len(d.Findings) > 0 {
+		b.WriteString("\nFindings:\n")
+		for _, f := range d.Findings {
+			fmt.Fprintf(&b, "- %s: %s is %s, required %s (%s", f.Rule, f.Field, value(f.Current), f.Required, f.Action)
+			if !f.Fixable {
+				b.WriteString(", not fixable automatically")
+				if f.Reason != "" {
+					b.WriteString(": " + f.Reason)
+				}
+			}
+			b.WriteString(")\n")
+		}
+	}
+	if len(d.Changes) > 0 {
+		if d.DryRun {
+			b.WriteString("\nChanges that would be made:\n")
+		} else {
+			b.WriteString("\nChanges:\n")
+		}
+		for _, c := range d.Changes {
+			fmt.Fprintf(&b, "- %s: %s -> %s\n", c.Field, value(c.Before), value(c.After))
+		}
+	}
+	return b.String()
+}
+
+// value renders a normalised value as JSON: strings quoted, lists in brackets.
+func value(v any) string {
+	b, err := encodeJSON(v, false)
+	if err != nil {
+		return fmt.Sprintf("%v", v)
+	}
+	return string(b)
+}

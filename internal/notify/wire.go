@@ -1,0 +1,29 @@
+package notify
+
+import (
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/cognito-guard/cognito-guard/internal/settings"
+)
+
+// FromSettings returns the options for the channels people read (the
+// EventBridge bus and the SNS topic), with real AWS clients, and whether
+// any is on. Both functions' main packages call it so they configure
+// notifications the same way.
+//
+// Security Hub is not among them: only the audit, which sees every client
+// on each sweep and so can also resolve findings, keeps Security Hub in
+// step (WithSecurityHub). Keeping the Security Hub client out of the
+// remediate binary also keeps that binary small (about 3 MB of it).
+func FromSettings(cfg aws.Config, s settings.Common, function string) (Options, bool) {
+	opt := Options{Bus: s.NotifyEventBus, TopicARN: s.NotifyTopicARN, Account: s.ExpectedAccount, Region: cfg.Region, Function: function}
+	if s.NotifyEventBus != "" {
+		opt.Events = eventbridge.NewFromConfig(cfg)
+	}
+	if s.NotifyTopicARN != "" {
+		opt.SNS = sns.NewFromConfig(cfg)
+	}
+	return opt, opt.Events != nil || opt.SNS != nil
+}

@@ -1,0 +1,197 @@
+// Package remediate is the remediate function's handler: one CloudTrail
+// event (or a manual {"userPoolId","clientId"} payload) in, one outcome out.
+//
+// What a retry can fix is returned as an error, so Lambda retries the event
+// and, failing that, keeps it in the on-failure destination. What a retry
+// cannot fix (not our event, the client is gone, Cognito rejected the fix)
+// is an outcome with a reason. Malformed input is an error too: it is kept
+// for a person to look at rather than dropped.
+package remediate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/trigger"
+	"github.com/cognito-guard/cognito-guard/pkg/policy"
+)
+
+// Baselines supplies the current baseline.
+type Baselines interface {
+	Load(ctx context.Context) (*policy.Baseline, error)
+}
+
+// Reconciler brings one client to the baseline.
+type Reconciler interface {
+	Reconcile(ctx context.Context, b *policy.Baseline, ref reconcile.Ref) (reconcile.Outcome, error)
+}
+
+// Recorder counts outcomes as metrics.
+type Recorder interface {
+	Record(outcomes ...reconcile.Outcome)
+	Flush() error
+}
+
+// Publisher tells people about outcomes that need attention.
+type Publisher interface {
+	Publish(ctx context.Context, outcomes []reconcile.Outcome) error
+}
+
+// Handler handles one invocation. Metrics and Notify may be nil.
+type Handler struct {
+	Baselines  Baselines
+	Reconciler Reconciler
+	// ExpectedAccount, when set, skips events recorded in another account.
+	ExpectedAccount string
+	// FunctionName (AWS_LAMBDA_FUNCTION_NAME) recognises the function's
+	// own updates when they come back as events: those never write.
+	FunctionName string
+	// DryRun marks results that never reached the reconciler (skips,
+	// input errors) as dry-run ones, for the metrics' Mode dimension.
+	DryRun  bool
+	Log     *slog.Logger
+	Metrics Recorder
+	Notify  Publisher
+}
+
+// Result is the function's JSON result: the client's outcome and what
+// triggered it.
+type Result struct {
+	reconcile.Outcome
+	Trigger *Trigger `json:"trigger,omitempty"`
+}
+
+// Trigger says which event a result answers.
+type Trigger struct {
+	Source    string `json:"source"`
+	EventName string `json:"eventName,omitempty"`
+	EventID   string `json:"eventId,omitempty"`
+	EventTime string `json:"eventTime,omitempty"`
+	Actor     string `json:"actor,omitempty"`
+}
+
+// InputError is an invocation payload that is not a usable event: it is
+// kept (the invocation fails) for a person to look at. Lambda reports its
+// type as the errorType "InputError".
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return "invalid input: " + e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// BaselineError is a missing, unreadable or invalid baseline: nothing was
+// written, and the event is kept for redrive once the baseline is fixed.
+type BaselineError struct{ Err error }
+
+func (e *BaselineError) Error() string { return "baseline unavailable: " + e.Err.Error() }
+func (e *BaselineError) Unwrap() error { return e.Err }
+
+// Handle handles one invocation: the result, or an error when the event
+// must be kept (retried by Lambda, then sent to the on-failure queue).
+func (h *Handler) Handle(ctx context.Context, raw []byte) (Result, error) {
+	res, err := h.handle(ctx, raw)
+	res.DryRun = res.DryRun || h.DryRun // skips too, for the metrics' Mode
+	h.report(ctx, res, err)
+	return res, err
+}
+
+// Invoke makes Handler a lambda.Handler: the payload arrives as raw bytes,
+// so even input that is not JSON gets a clear InputError instead of the
+// runtime's bare decoding error.
+func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	res, err := h.Handle(ctx, payload)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(res)
+}
+
+func (h *Handler) handle(ctx context.Context, raw []byte) (Result, error) {
+	req, err := trigger.Parse(raw)
+	var skip *trigger.SkipError
+	switch {
+	case errors.As(err, &skip):
+		return Result{Outcome: reconcile.Outcome{Outcome: reconcile.Skipped, Reason: skip.Reason}}, nil
+	case err != nil:
+		ierr := &InputError{Err: err}
+		return Result{Outcome: reconcile.Outcome{Outcome: reconcile.Failed, Reason: ierr.Error()}}, ierr
+	}
+	res := Result{
+		Outcome: reconcile.Outcome{UserPoolID: req.UserPoolID, ClientID: req.ClientID},
+		Trigger: &Trigger{Source: req.Source, EventName: req.EventName, EventID: req.EventID, EventTime: req.EventTime, Actor: req.Actor},
+	}
+	if h.ExpectedAccount != "" && req.Account != "" && req.Account != h.ExpectedAccount {
+		res.Outcome.Outcome = reconcile.Skipped
+		res.Reason = fmt.Sprintf("event from another account (%s); this function guards %s", req.Account, h.ExpectedAccount)
+		return res, nil
+	}
+
+	b, err := h.Baselines.Load(ctx)
+	if err != nil {
+		// Fail closed: nothing is written without a valid baseline, and the
+		// error keeps the event for redrive once the baseline is fixed.
+		berr := &BaselineError{Err: err}
+		res.Outcome.Outcome = reconcile.Failed
+		res.Reason = berr.Error()
+		return res, berr
+	}
+	ref := reconcile.Ref{UserPoolID: req.UserPoolID, ClientID: req.ClientID}
+	if h.ownEvent(req) {
+		// Our own update, coming back through CloudTrail. It normally finds
+		// the client compliant; if it does not (Cognito kept something other
+		// than what we sent), writing again could loop forever. Report it.
+		ref.NoWrite = "this event is the function's own update"
+	}
+	out, err := h.Reconciler.Reconcile(ctx, b, ref)
+	res.Outcome = out
+	return res, err
+}
+
+// report emits metrics and notifications for a result. Their failures are
+// logged, not returned: the client has already been handled, and a retry
+// would find it compliant and notify nobody.
+func (h *Handler) report(ctx context.Context, res Result, err error) {
+	log := h.log()
+	if h.Metrics != nil {
+		h.Metrics.Record(res.Outcome)
+		if ferr := h.Metrics.Flush(); ferr != nil {
+			log.WarnContext(ctx, "metrics not written", "error", ferr.Error())
+		}
+	}
+	// Only final outcomes reach people: an invocation that fails is
+	// retried (each retry would notify again) and then lands in the
+	// failure queue, which is alarmed.
+	if h.Notify != nil && res.ClientID != "" && err == nil {
+		if perr := h.Notify.Publish(ctx, []reconcile.Outcome{res.Outcome}); perr != nil {
+			log.WarnContext(ctx, "notification not sent", "userPoolId", res.UserPoolID, "clientId", res.ClientID, "error", perr.Error())
+		}
+	}
+	attrs := []any{"outcome", string(res.Outcome.Outcome), "userPoolId", res.UserPoolID, "clientId", res.ClientID, "reason", res.Reason}
+	if res.Trigger != nil {
+		attrs = append(attrs, "eventName", res.Trigger.EventName, "eventId", res.Trigger.EventID, "source", res.Trigger.Source)
+	}
+	if err != nil {
+		log.ErrorContext(ctx, "invocation failed; the event will be retried or kept", append(attrs, "error", err.Error())...)
+		return
+	}
+	log.InfoContext(ctx, "invocation done", attrs...)
+}
+
+// ownEvent reports whether the event records a call this function made:
+// Lambda's session for the execution role is named after the function, so
+// the caller is arn:aws:sts::<account>:assumed-role/<role>/<function name>.
+func (h *Handler) ownEvent(req trigger.Request) bool {
+	return h.FunctionName != "" && req.Source == trigger.SourceCloudTrail &&
+		strings.Contains(req.Actor, ":assumed-role/") && strings.HasSuffix(req.Actor, "/"+h.FunctionName)
+}
+
+func (h *Handler) log() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return slog.Default()
+}

@@ -1,0 +1,145 @@
+package rie
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// RIEPackage is the emulator's main package; go.mod pins it as a tool, so building it needs no
+// network and always gets the reviewed version.
+const RIEPackage = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
+
+// builds caches one build per package per test binary: the go build cache makes a rebuild cheap,
+// but not free (linking a stripped Lambda binary takes about a second), and every end-to-end test
+// would otherwise pay it.
+var (
+	buildsMu sync.Mutex
+	builds   = map[string]*buildResult{}
+
+	rootOnce sync.Once
+	rootDir  string
+	rootErr  error
+)
+
+type buildResult struct {
+	mu   sync.Mutex
+	path string
+	err  error
+}
+
+// BuildRIE builds the Runtime Interface Emulator for the host and returns the binary's path.
+func BuildRIE(tb testing.TB) string {
+	tb.Helper()
+	return build(tb, RIEPackage, nil)
+}
+
+// Build builds pkg (an import path, or a path relative to the module root such as
+// "./functions/remediate") as a Lambda bootstrap for the host OS and architecture, with the flags
+// the Makefile uses for the deployed arm64 binary (-trimpath -ldflags "-s -w" -tags lambda.norpc,
+// CGO_ENABLED=0), and returns the binary's path. Each package is built once per test binary.
+func Build(tb testing.TB, pkg string) string {
+	tb.Helper()
+	return build(tb, pkg, bootstrapFlags)
+}
+
+// BuildBinary builds pkg as Build does (or, with rie true, the RIE as
+// BuildRIE does) for programs rather than tests, and returns its path.
+func BuildBinary(pkg string, rie bool) (string, error) {
+	if rie {
+		return goBuild(RIEPackage, nil)
+	}
+	return goBuild(pkg, bootstrapFlags)
+}
+
+var bootstrapFlags = []string{"-trimpath", "-ldflags", "-s -w", "-tags", "lambda.norpc"}
+
+func build(tb testing.TB, pkg string, flags []string) string {
+	tb.Helper()
+	buildsMu.Lock()
+	r, ok := builds[pkg]
+	if !ok {
+		r = &buildResult{}
+		builds[pkg] = r
+	}
+	buildsMu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	// A failed build stays failed for this test binary (every later test would fail the same way,
+	// slowly). A vanished binary (make clean, a tmp cleaner) is rebuilt.
+	if r.err == nil {
+		if _, err := os.Stat(r.path); r.path == "" || err != nil {
+			r.path, r.err = goBuild(pkg, flags)
+		}
+	}
+	if r.err != nil {
+		tb.Fatalf("rie: %v", r.err)
+	}
+	return r.path
+}
+
+// goBuild writes the binary into a per-user cache directory rather than a test's TempDir, which
+// would vanish when the first test using it ends. The name hashes the module root, so two
+// checkouts never share a binary, and the binary is renamed into place, so a test binary running
+// in parallel keeps executing its own copy (the old inode) while another replaces it.
+func goBuild(pkg string, flags []string) (string, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	dir := filepath.Join(cache, "cognito-guard-lambdatest")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("build %s: %w", pkg, err)
+	}
+	sum := sha256.Sum256([]byte(root + "\x00" + pkg + "\x00" + strings.Join(flags, " ") + "\x00" + runtime.GOOS + "/" + runtime.GOARCH))
+	out := filepath.Join(dir, path.Base(pkg)+"-"+hex.EncodeToString(sum[:8]))
+	tmp, err := os.CreateTemp(dir, path.Base(pkg)+".tmp*")
+	if err != nil {
+		return "", fmt.Errorf("build %s: %w", pkg, err)
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+
+	args := append([]string{"build", "-buildvcs=false", "-o", tmp.Name()}, flags...)
+	cmd := exec.Command("go", append(args, pkg)...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go %s: %w\n%s", strings.Join(cmd.Args[1:], " "), err, b)
+	}
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return "", fmt.Errorf("build %s: %w", pkg, err)
+	}
+	return out, nil
+}
+
+// moduleRoot asks the go command rather than walking up from the working directory, so it agrees
+// with go build about which go.mod is in charge (go.work, GOFLAGS=-modfile...).
+func moduleRoot() (string, error) {
+	rootOnce.Do(func() {
+		b, err := exec.Command("go", "env", "GOMOD").Output()
+		if err != nil {
+			rootErr = fmt.Errorf("go env GOMOD: %w", err)
+			return
+		}
+		gomod := strings.TrimSpace(string(b))
+		if gomod == "" || gomod == os.DevNull {
+			rootErr = fmt.Errorf("not inside a Go module")
+			return
+		}
+		rootDir = filepath.Dir(gomod)
+	})
+	return rootDir, rootErr
+}
