@@ -199,7 +199,7 @@ func bench(doc []byte, clients, pools int, share, poolRate float64, concurrency 
 		res.runs++
 		res.evaluated += len(rep.Clients)
 		for _, o := range rep.Clients {
-			if o.Outcome == reconcile.Failed && strings.Contains(o.Reason, "TooManyRequests") {
+			if o.Status == reconcile.Failed && strings.Contains(o.Reason, "TooManyRequests") {
 				res.surfaced++
 			}
 		}

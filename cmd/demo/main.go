@@ -110,7 +110,7 @@ func run(events string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\n  outcome: %s — %s\n", res.Outcome.Outcome, res.Reason)
+	fmt.Printf("\n  outcome: %s — %s\n", res.Outcome.Status, res.Reason)
 	fmt.Printf("  findings:\n")
 	for _, f := range res.Findings {
 		fix := "not fixed: " + f.Reason
@@ -136,9 +136,9 @@ func run(events string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\n  outcome: %s (%d findings)\n  AWS calls: %s\n", res.Outcome.Outcome, len(res.Findings), calls(emu))
-	if res.Outcome.Outcome != "compliant" {
-		return fmt.Errorf("second invoke did not converge: %s", res.Outcome.Outcome)
+	fmt.Printf("\n  outcome: %s (%d findings)\n  AWS calls: %s\n", res.Outcome.Status, len(res.Findings), calls(emu))
+	if res.Outcome.Status != "compliant" {
+		return fmt.Errorf("second invoke did not converge: %s", res.Outcome.Status)
 	}
 	fmt.Printf("\nConverged: a compliant client is never written. Cold start %v, warm invoke %v.\n",
 		fn.ColdStart().Round(time.Millisecond/10), rie.Median(fn.Latencies()[1:]).Round(time.Millisecond/100))

@@ -91,7 +91,7 @@ func invoke(t *testing.T, f *rie.Function, payload string) *audit.Report {
 func outcomes(rep *audit.Report) map[reconcile.Ref]reconcile.Status {
 	m := map[reconcile.Ref]reconcile.Status{}
 	for _, o := range rep.Clients {
-		m[reconcile.Ref{UserPoolID: o.UserPoolID, ClientID: o.ClientID}] = o.Outcome
+		m[reconcile.Ref{UserPoolID: o.UserPoolID, ClientID: o.ClientID}] = o.Status
 	}
 	return m
 }

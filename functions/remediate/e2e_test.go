@@ -145,8 +145,8 @@ func TestRemediateDriftedClientThenConverge(t *testing.T) {
 	if ferr != nil {
 		t.Fatalf("function error: %v\nlogs:\n%s", ferr, w.fn.Logs())
 	}
-	if res.Outcome.Outcome != reconcile.Remediated {
-		t.Fatalf("outcome %q (%s), want remediated", res.Outcome.Outcome, res.Reason)
+	if res.Outcome.Status != reconcile.Remediated {
+		t.Fatalf("outcome %q (%s), want remediated", res.Outcome.Status, res.Reason)
 	}
 	if got := w.ops(); !slices.Equal(got, []string{getParam, describe, update, describe}) {
 		t.Errorf("calls = %v, want GetParameter, Describe, Update, Describe", got)
@@ -176,8 +176,8 @@ func TestRemediateDriftedClientThenConverge(t *testing.T) {
 	w.emu.ResetCalls()
 	for _, file := range []string{"update-user-pool-client.json", "update-user-pool-client.json", "create-user-pool-client.json"} {
 		res, ferr = w.invoke(t, readEvent(t, file))
-		if ferr != nil || res.Outcome.Outcome != reconcile.Compliant {
-			t.Fatalf("replay of %s: outcome %q, error %v, want compliant", file, res.Outcome.Outcome, ferr)
+		if ferr != nil || res.Outcome.Status != reconcile.Compliant {
+			t.Fatalf("replay of %s: outcome %q, error %v, want compliant", file, res.Outcome.Status, ferr)
 		}
 	}
 	if got := w.ops(); !slices.Equal(got, []string{describe, describe, describe}) {
@@ -269,7 +269,7 @@ func TestFaults(t *testing.T) {
 			}
 			before := w.client(t, sample.DriftedID)
 			res, ferr := w.invoke(t, tt.payload)
-			expected, seen := string(tt.want), string(res.Outcome.Outcome)
+			expected, seen := string(tt.want), string(res.Outcome.Status)
 			text := res.Reason
 			if tt.want == "" {
 				expected = "invocation fails (event kept)"

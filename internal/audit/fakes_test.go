@@ -152,7 +152,7 @@ func (f *fakeReconciler) Reconcile(ctx context.Context, b *policy.Baseline, ref 
 		f.mu.Lock()
 		f.calls = append(f.calls, ref)
 		f.mu.Unlock()
-		return reconcile.Outcome{UserPoolID: ref.UserPoolID, ClientID: ref.ClientID, Outcome: reconcile.Failed}, ctx.Err()
+		return reconcile.Outcome{UserPoolID: ref.UserPoolID, ClientID: ref.ClientID, Status: reconcile.Failed}, ctx.Err()
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -169,7 +169,7 @@ func (f *fakeReconciler) Reconcile(ctx context.Context, b *policy.Baseline, ref 
 		r.out.UserPoolID, r.out.ClientID = ref.UserPoolID, ref.ClientID
 		return r.out, r.err
 	}
-	return reconcile.Outcome{UserPoolID: ref.UserPoolID, ClientID: ref.ClientID, Outcome: reconcile.Compliant}, nil
+	return reconcile.Outcome{UserPoolID: ref.UserPoolID, ClientID: ref.ClientID, Status: reconcile.Compliant}, nil
 }
 
 func (f *fakeReconciler) callCount() map[reconcile.Ref]int {

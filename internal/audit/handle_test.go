@@ -38,7 +38,7 @@ func TestHandle(t *testing.T) {
 			b := &fakeBaselines{b: &policy.Baseline{}}
 			l := threePools()
 			r := newFakeReconciler(b.b, l)
-			r.script[ref("us-east-1_C", "c2")] = []result{{out: reconcile.Outcome{Outcome: reconcile.Drift}}}
+			r.script[ref("us-east-1_C", "c2")] = []result{{out: reconcile.Outcome{Status: reconcile.Drift}}}
 			var logs bytes.Buffer
 			m := &fakeRecorder{}
 			s := newSweeper(l, r, b)

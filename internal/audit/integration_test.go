@@ -17,7 +17,7 @@ import (
 func outcomesByRef(rep *Report) map[reconcile.Ref]reconcile.Status {
 	m := map[reconcile.Ref]reconcile.Status{}
 	for _, o := range rep.Clients {
-		m[reconcile.Ref{UserPoolID: o.UserPoolID, ClientID: o.ClientID}] = o.Outcome
+		m[reconcile.Ref{UserPoolID: o.UserPoolID, ClientID: o.ClientID}] = o.Status
 	}
 	return m
 }

@@ -386,7 +386,7 @@ func (r *run) client(pool, id string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.clients = append(r.clients, out)
-	r.outcomes[string(out.Outcome)]++
+	r.outcomes[string(out.Status)]++
 	delete(r.lastErr, poolClient{pool, id})
 	return true
 }
@@ -475,7 +475,7 @@ func (l ClientList) filter(outs []reconcile.Outcome) []reconcile.Outcome {
 	case ClientsAttention:
 		kept := []reconcile.Outcome{}
 		for _, o := range outs {
-			if o.Outcome != reconcile.Compliant {
+			if o.Status != reconcile.Compliant {
 				kept = append(kept, o)
 			}
 		}

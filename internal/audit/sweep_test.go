@@ -64,8 +64,8 @@ func TestSweepEveryPool(t *testing.T) {
 	b := &fakeBaselines{b: &policy.Baseline{}}
 	l := threePools()
 	r := newFakeReconciler(b.b, l)
-	r.script[reconcile.Ref{UserPoolID: "us-east-1_A", ClientID: "a2"}] = []result{{out: reconcile.Outcome{Outcome: reconcile.Drift}}}
-	r.script[reconcile.Ref{UserPoolID: "us-east-1_C", ClientID: "c3"}] = []result{{out: reconcile.Outcome{Outcome: reconcile.Remediated}}}
+	r.script[reconcile.Ref{UserPoolID: "us-east-1_A", ClientID: "a2"}] = []result{{out: reconcile.Outcome{Status: reconcile.Drift}}}
+	r.script[reconcile.Ref{UserPoolID: "us-east-1_C", ClientID: "c3"}] = []result{{out: reconcile.Outcome{Status: reconcile.Remediated}}}
 
 	rep, err := newSweeper(l, r, b).Sweep(context.Background(), Input{})
 	if err != nil {
@@ -216,7 +216,7 @@ func ref(pool, id string) reconcile.Ref { return reconcile.Ref{UserPoolID: pool,
 // SDK's retries is tried again later in the run, and what still fails at
 // the end stays in the cursor; nothing is dropped.
 func TestRetryableFailures(t *testing.T) {
-	failed := reconcile.Outcome{Outcome: reconcile.Failed, Reason: "describe failed, will be retried"}
+	failed := reconcile.Outcome{Status: reconcile.Failed, Reason: "describe failed, will be retried"}
 	for _, tc := range []struct {
 		name       string
 		script     map[reconcile.Ref][]result
@@ -359,8 +359,8 @@ func TestFailuresRecorded(t *testing.T) {
 	l := threePools()
 	l.fail = map[string][]error{"us-east-1_B": {errPoolGone}, "us-east-1_C": {errDenied}}
 	r := newFakeReconciler(b.b, l)
-	r.script[ref("us-east-1_A", "a1")] = []result{{out: reconcile.Outcome{Outcome: reconcile.Skipped, Reason: "client no longer exists"}}}
-	r.script[ref("us-east-1_A", "a4")] = []result{{out: reconcile.Outcome{Outcome: reconcile.Failed, Reason: "update rejected: InvalidParameterException"}}}
+	r.script[ref("us-east-1_A", "a1")] = []result{{out: reconcile.Outcome{Status: reconcile.Skipped, Reason: "client no longer exists"}}}
+	r.script[ref("us-east-1_A", "a4")] = []result{{out: reconcile.Outcome{Status: reconcile.Failed, Reason: "update rejected: InvalidParameterException"}}}
 	rep, err := newSweeper(l, r, b).Sweep(context.Background(), Input{})
 	if err != nil {
 		t.Fatal(err)
@@ -422,7 +422,7 @@ func TestTerminalListingKeepsRetries(t *testing.T) {
 	l := threePools()
 	l.failSecondPage = map[string]error{"us-east-1_A": errDenied}
 	r := newFakeReconciler(b.b, l)
-	r.script[ref("us-east-1_A", "a2")] = []result{{out: reconcile.Outcome{Outcome: reconcile.Failed}, err: errRetryable}}
+	r.script[ref("us-east-1_A", "a2")] = []result{{out: reconcile.Outcome{Status: reconcile.Failed}, err: errRetryable}}
 	rep, err := newSweeper(l, r, b).Sweep(context.Background(), Input{UserPoolIDs: []string{"us-east-1_A"}})
 	if err != nil {
 		t.Fatal(err)

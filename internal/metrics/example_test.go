@@ -12,7 +12,7 @@ func ExampleRecorder() {
 	r := metrics.New(os.Stdout, "CognitoGuard", metrics.FunctionRemediate, func() time.Time {
 		return time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
 	})
-	r.Record(reconcile.Outcome{UserPoolID: "us-east-1_EXAMPLE01", ClientID: "6example0client0id0drift01", Outcome: reconcile.Remediated})
+	r.Record(reconcile.Outcome{UserPoolID: "us-east-1_EXAMPLE01", ClientID: "6example0client0id0drift01", Status: reconcile.Remediated})
 	if err := r.Flush(); err != nil {
 		panic(err)
 	}

@@ -92,7 +92,7 @@ func (r *Recorder) Record(outcomes ...reconcile.Outcome) {
 			r.counts[mode] = c
 		}
 		c.audited++
-		switch o.Outcome {
+		switch o.Status {
 		case reconcile.Drift:
 			c.driftFound++
 		case reconcile.Remediated:

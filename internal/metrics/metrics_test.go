@@ -23,7 +23,7 @@ func fixedNow() time.Time { return now }
 
 func TestRecorderFlush(t *testing.T) {
 	o := func(s reconcile.Status, dry bool) reconcile.Outcome {
-		return reconcile.Outcome{UserPoolID: "us-east-1_EXAMPLE01", ClientID: "6example0client0id0drift01", ClientName: "web-portal", Outcome: s, DryRun: dry}
+		return reconcile.Outcome{UserPoolID: "us-east-1_EXAMPLE01", ClientID: "6example0client0id0drift01", ClientName: "web-portal", Status: s, DryRun: dry}
 	}
 	tests := []struct {
 		name      string
@@ -202,7 +202,7 @@ func TestRecorderConcurrent(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for range 100 {
-				r.Record(reconcile.Outcome{Outcome: reconcile.Drift})
+				r.Record(reconcile.Outcome{Status: reconcile.Drift})
 			}
 		})
 	}
@@ -222,7 +222,7 @@ func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("stdout c
 
 func TestFlushWriteError(t *testing.T) {
 	r := metrics.New(failingWriter{}, "", metrics.FunctionRemediate, fixedNow)
-	r.Record(reconcile.Outcome{Outcome: reconcile.Failed})
+	r.Record(reconcile.Outcome{Status: reconcile.Failed})
 	if err := r.Flush(); err == nil || !strings.Contains(err.Error(), "stdout closed") {
 		t.Errorf("Flush() = %v, want the write error", err)
 	}
@@ -275,7 +275,7 @@ func BenchmarkFlush(b *testing.B) {
 	r := metrics.New(&buf, "", metrics.FunctionAudit, fixedNow)
 	for b.Loop() {
 		buf.Reset()
-		r.Record(reconcile.Outcome{Outcome: reconcile.Remediated}, reconcile.Outcome{Outcome: reconcile.Drift, DryRun: true})
+		r.Record(reconcile.Outcome{Status: reconcile.Remediated}, reconcile.Outcome{Status: reconcile.Drift, DryRun: true})
 		if err := r.Flush(); err != nil {
 			b.Fatal(err)
 		}

@@ -37,10 +37,10 @@ func ExampleNotifier_Publish() {
 		Now:      func() time.Time { return time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC) },
 	})
 	err := n.Publish(context.Background(), []reconcile.Outcome{
-		{UserPoolID: "us-east-1_EXAMPLE01", ClientID: "6example0client0id0clean01", ClientName: "mobile-app", Outcome: reconcile.Compliant},
+		{UserPoolID: "us-east-1_EXAMPLE01", ClientID: "6example0client0id0clean01", ClientName: "mobile-app", Status: reconcile.Compliant},
 		{
 			UserPoolID: "us-east-1_EXAMPLE01", ClientID: "6example0client0id0drift01", ClientName: "web-portal",
-			Outcome: reconcile.Remediated, Reason: "remediated AccessTokenValidity",
+			Status: reconcile.Remediated, Reason: "remediated AccessTokenValidity",
 			Findings: []policy.Finding{{Rule: "AccessTokenValidity.max", Field: "AccessTokenValidity", Current: "24h", Required: "<= 1h", Action: policy.Enforce, Fixable: true, Fix: "1h"}},
 			Changes:  []policy.Change{{Field: "AccessTokenValidity", Before: "24h", After: "1h"}},
 		},

@@ -106,7 +106,7 @@ func (n *Notifier) Publish(ctx context.Context, outcomes []reconcile.Outcome) er
 	n = n.withIdentity(ctx)
 	var notable []reconcile.Outcome
 	for _, o := range outcomes {
-		if Notable(o.Outcome) {
+		if Notable(o.Status) {
 			notable = append(notable, o)
 		}
 	}
@@ -212,7 +212,7 @@ func secretField(field string) bool {
 func NewDetail(function string, o reconcile.Outcome) Detail {
 	d := Detail{
 		Function:   function,
-		Outcome:    o.Outcome,
+		Outcome:    o.Status,
 		UserPoolID: o.UserPoolID,
 		ClientID:   o.ClientID,
 		ClientName: o.ClientName,

@@ -36,25 +36,25 @@ var (
 
 	remediated = reconcile.Outcome{
 		UserPoolID: pool, ClientID: "6example0client0id0drift01", ClientName: "web-portal",
-		Outcome: reconcile.Remediated, Reason: "remediated AccessTokenValidity",
+		Status: reconcile.Remediated, Reason: "remediated AccessTokenValidity",
 		Findings: []policy.Finding{accessMax, flowsRpt},
 		Changes:  []policy.Change{{Field: "AccessTokenValidity", Before: "24h", After: "1h"}},
 	}
 	unfixable = reconcile.Outcome{
 		UserPoolID: pool, ClientID: "6example0client0id0unfix01", ClientName: "legacy-spa",
-		Outcome: reconcile.Unfixable, Reason: "1 finding(s) cannot be fixed automatically",
+		Status: reconcile.Unfixable, Reason: "1 finding(s) cannot be fixed automatically",
 		Findings: []policy.Finding{implicit},
 	}
 	dryRun = reconcile.Outcome{
 		UserPoolID: pool, ClientID: "6example0client0id0dryrn01", ClientName: "admin",
-		Outcome: reconcile.Drift, DryRun: true, Reason: "dry run: would remediate AccessTokenValidity",
+		Status: reconcile.Drift, DryRun: true, Reason: "dry run: would remediate AccessTokenValidity",
 		Findings: []policy.Finding{accessMax},
 		Changes:  []policy.Change{{Field: "AccessTokenValidity", Before: "24h", After: "1h"}},
 	}
-	failed    = reconcile.Outcome{UserPoolID: pool, ClientID: "6example0client0id0faild01", ClientName: "batch", Outcome: reconcile.Failed, Reason: "update: NotAuthorizedException: not allowed"}
-	compliant = reconcile.Outcome{UserPoolID: pool, ClientID: "6example0client0id0clean01", ClientName: "mobile-app", Outcome: reconcile.Compliant}
-	skipped   = reconcile.Outcome{UserPoolID: pool, ClientID: "6example0client0id0gone001", Outcome: reconcile.Skipped, Reason: "client not found"}
-	exempt    = reconcile.Outcome{UserPoolID: pool, ClientID: "6example0client0id0exmpt01", ClientName: "partner", Outcome: reconcile.Exempt, Exempted: []policy.Finding{accessMax}}
+	failed    = reconcile.Outcome{UserPoolID: pool, ClientID: "6example0client0id0faild01", ClientName: "batch", Status: reconcile.Failed, Reason: "update: NotAuthorizedException: not allowed"}
+	compliant = reconcile.Outcome{UserPoolID: pool, ClientID: "6example0client0id0clean01", ClientName: "mobile-app", Status: reconcile.Compliant}
+	skipped   = reconcile.Outcome{UserPoolID: pool, ClientID: "6example0client0id0gone001", Status: reconcile.Skipped, Reason: "client not found"}
+	exempt    = reconcile.Outcome{UserPoolID: pool, ClientID: "6example0client0id0exmpt01", ClientName: "partner", Status: reconcile.Exempt, Exempted: []policy.Finding{accessMax}}
 )
 
 func newTestNotifier(opt Options) *Notifier {
@@ -309,11 +309,11 @@ func TestSubject(t *testing.T) {
 	}{
 		{"named", remediated, "cognito-guard: remediated web-portal (6example0client0id0drift01)"},
 		{"dry run", dryRun, "cognito-guard: drift (dry run) admin (6example0client0id0dryrn01)"},
-		{"unnamed", reconcile.Outcome{ClientID: "abc", Outcome: reconcile.Failed}, "cognito-guard: failed abc"},
-		{"pool only", reconcile.Outcome{UserPoolID: pool, Outcome: reconcile.Failed}, "cognito-guard: failed in us-east-1_EXAMPLE01"},
-		{"nothing known", reconcile.Outcome{Outcome: reconcile.Failed, Reason: "invalid input"}, "cognito-guard: failed (no client)"},
-		{"control characters and non-ASCII", reconcile.Outcome{ClientID: "abc", ClientName: "ünï\ncode", Outcome: reconcile.Failed}, "cognito-guard: failed ?n??code (abc)"},
-		{"long", reconcile.Outcome{ClientID: "6example0client0id0drift01", ClientName: strings.Repeat("n", 128), Outcome: reconcile.Unfixable},
+		{"unnamed", reconcile.Outcome{ClientID: "abc", Status: reconcile.Failed}, "cognito-guard: failed abc"},
+		{"pool only", reconcile.Outcome{UserPoolID: pool, Status: reconcile.Failed}, "cognito-guard: failed in us-east-1_EXAMPLE01"},
+		{"nothing known", reconcile.Outcome{Status: reconcile.Failed, Reason: "invalid input"}, "cognito-guard: failed (no client)"},
+		{"control characters and non-ASCII", reconcile.Outcome{ClientID: "abc", ClientName: "ünï\ncode", Status: reconcile.Failed}, "cognito-guard: failed ?n??code (abc)"},
+		{"long", reconcile.Outcome{ClientID: "6example0client0id0drift01", ClientName: strings.Repeat("n", 128), Status: reconcile.Unfixable},
 			"cognito-guard: unfixable " + strings.Repeat("n", 71) + "..."},
 	}
 	for _, tt := range tests {
@@ -346,7 +346,7 @@ func validateDetail(t *testing.T, js []byte) {
 }
 
 func TestDetailSchema(t *testing.T) {
-	for i, o := range []reconcile.Outcome{remediated, unfixable, dryRun, failed, {UserPoolID: pool, Outcome: reconcile.Failed}, {Outcome: reconcile.Failed, Reason: "invalid input"}} {
+	for i, o := range []reconcile.Outcome{remediated, unfixable, dryRun, failed, {UserPoolID: pool, Status: reconcile.Failed}, {Status: reconcile.Failed, Reason: "invalid input"}} {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			js, err := json.Marshal(NewDetail("audit", o))
 			if err != nil {

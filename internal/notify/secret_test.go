@@ -124,7 +124,7 @@ func TestSecretNeverLeaves(t *testing.T) {
 
 	got := map[reconcile.Status]int{}
 	for _, o := range outcomes {
-		got[o.Outcome]++
+		got[o.Status]++
 	}
 	for _, s := range []reconcile.Status{reconcile.Drift, reconcile.Unfixable, reconcile.Remediated, reconcile.Failed} {
 		if got[s] == 0 {

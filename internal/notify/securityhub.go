@@ -49,7 +49,7 @@ func ProductARN(region, account string) string {
 // verdict splits an outcome's findings into those that stay (imported
 // FAILED) and those the run fixed (resolved).
 func verdict(o reconcile.Outcome) (stay, fixed []policy.Finding) {
-	switch o.Outcome {
+	switch o.Status {
 	case reconcile.Drift:
 		return o.Findings, nil
 	case reconcile.Remediated, reconcile.Unfixable:
@@ -77,7 +77,7 @@ func verdict(o reconcile.Outcome) (stay, fixed []policy.Finding) {
 // settled reports whether an outcome says where a client stands. Skipped and
 // failed ones do not, so Security Hub is left as it is for them.
 func settled(o reconcile.Outcome) bool {
-	switch o.Outcome {
+	switch o.Status {
 	case reconcile.Compliant, reconcile.Exempt, reconcile.Drift, reconcile.Remediated, reconcile.Unfixable:
 		return o.UserPoolID != "" && o.ClientID != ""
 	}
@@ -259,7 +259,7 @@ func (n *Notifier) base(o reconcile.Outcome, rule, ttl string, created, now time
 			Source + "/UserPoolId": o.UserPoolID,
 			Source + "/ClientId":   o.ClientID,
 			Source + "/Rule":       rule,
-			Source + "/Outcome":    string(o.Outcome),
+			Source + "/Outcome":    string(o.Status),
 		},
 	}
 }
@@ -290,10 +290,10 @@ func (n *Notifier) resolvedFinding(o reconcile.Outcome, rule, ttl string, create
 	}
 	a := n.base(o, rule, ttl, created, now)
 	how := "now meets"
-	if o.Outcome == reconcile.Exempt {
+	if o.Status == reconcile.Exempt {
 		how = "is exempt from"
 	}
-	a.Description = aws.String(truncate(fmt.Sprintf("Resolved: app client %s in user pool %s %s rule %s (outcome %s).", o.ClientID, o.UserPoolID, how, rule, o.Outcome), maxDescription))
+	a.Description = aws.String(truncate(fmt.Sprintf("Resolved: app client %s in user pool %s %s rule %s (outcome %s).", o.ClientID, o.UserPoolID, how, rule, o.Status), maxDescription))
 	a.Severity = &types.Severity{Label: types.SeverityLabelInformational}
 	a.FindingProviderFields = &types.FindingProviderFields{Severity: &types.FindingProviderSeverity{Label: types.SeverityLabelInformational}, Types: []string{FindingType}}
 	a.Compliance = &types.Compliance{Status: types.ComplianceStatusPassed}

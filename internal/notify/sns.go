@@ -46,7 +46,7 @@ func (n *Notifier) snsInput(o reconcile.Outcome) (*sns.PublishInput, error) {
 	// Message attributes let a subscription filter policy route by outcome
 	// or pool without parsing the body.
 	attrs := map[string]types.MessageAttributeValue{
-		"outcome": str(string(o.Outcome)),
+		"outcome": str(string(o.Status)),
 		"source":  str(Source),
 	}
 	if n.opt.Function != "" {
@@ -77,8 +77,8 @@ func Subject(o reconcile.Outcome) string {
 	case name == "":
 		name = "(no client)"
 	}
-	verb := string(o.Outcome)
-	if o.DryRun && o.Outcome == reconcile.Drift {
+	verb := string(o.Status)
+	if o.DryRun && o.Status == reconcile.Drift {
 		verb = "drift (dry run)"
 	}
 	s := asciiLine(fmt.Sprintf("%s: %s %s", Source, verb, name))

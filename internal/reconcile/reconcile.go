@@ -58,7 +58,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, b *policy.Baseline, ref Ref)
 		slog.String("userPoolId", out.UserPoolID),
 		slog.String("clientId", out.ClientID),
 		slog.String("clientName", out.ClientName),
-		slog.String("outcome", string(out.Outcome)),
+		slog.String("outcome", string(out.Status)),
 		slog.Bool("dryRun", out.DryRun),
 		slog.Int("findings", len(out.Findings)),
 		slog.Any("rules", ruleIDs(out.Findings)),
@@ -107,18 +107,18 @@ func (r *Reconciler) once(ctx context.Context, b *policy.Baseline, ref Ref, out 
 
 	unfixable := countUnfixable(res.Findings)
 	if res.Fixed == nil {
-		out.Outcome, out.Reason = standing(res, unfixable)
+		out.Status, out.Reason = standing(res, unfixable)
 		return out, nil
 	}
 	out.Changes = res.Changes
 	if r.DryRun || ref.NoWrite != "" {
-		out.Outcome = Drift
+		out.Status = Drift
 		out.Reason = fmt.Sprintf("dry run: would remediate %s", strings.Join(changedFields(res.Changes), ", "))
 		if ref.NoWrite != "" {
 			out.Reason = fmt.Sprintf("not written (%s): would remediate %s", ref.NoWrite, strings.Join(changedFields(res.Changes), ", "))
 		}
 		if unfixable > 0 {
-			out.Outcome = Unfixable
+			out.Status = Unfixable
 			out.Reason += fmt.Sprintf("; %d finding(s) cannot be fixed automatically", unfixable)
 		}
 		return out, nil
@@ -136,7 +136,7 @@ func (r *Reconciler) once(ctx context.Context, b *policy.Baseline, ref Ref, out 
 		// The write happened: report it as such, not as an error. A retry
 		// would find the client compliant and the remediation would never
 		// be reported; the update's own event re-checks the client anyway.
-		out.Outcome = Remediated
+		out.Status = Remediated
 		out.Reason = scrub("remediated "+strings.Join(changedFields(res.Changes), ", ")+
 			" (not verified: the describe after the update failed: "+err.Error()+")", secret)
 		return out, nil
@@ -145,15 +145,15 @@ func (r *Reconciler) once(ctx context.Context, b *policy.Baseline, ref Ref, out 
 	if left := fixableEnforced(check.Findings); len(left) > 0 {
 		// Terminal on purpose: another write would most likely end the same
 		// way, and a concurrent writer's own event brings us back anyway.
-		out.Outcome = Failed
+		out.Status = Failed
 		out.Findings = check.Findings
 		out.Reason = "update sent but drift remains: " + strings.Join(left, ", ")
 		return out, nil
 	}
-	out.Outcome = Remediated
+	out.Status = Remediated
 	out.Reason = "remediated " + strings.Join(changedFields(res.Changes), ", ")
 	if unfixable > 0 {
-		out.Outcome = Unfixable
+		out.Status = Unfixable
 		out.Reason += fmt.Sprintf("; %d finding(s) cannot be fixed automatically", unfixable)
 	}
 	return out, nil
@@ -179,29 +179,44 @@ func standing(res policy.Result, unfixable int) (Status, string) {
 func failed(out Outcome, op string, err error, secret string) (Outcome, error) {
 	switch appclient.Classify(err) {
 	case appclient.NotFound:
-		out.Outcome = Skipped
+		out.Status = Skipped
 		out.Reason = "client no longer exists"
 		return out, nil
 	case appclient.Terminal:
-		out.Outcome = Failed
+		out.Status = Failed
 		out.Reason = scrub(op+" rejected: "+err.Error(), secret)
 		return out, nil
 	default:
-		out.Outcome = Failed
+		out.Status = Failed
 		out.Reason = scrub(op+" failed, will be retried: "+err.Error(), secret)
-		return out, &retryable{msg: fmt.Sprintf("%s %s/%s: %s", op, out.UserPoolID, out.ClientID, out.Reason), err: err}
+		return out, &RetryableError{msg: fmt.Sprintf("%s %s/%s: %s", op, out.UserPoolID, out.ClientID, out.Reason), Err: err}
 	}
 }
 
-// retryable carries a scrubbed message and still unwraps to the SDK error,
-// so callers can tell what kind of failure it was.
-type retryable struct {
+// RetryableError is the only error Reconcile returns: the reconcile could
+// not finish for a reason a later attempt can overcome (throttling, 5xx,
+// another writer's concurrent change after the bounded restarts). Callers
+// keep the event (fail the invocation, report a batch item failure, leave
+// the client in the audit's cursor). Everything a retry cannot help
+// (client gone, update rejected, unfixable drift) is an Outcome with a nil
+// error, the way controller-runtime separates TerminalError from a retry.
+//
+// Error() is scrubbed of the client secret; Unwrap gives the SDK error so
+// callers can still classify it with errors.As.
+type RetryableError struct {
 	msg string
-	err error
+	// Err is the underlying (SDK) error.
+	Err error
 }
 
-func (e *retryable) Error() string { return e.msg }
-func (e *retryable) Unwrap() error { return e.err }
+func (e *RetryableError) Error() string { return e.msg }
+func (e *RetryableError) Unwrap() error { return e.Err }
+
+// IsRetryable reports whether err (from Reconcile) means "keep the event".
+func IsRetryable(err error) bool {
+	var r *RetryableError
+	return errors.As(err, &r)
+}
 
 // scrub removes the client secret from text that came back from AWS. We
 // never send the secret, and appclient never hands it out (it returns
@@ -250,7 +265,7 @@ func changedFields(cs []policy.Change) []string {
 }
 
 func levelOf(o Outcome) slog.Level {
-	switch o.Outcome {
+	switch o.Status {
 	case Failed:
 		return slog.LevelError
 	case Unfixable, Drift, Remediated:

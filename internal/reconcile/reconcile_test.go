@@ -144,8 +144,8 @@ func TestReconcile(t *testing.T) {
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
 			}
-			if got.Outcome != tt.want {
-				t.Errorf("outcome = %q (%s), want %q", got.Outcome, got.Reason, tt.want)
+			if got.Status != tt.want {
+				t.Errorf("outcome = %q (%s), want %q", got.Status, got.Reason, tt.want)
 			}
 			if !strings.Contains(got.Reason, tt.wantReason) {
 				t.Errorf("reason = %q, want it to contain %q", got.Reason, tt.wantReason)

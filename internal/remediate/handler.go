@@ -115,17 +115,17 @@ func (h *Handler) handle(ctx context.Context, raw []byte) (Result, error) {
 	var skip *trigger.SkipError
 	switch {
 	case errors.As(err, &skip):
-		return Result{Outcome: reconcile.Outcome{Outcome: reconcile.Skipped, Reason: skip.Reason}}, nil
+		return Result{Outcome: reconcile.Outcome{Status: reconcile.Skipped, Reason: skip.Reason}}, nil
 	case err != nil:
 		ierr := &InputError{Err: err}
-		return Result{Outcome: reconcile.Outcome{Outcome: reconcile.Failed, Reason: ierr.Error()}}, ierr
+		return Result{Outcome: reconcile.Outcome{Status: reconcile.Failed, Reason: ierr.Error()}}, ierr
 	}
 	res := Result{
 		Outcome: reconcile.Outcome{UserPoolID: req.UserPoolID, ClientID: req.ClientID},
 		Trigger: &Trigger{Source: req.Source, EventName: req.EventName, EventID: req.EventID, EventTime: req.EventTime, Actor: req.Actor},
 	}
 	if h.ExpectedAccount != "" && req.Account != "" && req.Account != h.ExpectedAccount {
-		res.Outcome.Outcome = reconcile.Skipped
+		res.Outcome.Status = reconcile.Skipped
 		res.Reason = fmt.Sprintf("event from another account (%s); this function guards %s", req.Account, h.ExpectedAccount)
 		return res, nil
 	}
@@ -135,7 +135,7 @@ func (h *Handler) handle(ctx context.Context, raw []byte) (Result, error) {
 		// Fail closed: nothing is written without a valid baseline, and the
 		// error keeps the event for redrive once the baseline is fixed.
 		berr := &BaselineError{Err: err}
-		res.Outcome.Outcome = reconcile.Failed
+		res.Outcome.Status = reconcile.Failed
 		res.Reason = berr.Error()
 		return res, berr
 	}
@@ -170,7 +170,7 @@ func (h *Handler) report(ctx context.Context, res Result, err error) {
 			log.WarnContext(ctx, "notification not sent", "userPoolId", res.UserPoolID, "clientId", res.ClientID, "error", perr.Error())
 		}
 	}
-	attrs := []any{"outcome", string(res.Outcome.Outcome), "userPoolId", res.UserPoolID, "clientId", res.ClientID, "reason", res.Reason}
+	attrs := []any{"outcome", string(res.Outcome.Status), "userPoolId", res.UserPoolID, "clientId", res.ClientID, "reason", res.Reason}
 	if res.Trigger != nil {
 		attrs = append(attrs, "eventName", res.Trigger.EventName, "eventId", res.Trigger.EventID, "source", res.Trigger.Source)
 	}

@@ -71,7 +71,7 @@ func TestHandler(t *testing.T) {
 		wantNotify  int
 	}{
 		{name: "remediated, notified; a failed notification does not fail the invocation",
-			payload: manual, base: &baselines{b: &policy.Baseline{}}, rec: &reconciler{out: reconcile.Outcome{Outcome: reconcile.Remediated}},
+			payload: manual, base: &baselines{b: &policy.Baseline{}}, rec: &reconciler{out: reconcile.Outcome{Status: reconcile.Remediated}},
 			notifyErr: errors.New("eventbridge: boom"), want: reconcile.Remediated, wantNotify: 1},
 		{name: "not ours: skipped without loading the baseline", payload: `{"source":"aws.s3","detail-type":"AWS API Call via CloudTrail","detail":{}}`,
 			base: &baselines{err: errors.New("must not be loaded")}, rec: &reconciler{never: true}, want: reconcile.Skipped},
@@ -80,7 +80,7 @@ func TestHandler(t *testing.T) {
 		{name: "baseline broken: BaselineError, nothing reconciled", payload: manual, base: &baselines{err: errors.New("rules.X: unknown field")},
 			rec: &reconciler{never: true}, want: reconcile.Failed, wantErrType: new(*BaselineError)},
 		{name: "retryable reconcile error is returned", payload: manual, base: &baselines{b: &policy.Baseline{}},
-			rec:  &reconciler{out: reconcile.Outcome{Outcome: reconcile.Failed}, err: errors.New("describe: throttled")},
+			rec:  &reconciler{out: reconcile.Outcome{Status: reconcile.Failed}, err: errors.New("describe: throttled")},
 			want: reconcile.Failed, wantErrType: new(error)},
 	}
 	for _, tt := range tests {
@@ -91,8 +91,8 @@ func TestHandler(t *testing.T) {
 				Log: slog.New(slog.NewJSONHandler(&logs, nil))}
 			body, err := h.Invoke(context.Background(), []byte(tt.payload))
 			res, _ := h.Handle(context.Background(), []byte(tt.payload)) // same input, the result value
-			if res.Outcome.Outcome != tt.want {
-				t.Errorf("outcome %q (%s), want %q", res.Outcome.Outcome, res.Reason, tt.want)
+			if res.Outcome.Status != tt.want {
+				t.Errorf("outcome %q (%s), want %q", res.Outcome.Status, res.Reason, tt.want)
 			}
 			switch {
 			case tt.wantErrType == nil && err != nil:
@@ -101,7 +101,7 @@ func TestHandler(t *testing.T) {
 				t.Fatalf("error %v (%T), want %T", err, err, tt.wantErrType)
 			case err == nil:
 				var decoded Result
-				if jerr := json.Unmarshal(body, &decoded); jerr != nil || decoded.Outcome.Outcome != tt.want {
+				if jerr := json.Unmarshal(body, &decoded); jerr != nil || decoded.Outcome.Status != tt.want {
 					t.Errorf("Invoke body %s does not hold the outcome", body)
 				}
 			}
@@ -137,7 +137,7 @@ func TestOwnEventNeverWrites(t *testing.T) {
 		wantNoWrite bool
 	}{{"a person's change is enforced", human, false}, {"the function's own update is not written again", own, true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := &reconciler{out: reconcile.Outcome{Outcome: reconcile.Compliant}}
+			rec := &reconciler{out: reconcile.Outcome{Status: reconcile.Compliant}}
 			h := &Handler{Baselines: &baselines{b: &policy.Baseline{}}, Reconciler: rec,
 				FunctionName: "cognito-guard-RemediateFunction-9Z8Y", Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 			if _, err := h.Handle(context.Background(), bytes.ReplaceAll(event, []byte(human), []byte(tc.actor))); err != nil {
