@@ -22,7 +22,7 @@ type Outcome struct {
 	UserPoolID        string             `json:"userPoolId,omitempty"`
 	ClientID          string             `json:"clientId,omitempty"`
 	ClientName        string             `json:"clientName,omitempty"`
-	Status           Status             `json:"outcome"`
+	Status            Status             `json:"outcome"`
 	DryRun            bool               `json:"dryRun,omitempty"`
 	Reason            string             `json:"reason,omitempty"`
 	Findings          []policy.Finding   `json:"findings,omitempty"`
