@@ -1,8 +1,10 @@
 // Package templatetest checks template.yaml without deploying it: cfn-lint, the official SAM JSON
-// schema, the remediate rule's event pattern under a real EventBridge matcher (moto), and the IAM
-// grants of both functions under several parameter combinations.
+// schema (a copy in testdata/; source, commit and licence in testdata/sam.schema.NOTICE), the
+// remediate rule's event pattern under a real EventBridge matcher (moto), the tags, parameters and
+// retention of the resources, and the IAM grants of both functions under several parameter
+// combinations.
 //
-// The package itself holds only a small loader (Load, Root, SharedDir) and a partial evaluator of
+// The package itself holds only a small loader (Load, Root) and a partial evaluator of
 // CloudFormation intrinsics (Resolve) for the conditions and policies the template uses; the checks
 // are its tests. External checkers (cfn-lint, python3 with moto) are used when present. A missing
 // one skips its test locally; under CI=true it fails unless .ci/run declared it unavailable in

@@ -54,12 +54,3 @@ func Root() (string, error) {
 		dir = parent
 	}
 }
-
-// SharedDir is the team's shared/ folder: $SHARED_DIR if set, else shared beside the repository
-// (../shared from the module root), where both the work tree and CI's fresh clone find it.
-func SharedDir(root string) string {
-	if d := os.Getenv("SHARED_DIR"); d != "" {
-		return d
-	}
-	return filepath.Join(filepath.Dir(root), "shared")
-}
