@@ -90,16 +90,16 @@ func match(t *testing.T, py string, jobs []matchJob) [][]bool {
 	return got
 }
 
-// ourEvent is the product contract (PRODUCT.md section 1), independent of EventBridge syntax: a
-// successful app-client write from CloudTrail, whoever made it.
+// ourEvent is the rule's contract, independent of EventBridge syntax: an app-client write recorded
+// by CloudTrail, whoever made it and whether or not it failed. The rule does not filter on errorCode:
+// CloudTrail records sometimes carry "errorCode": "" on success, which "exists": false would drop, and
+// the function itself skips failed calls (internal/trigger: a non-empty errorCode is skipped).
 func ourEvent(e map[string]any) bool {
 	d, _ := e["detail"].(map[string]any)
-	_, failed := d["errorCode"]
 	return e["source"] == "aws.cognito-idp" &&
 		e["detail-type"] == "AWS API Call via CloudTrail" &&
 		d["eventSource"] == "cognito-idp.amazonaws.com" &&
-		slices.Contains([]any{"CreateUserPoolClient", "UpdateUserPoolClient", "AddUserPoolClientSecret", "DeleteUserPoolClientSecret"}, d["eventName"]) &&
-		!failed
+		slices.Contains([]any{"CreateUserPoolClient", "UpdateUserPoolClient", "AddUserPoolClientSecret", "DeleteUserPoolClientSecret"}, d["eventName"])
 }
 
 type patternCase struct {
@@ -108,7 +108,8 @@ type patternCase struct {
 	want  bool
 }
 
-// identities are the userIdentity shapes of the CloudTrail reference (cognito-facts.md, section e).
+// identities are the userIdentity shapes of the CloudTrail userIdentity element reference
+// (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html).
 var identities = map[string]string{
 	"assumed role": `{"type":"AssumedRole","principalId":"AROA5EXAMPLEROLE0001:ci","arn":"arn:aws:sts::123456789012:assumed-role/deployer/ci",
 		"accountId":"123456789012","accessKeyId":"ASIA5EXAMPLEROLE0001","sessionContext":{"sessionIssuer":{"type":"Role",
@@ -161,8 +162,15 @@ func variants(t *testing.T) []patternCase {
 				want:  true,
 			})
 		}
+		// A successful call whose record carries an empty errorCode must still reach the function.
+		cases = append(cases, patternCase{
+			name:  n + ` with "errorCode": ""`,
+			event: envelope(func(e, d map[string]any) { d["eventName"], d["errorCode"] = n, "" }),
+			want:  true,
+		})
 	}
-	nearMisses := []struct {
+	// Failed calls are delivered too; the function skips them (nothing changed).
+	failed := []struct {
 		name string
 		edit func(e, d map[string]any)
 	}{
@@ -178,6 +186,14 @@ func variants(t *testing.T) []patternCase {
 			d["eventName"], d["errorCode"] = "AddUserPoolClientSecret", "LimitExceededException"
 			d["userIdentity"] = identity("assumed role")
 		}},
+	}
+	for _, f := range failed {
+		cases = append(cases, patternCase{name: f.name, event: envelope(f.edit), want: true})
+	}
+	nearMisses := []struct {
+		name string
+		edit func(e, d map[string]any)
+	}{
 		{"DeleteUserPoolClient", func(e, d map[string]any) { d["eventName"] = "DeleteUserPoolClient" }},
 		{"CreateUserPool", func(e, d map[string]any) { d["eventName"] = "CreateUserPool" }},
 		{"DescribeUserPoolClient (read-only)", func(e, d map[string]any) { d["eventName"], d["readOnly"] = "DescribeUserPoolClient", true }},
@@ -254,22 +270,28 @@ func count(bs []bool) int {
 	return n
 }
 
-// TestAnythingButDropsMissingFields documents, with the same matcher, why the pattern excludes
-// failures with "errorCode": [{"exists": false}] and filters on no identity field: EventBridge never
-// matches a field an event lacks, so an anything-but on such a field drops those events silently.
+// TestAnythingButDropsMissingFields documents, with the same matcher, why the pattern has no
+// errorCode filter and filters on no identity field: "exists": false drops a successful call whose
+// record carries "errorCode": "", and EventBridge never matches a field an event lacks, so an
+// anything-but on such a field drops those events silently.
 func TestAnythingButDropsMissingFields(t *testing.T) {
 	py := motoPython(t)
 	root := map[string]any{"source": "aws.cognito-idp", "detail": map[string]any{
 		"eventName": "UpdateUserPoolClient", "userIdentity": map[string]any{"type": "Root"},
 	}}
+	emptyErrorCode := map[string]any{"source": "aws.cognito-idp", "detail": map[string]any{
+		"eventName": "UpdateUserPoolClient", "userIdentity": map[string]any{"type": "Root"}, "errorCode": "",
+	}}
 	tests := []struct {
 		name    string
 		pattern string
+		event   map[string]any
 		want    bool
 	}{
-		{"exists false on errorCode", `{"detail":{"errorCode":[{"exists":false}]}}`, true},
-		{"anything-but on sessionIssuer, which root lacks", `{"detail":{"userIdentity":{"sessionContext":{"sessionIssuer":{"arn":[{"anything-but":"arn:aws:iam::123456789012:role/cognito-guard"}]}}}}}`, false},
-		{"anything-but on a present field", `{"detail":{"userIdentity":{"type":[{"anything-but":"AWSService"}]}}}`, true},
+		{"exists false on errorCode, event without it", `{"detail":{"errorCode":[{"exists":false}]}}`, root, true},
+		{`exists false on errorCode, event with errorCode ""`, `{"detail":{"errorCode":[{"exists":false}]}}`, emptyErrorCode, false},
+		{"anything-but on sessionIssuer, which root lacks", `{"detail":{"userIdentity":{"sessionContext":{"sessionIssuer":{"arn":[{"anything-but":"arn:aws:iam::123456789012:role/cognito-guard"}]}}}}}`, root, false},
+		{"anything-but on a present field", `{"detail":{"userIdentity":{"type":[{"anything-but":"AWSService"}]}}}`, root, true},
 	}
 	var jobs []matchJob
 	for _, tt := range tests {
@@ -277,7 +299,7 @@ func TestAnythingButDropsMissingFields(t *testing.T) {
 		if err := json.Unmarshal([]byte(tt.pattern), &p); err != nil {
 			t.Fatal(err)
 		}
-		jobs = append(jobs, matchJob{p, []any{root}})
+		jobs = append(jobs, matchJob{p, []any{tt.event}})
 	}
 	got := match(t, py, jobs)
 	for i, tt := range tests {
