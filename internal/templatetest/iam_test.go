@@ -152,6 +152,7 @@ func TestIAM(t *testing.T) {
 				"sns:Publish":                        {topic},
 				"securityhub:BatchImportFindings":    {hub},
 				"securityhub:GetFindings":            {hubARN},
+				"securityhub:BatchUpdateFindings":    {hubARN},
 			},
 		},
 		{
