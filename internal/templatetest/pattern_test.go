@@ -215,6 +215,7 @@ func variants(t *testing.T) []patternCase {
 // EventBridge matcher, against every EventBridge envelope in events/ (want: the product contract)
 // and against generated variants.
 func TestEventPattern(t *testing.T) {
+	t.Parallel() // each starts a Python process that imports moto
 	root, tmpl := loadTemplate(t)
 	pattern := dig(t, tmpl, "Resources", "RemediateFunction", "Properties", "Events", "ClientChange", "Properties", "Pattern")
 	py := motoPython(t)
@@ -275,6 +276,7 @@ func count(bs []bool) int {
 // record carries "errorCode": "", and EventBridge never matches a field an event lacks, so an
 // anything-but on such a field drops those events silently.
 func TestAnythingButDropsMissingFields(t *testing.T) {
+	t.Parallel() // each starts a Python process that imports moto
 	py := motoPython(t)
 	root := map[string]any{"source": "aws.cognito-idp", "detail": map[string]any{
 		"eventName": "UpdateUserPoolClient", "userIdentity": map[string]any{"type": "Root"},
