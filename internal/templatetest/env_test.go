@@ -127,3 +127,40 @@ func TestEnvJSONOverridesDeclaredVariables(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvJSONIsDryRun keeps the sample environment of `sam local invoke` report-only: with
+// AWS_ENDPOINT_URL removed it runs against a real account, where it must not write. Each
+// function's own entry overrides "Parameters", so both levels are checked.
+func TestEnvJSONIsDryRun(t *testing.T) {
+	root, _ := loadTemplate(t)
+	data, err := os.ReadFile(filepath.Join(root, "events", "env.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"RemediateFunction": "true", "AuditFunction": "true"}, dryRunByFunction(t, data)); diff != "" {
+		t.Errorf("events/env.json DRY_RUN by function (-want +got):\n%s", diff)
+	}
+	// The same reading of a file that writes must say so, or the check above proves nothing.
+	writes := []byte(`{"Parameters": {"DRY_RUN": "true"}, "AuditFunction": {"DRY_RUN": "false"}}`)
+	if diff := cmp.Diff(map[string]string{"RemediateFunction": "true", "AuditFunction": "false"}, dryRunByFunction(t, writes)); diff != "" {
+		t.Errorf("a file whose audit writes (-want +got):\n%s", diff)
+	}
+}
+
+// dryRunByFunction is the DRY_RUN each function gets from an env.json ("" when unset: the code's
+// default, false).
+func dryRunByFunction(t *testing.T, data []byte) map[string]string {
+	t.Helper()
+	var env map[string]map[string]string
+	if err := json.Unmarshal(data, &env); err != nil {
+		t.Fatalf("env.json: %v", err)
+	}
+	got := map[string]string{}
+	for _, fn := range []string{"RemediateFunction", "AuditFunction"} {
+		got[fn] = env["Parameters"]["DRY_RUN"]
+		if v, ok := env[fn]["DRY_RUN"]; ok {
+			got[fn] = v
+		}
+	}
+	return got
+}
