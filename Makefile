@@ -19,7 +19,7 @@ LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -trimpath -ldflags "-s -w" -tags lambda.norpc
 
 .DEFAULT_GOAL := build
-.PHONY: build build-RemediateFunction build-AuditFunction test fmt-check vet staticcheck cfn-lint lint \
+.PHONY: build build-RemediateFunction build-AuditFunction test test-go fmt-check vet staticcheck cfn-lint lint \
 	demo bench bench-go bench-cmd fuzz clean
 
 build-RemediateFunction:
@@ -37,7 +37,8 @@ build:
 	@ls -l $(DIST)/*/bootstrap
 
 # Everything: static checks, then unit, fuzz seed corpus, emulator, template and end-to-end (RIE)
-# tests. The template tests run cfn-lint and moto when present and say so when they skip them.
+# tests. The template tests run cfn-lint and moto when present and skip them otherwise; the output
+# ends with every skipped test and its reason (internal/tools/testsummary), then the counts.
 # Every step runs even if an earlier one fails, so one CI run reports every problem; the target
 # fails if any step did.
 test:
@@ -45,9 +46,19 @@ test:
 	$(MAKE) --no-print-directory fmt-check || status=1; \
 	$(MAKE) --no-print-directory vet || status=1; \
 	$(MAKE) --no-print-directory staticcheck || status=1; \
-	echo "$(GO) test ./..."; $(GO) test ./... || status=1; \
+	$(MAKE) --no-print-directory test-go || status=1; \
 	if [ $$status -ne 0 ]; then echo "make test: FAILED (see above)"; fi; \
 	exit $$status
+
+# go test ./... as a plain run prints it, plus the skipped tests and a count. Fails if go test
+# failed or the summary saw a failure (sh has no pipefail: go test's status goes through a file).
+GOTEST_FLAGS ?=
+test-go:
+	@rc="$$(mktemp)"; echo "$(GO) test $(GOTEST_FLAGS) ./..."; \
+	$(GO) build -o "$$rc.summary" ./internal/tools/testsummary || exit 1; \
+	{ $(GO) test -json $(GOTEST_FLAGS) ./... 2>&1; echo $$? > "$$rc"; } | "$$rc.summary"; sum=$$?; \
+	st="$$(cat "$$rc")"; rm -f "$$rc" "$$rc.summary"; \
+	[ "$$st" = 0 ] && [ $$sum = 0 ]
 
 fmt-check:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
