@@ -13,8 +13,8 @@ import (
 )
 
 // TestEnvironment pins the variables each function gets (Globals merged with the function's own) to
-// the names the functions read (internal/settings; the README's configuration table), so a renamed variable or
-// parameter fails here instead of silently falling back to a default in production.
+// the names the functions read (internal/settings; the README's configuration table), so a renamed
+// variable or parameter fails here instead of silently falling back to a default in production.
 func TestEnvironment(t *testing.T) {
 	_, tmpl := loadTemplate(t)
 	common := map[string]string{
