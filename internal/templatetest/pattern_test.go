@@ -37,13 +37,13 @@ func motoPython(t *testing.T) string {
 			motoPy = "python3"
 		}
 		if _, err := exec.LookPath(motoPy); err != nil {
-			motoMissing = "python3 not found; install python3 and moto (pip install moto)"
+			motoMissing = `python3 not found; install python3 and moto (pip install "moto[server]==5.2.*")`
 			return
 		}
 		// Importing moto takes seconds, so this is asked once per test binary.
 		if out, err := exec.Command(motoPy, "-c", "import moto.events.models").CombinedOutput(); err != nil {
 			lines := bytes.Split(bytes.TrimSpace(out), []byte("\n"))
-			motoMissing = fmt.Sprintf("%s cannot import moto.events.models (%s); pip install moto", motoPy, lines[len(lines)-1])
+			motoMissing = fmt.Sprintf("%s cannot import moto.events.models (%s); pip install \"moto[server]==5.2.*\"", motoPy, lines[len(lines)-1])
 		}
 	})
 	if motoMissing != "" {
