@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net/url"
 	"slices"
 	"strings"
 )
@@ -13,88 +12,28 @@ import (
 // value its fixable forms would write.
 type check struct {
 	findings []Finding
+	cur      val // the value as described
 	next     val
 	fix      bool // at least one form has a fix
 }
 
-// evaluate applies each form of r to cur in a fixed order; each form that
-// can be fixed moves next, so a later form sees the earlier form's fix
-// (require adds, then forbid and allow remove).
+// evaluate applies each form of r to cur in the order of formTable; each
+// form that can be fixed moves next, so a later form sees the earlier form's
+// fix (require adds, then forbid and allow remove).
 func (r *Rule) evaluate(cur val) check {
-	ck := check{next: cloneVal(cur)}
-	f := r.f
-	add := func(fm form, required string, fixable bool, reason string) {
-		ck.findings = append(ck.findings, Finding{
-			Rule: f.name + "." + string(fm), Field: f.name, Current: show(f, cur),
-			Required: required, Action: r.Action, Fixable: fixable, Reason: reason,
-		})
-		ck.fix = ck.fix || fixable
-	}
-	if r.hasEquals && !equalVal(f, ck.next, r.equals) {
-		want := r.equals
-		if f.kind == kindObject && want.present {
-			want = mergeObj(ck.next, want)
-		}
-		ck.next = cloneVal(want)
-		add(formEquals, "= "+showRequired(f, r.equals), true, "")
-	}
-	if r.min != nil && ck.next.n < *r.min {
-		ck.next.n = *r.min
-		add(formMin, ">= "+showBound(f, *r.min), true, "")
-	}
-	if r.max != nil && ck.next.n > *r.max {
-		ck.next.n = *r.max
-		add(formMax, "<= "+showBound(f, *r.max), true, "")
-	}
-	if r.require != nil {
-		if missing, unmatched := requireMissing(r.require, ck.next); len(missing)+len(unmatched) > 0 {
-			req := "must contain " + strings.Join(r.require, ", ")
-			if len(unmatched) > 0 {
-				add(formRequire, req, false, fmt.Sprintf("nothing matches %s and a pattern cannot be added", strings.Join(unmatched, ", ")))
-			} else {
-				ck.next.list = sortedUnique(append(slices.Clone(ck.next.list), missing...))
-				add(formRequire, req, true, "")
-			}
-		}
-	}
-	if r.forbid != nil {
-		req := "must not contain " + strings.Join(r.forbid, ", ")
-		if ck.next.all {
-			if slices.ContainsFunc(r.forbid, func(p string) bool { return allMayMatch(f, p) }) {
-				add(formForbid, req, false, allReason(f))
-			}
-		} else if kept := filter(ck.next.list, func(s string) bool { return !matchFlow(r.forbid, s) }); len(kept) < len(ck.next.list) {
-			ck.next.list = kept
-			add(formForbid, req, true, "")
-		}
-	}
-	if r.allow != nil {
-		req := "may contain only " + strings.Join(r.allow, ", ")
-		if ck.next.all {
-			if !slices.Contains(r.allow, "*") {
-				add(formAllow, req, false, allReason(f))
-			}
-		} else if kept := filter(ck.next.list, func(s string) bool { return matchFlow(r.allow, s) }); len(kept) < len(ck.next.list) {
-			ck.next.list = kept
-			add(formAllow, req, true, "")
-		}
-	}
-	if r.requireHTTPS {
-		const req = "every URL must use https (http only for localhost)"
-		if f.kind == kindString {
-			if ck.next.present && !secureURL(ck.next.s) {
-				ck.next = val{}
-				add(formRequireHTTPS, req, true, "")
-			}
-		} else if kept := filter(ck.next.list, secureURL); len(kept) < len(ck.next.list) {
-			ck.next.list = kept
-			add(formRequireHTTPS, req, true, "")
-		}
-	}
-	if r.pattern != nil && !r.pattern.MatchString(ck.next.s) {
-		add(formPattern, "must match "+r.pattern.String(), false, "no automatic fix for pattern")
+	ck := check{cur: cur, next: cloneVal(cur)}
+	for i := range formTable {
+		formTable[i].check(r, &ck)
 	}
 	return ck
+}
+
+func (ck *check) add(r *Rule, fm form, required string, fixable bool, reason string) {
+	ck.findings = append(ck.findings, Finding{
+		Rule: r.f.name + "." + string(fm), Field: r.f.name, Current: show(r.f, ck.cur),
+		Required: required, Action: r.Action, Fixable: fixable, Reason: reason,
+	})
+	ck.fix = ck.fix || fixable
 }
 
 // legacyFlowEquivalent maps each legacy ExplicitAuthFlows name to the
@@ -150,24 +89,6 @@ func allMayMatch(f *field, p string) bool {
 func allReason(f *field) string {
 	return f.name + " is unset, which means every attribute including custom ones the pool alone knows; " +
 		"state the list with equals or set it on the client"
-}
-
-// secureURL is the requireHttps test: http is allowed only for loopback
-// hosts, exactly the exception Cognito itself makes; https and custom
-// schemes (native-app redirects such as myapp://cb) pass.
-func secureURL(s string) bool {
-	u, err := url.Parse(s)
-	if err != nil {
-		return false
-	}
-	if !strings.EqualFold(u.Scheme, "http") {
-		return u.Scheme != ""
-	}
-	switch u.Hostname() {
-	case "localhost", "127.0.0.1", "::1":
-		return true
-	}
-	return false
 }
 
 func filter(l []string, keep func(string) bool) []string {

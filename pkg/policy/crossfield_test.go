@@ -12,7 +12,7 @@ import (
 // TestCrossFieldRules: a fix Cognito would reject, or one that would cut
 // off an app, becomes unfixable with its reason; the other fixes stand.
 func TestCrossFieldRules(t *testing.T) {
-	const https = "every URL must use https (http only for localhost)"
+	const https = "every URL must use https (no http, loopback included)"
 	srp := []string{"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"}
 	tests := []evalCase{
 		{name: "last callback of a code client", rules: `"CallbackURLs": {"requireHttps": true}, "EnableTokenRevocation": true`,

@@ -146,28 +146,10 @@ func (p *Resolved) exempted(f *field) bool {
 // (enforce)", for logs and test output.
 func (r *Rule) String() string {
 	s := r.Field
-	if r.hasEquals {
-		s += " equals " + showRequired(r.f, r.equals)
-	}
-	if r.min != nil {
-		s += " min " + showBound(r.f, *r.min)
-	}
-	if r.max != nil {
-		s += " max " + showBound(r.f, *r.max)
-	}
-	for _, l := range []struct {
-		name string
-		v    []string
-	}{{"require", r.require}, {"forbid", r.forbid}, {"allow", r.allow}} {
-		if l.v != nil {
-			s += " " + l.name + " [" + strings.Join(l.v, ", ") + "]"
+	for i := range formTable {
+		if d := formTable[i].describe(r); d != "" {
+			s += " " + d
 		}
-	}
-	if r.requireHTTPS {
-		s += " requireHttps"
-	}
-	if r.pattern != nil {
-		s += " pattern " + r.pattern.String()
 	}
 	return s + " (" + string(r.Action) + ")"
 }
