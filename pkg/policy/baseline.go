@@ -53,4 +53,3 @@ func (e *ValidationError) Error() string {
 	}
 	return "invalid baseline: " + strings.Join(parts, "; ")
 }
-

@@ -46,9 +46,8 @@ func (b *Baseline) Resolve(t Target, now time.Time) *Resolved {
 			continue
 		}
 		for k, r := range o.rules {
-			if r == nil {
-				splitRotation(eff, k)
-			}
+			// Stated or removed (null), a part replaces only that part.
+			splitRotation(eff, k)
 			replaceRotation(eff, k)
 			if r == nil {
 				delete(eff, k)
@@ -98,10 +97,10 @@ func replaceRotation(eff map[string]*Rule, k string) {
 	}
 }
 
-// splitRotation: before an override removes one part of
-// RefreshTokenRotation (null), an inherited rule stating the field whole
-// becomes one rule per part, so only the named part goes and the other
-// keeps its requirement.
+// splitRotation: before an override states or removes (null) one part of
+// RefreshTokenRotation, an inherited rule stating the field whole becomes
+// one rule per part, so only the named part is replaced or goes and the
+// other keeps its requirement.
 func splitRotation(eff map[string]*Rule, k string) {
 	const whole = "RefreshTokenRotation"
 	w := eff[whole]

@@ -212,3 +212,37 @@ func TestNullPartKeepsTheOtherPart(t *testing.T) {
 		t.Errorf("resolved rules (-want +got):\n%s", diff)
 	}
 }
+
+// TestStatedPartKeepsTheOtherPart (issue 9): an override stating one part
+// of RefreshTokenRotation replaces that part only; the inherited
+// requirement on the other part stays, exactly as it does for null.
+func TestStatedPartKeepsTheOtherPart(t *testing.T) {
+	tests := []struct {
+		name, override string
+		want           []string
+	}{
+		{"bound on the grace period keeps Feature", `"RefreshTokenRotation.RetryGracePeriodSeconds": {"max": 30}`,
+			[]string{"RefreshTokenRotation.Feature equals ENABLED (enforce)", "RefreshTokenRotation.RetryGracePeriodSeconds max 30 (enforce)"}},
+		{"Feature stated keeps the grace period", `"RefreshTokenRotation.Feature": {"equals": "ENABLED", "action": "report"}`,
+			[]string{"RefreshTokenRotation.Feature equals ENABLED (report)", "RefreshTokenRotation.RetryGracePeriodSeconds equals 10 (enforce)"}},
+		{"null keeps Feature", `"RefreshTokenRotation.RetryGracePeriodSeconds": null`,
+			[]string{"RefreshTokenRotation.Feature equals ENABLED (enforce)"}},
+		{"whole replaces whole", `"RefreshTokenRotation": {"equals": {"Feature": "DISABLED"}}`,
+			[]string{`RefreshTokenRotation equals {"Feature":"DISABLED"} (enforce)`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := mustParse(t, `{"version": 1,
+				"rules": {"RefreshTokenRotation": {"equals": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 10}}},
+				"overrides": [{"match": {"clientName": "*"}, "rules": {`+tt.override+`}}]}`)
+			p := b.Resolve(policy.Target{UserPoolID: "us-east-1_EXAMPLE01", ClientID: "c", ClientName: "web-portal"}, now)
+			var got []string
+			for _, r := range p.Rules {
+				got = append(got, r.String())
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("resolved rules (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
