@@ -297,6 +297,22 @@ var crossRules = []crossRule{
 	}},
 }
 
+// CrossRule names one of Cognito's cross-field rules that Evaluate keeps
+// and the public source it rests on (for a conformance table or a README).
+type CrossRule struct {
+	Name   string
+	Source string
+}
+
+// CrossFieldRules lists the cross-field rules Evaluate checks, in order.
+func CrossFieldRules() []CrossRule {
+	out := make([]CrossRule, len(crossRules))
+	for i, r := range crossRules {
+		out[i] = CrossRule{Name: r.name, Source: r.source}
+	}
+	return out
+}
+
 // crossFieldViolation returns the Cognito field whose fix breaks one of
 // Cognito's cross-field rules, and why.
 func crossFieldViolation(c, w *types.UserPoolClientType, changed func(string) bool) (string, string) {
