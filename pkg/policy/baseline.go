@@ -23,12 +23,12 @@ type exemptionSpec struct {
 }
 
 // matcher selects clients; empty keys match anything, the others are globs.
-type matcher struct{ userPoolID, clientID, clientName string }
+type matcher = Match
 
-func (m matcher) matches(t Target) bool {
-	return (m.userPoolID == "" || match(m.userPoolID, t.UserPoolID)) &&
-		(m.clientID == "" || match(m.clientID, t.ClientID)) &&
-		(m.clientName == "" || match(m.clientName, t.ClientName))
+func (m Match) matches(t Target) bool {
+	return (m.UserPoolID == "" || match(m.UserPoolID, t.UserPoolID)) &&
+		(m.ClientID == "" || match(m.ClientID, t.ClientID)) &&
+		(m.ClientName == "" || match(m.ClientName, t.ClientName))
 }
 
 // Problem is one thing wrong with a baseline, at a JSON path such as

@@ -158,7 +158,7 @@ func TestCrossFieldRules(t *testing.T) {
 			}},
 		{name: "implicit replaced by code needs no new callback", rules: `"AllowedOAuthFlows": ["code"]`,
 			client: client(`"AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["implicit"], "AllowedOAuthScopes": ["openid"], "CallbackURLs": ["https://a.example.com/cb"]`),
-			want: []policy.Finding{fixed("AllowedOAuthFlows.equals", []string{"implicit"}, "= [code]", []string{"code"})}},
+			want:   []policy.Finding{fixed("AllowedOAuthFlows.equals", []string{"implicit"}, "= [code]", []string{"code"})}},
 		{name: "OAuth on with code needs a callback", rules: `"AllowedOAuthFlowsUserPoolClient": true, "EnableTokenRevocation": true`,
 			client: client(`"AllowedOAuthFlowsUserPoolClient": false, "AllowedOAuthFlows": ["code"], "AllowedOAuthScopes": ["openid"], "EnableTokenRevocation": false`),
 			want: []policy.Finding{

@@ -17,7 +17,7 @@ func Evaluate(b *Baseline, c *types.UserPoolClientType, now time.Time) Result {
 // Evaluate checks the described client c against the resolved rules and
 // builds the fixed configuration. c is not modified.
 func (p *Resolved) Evaluate(c *types.UserPoolClientType) Result {
-	res := Result{Exemptions: p.Exemptions, Expired: p.Expired}
+	res := Result{Overrides: p.Overrides, Exemptions: p.Exemptions, Expired: p.Expired}
 	w := deepCopy(c)
 	fixing := map[*field][]int{} // field -> indices of its fixable findings in res.Findings
 	for _, r := range p.Rules {

@@ -521,11 +521,11 @@ func (p *parser) matcher(path string, raw []byte) (matcher, bool) {
 		}
 		switch mem.key {
 		case "userPoolId":
-			m.userPoolID = s
+			m.UserPoolID = s
 		case "clientId":
-			m.clientID = s
+			m.ClientID = s
 		case "clientName":
-			m.clientName = s
+			m.ClientName = s
 		default:
 			p.unknown(join(path, mem.key), mem.key, []string{"userPoolId", "clientId", "clientName"})
 		}
@@ -588,7 +588,7 @@ func (p *parser) exemptions(path string, raw []byte) []exemptionSpec {
 		if !ok {
 			continue
 		}
-		var e exemptionSpec
+		e := exemptionSpec{ex: Exemption{Index: i}}
 		seen := map[string]bool{}
 		for _, m := range ms {
 			seen[m.key] = true
@@ -596,6 +596,7 @@ func (p *parser) exemptions(path string, raw []byte) []exemptionSpec {
 			switch m.key {
 			case "match":
 				e.match, _ = p.matcher(mp, m.raw)
+				e.ex.Match = e.match
 			case "fields":
 				var l []string
 				if json.Unmarshal(m.raw, &l) != nil || len(l) == 0 {

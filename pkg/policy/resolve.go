@@ -18,6 +18,8 @@ type Resolved struct {
 	// are those that match but have expired (reported, not applied).
 	Exemptions []Exemption
 	Expired    []Exemption
+	// Overrides are the overrides that matched the target, in order.
+	Overrides []AppliedOverride
 
 	exemptAll bool
 	exempt    map[string]bool
@@ -41,10 +43,18 @@ func (b *Baseline) Resolve(t Target, now time.Time) *Resolved {
 	for k, r := range b.rules {
 		eff[k] = r
 	}
-	for _, o := range b.overrides {
+	var applied []AppliedOverride
+	for i, o := range b.overrides {
 		if !o.match.matches(t) {
 			continue
 		}
+		ao := AppliedOverride{Index: i, Match: o.match, Fields: make([]string, 0, len(o.rules))}
+		for _, f := range fields {
+			if _, ok := o.rules[f.name]; ok {
+				ao.Fields = append(ao.Fields, f.name)
+			}
+		}
+		applied = append(applied, ao)
 		for k, r := range o.rules {
 			// Stated or removed (null), a part replaces only that part.
 			splitRotation(eff, k)
@@ -56,7 +66,7 @@ func (b *Baseline) Resolve(t Target, now time.Time) *Resolved {
 			eff[k] = r
 		}
 	}
-	p := &Resolved{Target: t}
+	p := &Resolved{Target: t, Overrides: applied}
 	for _, f := range fields {
 		if r := eff[f.name]; r != nil {
 			p.Rules = append(p.Rules, r)
