@@ -108,7 +108,7 @@ func valueSchema(f *field) map[string]any {
 			items["enum"] = f.enum
 		}
 		addItemLimits(f, items)
-		s := map[string]any{"type": "array", "items": items, "uniqueItems": true}
+		s := map[string]any{"type": "array", "items": items}
 		if f.maxItems > 0 {
 			s["maxItems"] = f.maxItems
 		}
