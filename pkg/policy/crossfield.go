@@ -18,34 +18,8 @@ import (
 // goes back to its described value, which Cognito accepted, so each round
 // only shrinks the change and the loop ends.
 func keepCrossFieldRules(p *Resolved, c, w *types.UserPoolClientType, res *Result, fixing map[*field][]int) {
-	changed := func(name string) bool {
-		for f := range fixing {
-			if f.name == name || f.sdk == name {
-				return true
-			}
-		}
-		return false
-	}
-	withdraw := func(sdk, reason string) {
-		for f, idx := range fixing {
-			if f.sdk != sdk {
-				continue
-			}
-			for _, i := range idx {
-				res.Findings[i].Fixable = false
-				res.Findings[i].Reason = reason
-			}
-			delete(fixing, f)
-		}
-		restore(w, c, sdk)
-	}
-	for {
-		sdk, reason := crossFieldViolation(c, w, changed)
-		if sdk == "" {
-			break
-		}
-		withdraw(sdk, reason)
-	}
+	changed, withdraw := fixSet(c, w, res, fixing)
+	withdrawViolations(c, w, changed, withdraw)
 	// DefaultRedirectURI must stay one of CallbackURLs. When a fix removes
 	// it, the default is cleared rather than replaced by a URL of our
 	// choosing: Cognito's authorize endpoint takes redirect_uri from the
@@ -73,6 +47,50 @@ func ruleAction(p *Resolved, f *field) Action {
 		}
 	}
 	return ""
+}
+
+// fixSet returns, for the standing fixes in fixing (field -> indices of its
+// fixable findings in res.Findings), whether a fix writes a field, and a
+// withdraw that turns a Cognito field's fixes into unfixable findings with
+// the reason and puts its described value back into w.
+func fixSet(c, w *types.UserPoolClientType, res *Result, fixing map[*field][]int) (func(string) bool, func(sdk, reason string)) {
+	changed := func(name string) bool {
+		for f := range fixing {
+			if f.name == name || f.sdk == name {
+				return true
+			}
+		}
+		return false
+	}
+	withdraw := func(sdk, reason string) {
+		for f, idx := range fixing {
+			if f.sdk != sdk {
+				continue
+			}
+			for _, i := range idx {
+				res.Findings[i].Fixable = false
+				res.Findings[i].Reason = reason
+				res.Findings[i].Fix = nil
+			}
+			delete(fixing, f)
+		}
+		restore(w, c, sdk)
+	}
+	return changed, withdraw
+}
+
+// withdrawViolations withdraws fixes until w breaks none of Cognito's
+// cross-field rules. A withdrawn field goes back to its described value,
+// which Cognito accepted, so each round only shrinks the change and the
+// loop ends.
+func withdrawViolations(c, w *types.UserPoolClientType, changed func(string) bool, withdraw func(sdk, reason string)) {
+	for {
+		sdk, reason := crossFieldViolation(c, w, changed)
+		if sdk == "" {
+			return
+		}
+		withdraw(sdk, reason)
+	}
 }
 
 // crossState is what the cross-field rules look at: the described client c,

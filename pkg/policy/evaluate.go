@@ -50,12 +50,20 @@ func (p *Resolved) Evaluate(c *types.UserPoolClientType) Result {
 	if len(fixing) > 0 {
 		keepCrossFieldRules(p, c, w, &res, fixing)
 	}
+	finish(c, w, &res, fixing)
+	return res
+}
+
+// finish writes each standing fix's value into its findings, sorts them,
+// and lists the fields w moves; Fixed is w when anything moves.
+func finish(c, w *types.UserPoolClientType, res *Result, fixing map[*field][]int) {
 	for f, idx := range fixing {
 		for _, i := range idx {
 			res.Findings[i].Fix = show(f, f.get(w))
 		}
 	}
 	sortFindings(res.Findings)
+	res.Changes, res.Fixed = nil, nil
 	for _, f := range fields {
 		if f.name != f.sdk || !touches(fixing, f.sdk) {
 			continue // a part reports through its whole; untouched fields are as described
@@ -67,7 +75,6 @@ func (p *Resolved) Evaluate(c *types.UserPoolClientType) Result {
 	if len(res.Changes) > 0 {
 		res.Fixed = w
 	}
-	return res
 }
 
 // touches reports whether a standing fix writes the Cognito field sdk.

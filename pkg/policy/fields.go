@@ -93,7 +93,8 @@ var urlForms = []form{formEquals, formRequire, formForbid, formAllow, formRequir
 var durForms = []form{formEquals, formMin, formMax}
 
 // fields is the rule table: every settable field of UpdateUserPoolClient
-// (PRODUCT.md section 3), in the order findings and changes are listed.
+// (API reference: API_UpdateUserPoolClient), in the order findings and
+// changes are listed.
 var fields = []*field{
 	durationField("AccessTokenValidity", 5*minute, day, hour,
 		func(c *types.UserPoolClientType) **int32 { return &c.AccessTokenValidity },

@@ -18,7 +18,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
-// TestGolden evaluates every fixture against the PRODUCT.md example
+// TestGolden evaluates every fixture against the example
 // baseline and compares the findings and changes with testdata/golden.
 func TestGolden(t *testing.T) {
 	b := mustParse(t, string(readFile(t, "testdata/baseline.json")))

@@ -15,7 +15,7 @@ import (
 
 func TestParseExampleBaseline(t *testing.T) {
 	if _, err := policy.Parse(readFile(t, "testdata/baseline.json")); err != nil {
-		t.Fatalf("the PRODUCT.md example baseline does not parse: %v", err)
+		t.Fatalf("the example baseline does not parse: %v", err)
 	}
 }
 
