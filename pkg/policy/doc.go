@@ -64,7 +64,9 @@
 // any spelling, any case): Cognito itself refuses http for anything but a
 // loopback host ("Amazon Cognito requires HTTPS over HTTP except for
 // http://localhost for testing purposes only", API reference for
-// CallbackURLs), so the http URLs a real client can carry are development
+// CallbackURLs,
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPoolClient.html),
+// so the http URLs a real client can carry are development
 // leftovers that any local process can answer. Custom schemes such as
 // myapp://cb are native-app redirects and pass; allow and forbid restrict
 // them. A development pool opts out with an override (null) or an exemption.
