@@ -8,33 +8,50 @@ import (
 	"strings"
 )
 
-// check holds the findings one rule raises against a current value and the
-// value its fixable forms would write.
+// check is one rule applied to a current value: the findings it raises go
+// straight into *dst (from index start on), next is the value its fixable
+// forms would write.
 type check struct {
-	findings []Finding
-	cur      val // the value as described
-	next     val
-	fix      bool // at least one form has a fix
+	r     *Rule
+	cur   val // the value as described
+	next  val
+	dst   *[]Finding
+	start int
+	fix   bool // at least one form has a fix
+	shown any  // show(cur), made once for all the rule's findings
+	form  int  // the form being checked, an index of formTable
 }
 
-// evaluate applies each form of r to cur in the order of formTable; each
-// form that can be fixed moves next, so a later form sees the earlier form's
-// fix (require adds, then forbid and allow remove).
-func (r *Rule) evaluate(cur val) check {
-	ck := check{cur: cur, next: cloneVal(cur)}
+// evaluate applies each form of r to cur in the order of formTable,
+// appending its findings to *dst; each form that can be fixed moves next,
+// so a later form sees the earlier form's fix (require adds, then forbid
+// and allow remove). Lists are never changed in place, so next starts as
+// cur without a copy.
+func (r *Rule) evaluate(cur val, dst *[]Finding) check {
+	ck := check{r: r, cur: cur, next: cur, dst: dst, start: len(*dst)}
 	for i := range formTable {
+		ck.form = i
 		formTable[i].check(r, &ck)
 	}
 	return ck
 }
 
-func (ck *check) add(r *Rule, fm form, required string, fixable bool, reason string) {
-	ck.findings = append(ck.findings, Finding{
-		Rule: r.f.name + "." + string(fm), Field: r.f.name, Current: show(r.f, ck.cur),
-		Required: required, Action: r.Action, Fixable: fixable, Reason: reason,
+// add records a finding of the form being checked.
+func (ck *check) add(fixable bool, reason string) {
+	r := ck.r
+	if ck.shown == nil {
+		ck.shown = show(r.f, ck.cur)
+	}
+	i := ck.form
+	*ck.dst = append(*ck.dst, Finding{
+		Rule: r.ids[i], Field: r.f.name, Current: ck.shown,
+		Required: r.req[i], Action: r.Action, Fixable: fixable, Reason: reason,
 	})
 	ck.fix = ck.fix || fixable
 }
+
+// findings are the findings this check added.
+func (ck *check) findings() []Finding { return (*ck.dst)[ck.start:] }
 
 // legacyFlowEquivalent maps each legacy ExplicitAuthFlows name to the
 // ALLOW_* name that replaced it (UpdateUserPoolClient ExplicitAuthFlows
@@ -165,12 +182,12 @@ func show(f *field, v val) any {
 		if v.list == nil {
 			return []string{}
 		}
-		return slices.Clone(v.list)
+		return v.list // lists are fresh from get or a fix and never changed in place
 	case kindObject:
 		if !v.present {
 			return nil
 		}
-		return maps.Clone(v.obj)
+		return v.obj
 	}
 	return nil
 }

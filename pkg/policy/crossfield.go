@@ -17,95 +17,59 @@ import (
 // unfixable ones with the reason; the other fixes stand. A withdrawn field
 // goes back to its described value, which Cognito accepted, so each round
 // only shrinks the change and the loop ends.
-func keepCrossFieldRules(p *Resolved, c, w *types.UserPoolClientType, res *Result, fixing map[*field][]int) {
-	changed, withdraw := fixSet(c, w, res, fixing)
-	withdrawViolations(c, w, changed, withdraw)
+func keepCrossFieldRules(p *Resolved, x *fixer) {
+	withdrawViolations(x)
 	// DefaultRedirectURI must stay one of CallbackURLs. When a fix removes
 	// it, the default is cleared rather than replaced by a URL of our
 	// choosing: Cognito's authorize endpoint takes redirect_uri from the
 	// request, so no app depends on which callback is the default.
 	def := fieldByName["DefaultRedirectURI"]
-	if changed("CallbackURLs") && w.DefaultRedirectURI != nil && !slices.Contains(w.CallbackURLs, *w.DefaultRedirectURI) {
+	w := x.w
+	if x.changed("CallbackURLs") && w.DefaultRedirectURI != nil && !slices.Contains(w.CallbackURLs, *w.DefaultRedirectURI) {
 		if p.exempted(def) || ruleAction(p, def) == Report {
-			withdraw("CallbackURLs", "the fix removes DefaultRedirectURI from CallbackURLs, and DefaultRedirectURI is exempt or report-only")
+			x.withdraw("CallbackURLs", "the fix removes DefaultRedirectURI from CallbackURLs, and DefaultRedirectURI is exempt or report-only")
 		} else {
 			before := def.get(w)
 			w.DefaultRedirectURI = nil
-			res.Findings = append(res.Findings, Finding{
+			x.res.Findings = append(x.res.Findings, Finding{
 				Rule: "DefaultRedirectURI.inCallbackURLs", Field: def.name, Current: show(def, before),
 				Required: "must be one of CallbackURLs", Action: Enforce, Fixable: true,
 			})
-			fixing[def] = append(fixing[def], len(res.Findings)-1)
+			x.own(def, len(x.res.Findings)-1)
 		}
 	}
-}
-
-func ruleAction(p *Resolved, f *field) Action {
-	for _, r := range p.Rules {
-		if r.f == f {
-			return r.Action
-		}
-	}
-	return ""
-}
-
-// fixSet returns, for the standing fixes in fixing (field -> indices of its
-// fixable findings in res.Findings), whether a fix writes a field, and a
-// withdraw that turns a Cognito field's fixes into unfixable findings with
-// the reason and puts its described value back into w.
-func fixSet(c, w *types.UserPoolClientType, res *Result, fixing map[*field][]int) (func(string) bool, func(sdk, reason string)) {
-	changed := func(name string) bool {
-		for f := range fixing {
-			if f.name == name || f.sdk == name {
-				return true
-			}
-		}
-		return false
-	}
-	withdraw := func(sdk, reason string) {
-		for f, idx := range fixing {
-			if f.sdk != sdk {
-				continue
-			}
-			for _, i := range idx {
-				res.Findings[i].Fixable = false
-				res.Findings[i].Reason = reason
-				res.Findings[i].Fix = nil
-			}
-			delete(fixing, f)
-		}
-		restore(w, c, sdk)
-	}
-	return changed, withdraw
 }
 
 // withdrawViolations withdraws fixes until w breaks none of Cognito's
 // cross-field rules. A withdrawn field goes back to its described value,
 // which Cognito accepted, so each round only shrinks the change and the
 // loop ends.
-func withdrawViolations(c, w *types.UserPoolClientType, changed func(string) bool, withdraw func(sdk, reason string)) {
+func withdrawViolations(x *fixer) {
 	for {
-		sdk, reason := crossFieldViolation(c, w, changed)
+		sdk, reason := crossFieldViolation(x)
 		if sdk == "" {
 			return
 		}
-		withdraw(sdk, reason)
+		x.withdraw(sdk, reason)
 	}
 }
 
 // crossState is what the cross-field rules look at: the described client c,
-// the fixed copy w and which Cognito fields the standing fixes write.
+// the fixed copy w and which Cognito fields the standing fixes write. Lists
+// are read as described (unsorted, no copy).
 type crossState struct {
-	c, w    *types.UserPoolClientType
-	changed func(string) bool
+	c, w *types.UserPoolClientType
+	x    *fixer
 
-	flows, described      []string // ExplicitAuthFlows of w and of c
-	rotation, wasRotation bool     // RefreshTokenRotation.Feature ENABLED in w and in c
-	oauthFlows, scopes    []string
+	flows, described      []types.ExplicitAuthFlowsType // of w and of c, Cognito's defaults when absent
+	rotation, wasRotation bool                          // RefreshTokenRotation.Feature ENABLED in w and in c
+	oauthFlows, wasFlows  []types.OAuthFlowType
+	scopes, wasScopes     []string
 	oauth, hasSecret      bool
 	callbacks             []string
-	wasFlows, wasScopes   []string // AllowedOAuthFlows and AllowedOAuthScopes of c
 }
+
+func (s *crossState) changed(name string) bool { return s.x.changed(name) }
 
 // crossRule is one of Cognito's cross-field rules. check returns the Cognito
 // field whose fix breaks it and why, or "".
@@ -178,7 +142,7 @@ var crossRules = []crossRule{
 	}},
 	{"SupportedIdentityProviders.notEmpty", apiUpdate, func(s *crossState) (string, string) {
 		if s.changed("SupportedIdentityProviders") && s.oauth && len(s.oauthFlows) > 0 &&
-			len(fieldByName["SupportedIdentityProviders"].get(s.w).list) == 0 {
+			len(s.w.SupportedIdentityProviders) == 0 {
 			return "SupportedIdentityProviders", "removing the last identity provider would leave an OAuth client with no way to sign in"
 		}
 		return "", ""
@@ -280,7 +244,7 @@ var crossRules = []crossRule{
 		return "", ""
 	}},
 	{"LogoutURLs.limit", guideQuotas, func(s *crossState) (string, string) {
-		if s.changed("LogoutURLs") && len(fieldByName["LogoutURLs"].get(s.w).list) > 100 {
+		if s.changed("LogoutURLs") && len(s.w.LogoutURLs) > 100 {
 			return "LogoutURLs", "the fix exceeds Cognito's limit of 100 logout URLs"
 		}
 		return "", ""
@@ -333,39 +297,52 @@ func CrossFieldRules() []CrossRule {
 
 // crossFieldViolation returns the Cognito field whose fix breaks one of
 // Cognito's cross-field rules, and why.
-func crossFieldViolation(c, w *types.UserPoolClientType, changed func(string) bool) (string, string) {
-	s := &crossState{
-		c: c, w: w, changed: changed,
-		flows:       fieldByName["ExplicitAuthFlows"].get(w).list,
-		described:   fieldByName["ExplicitAuthFlows"].get(c).list,
+func crossFieldViolation(x *fixer) (string, string) {
+	c, w := x.c, x.w
+	s := crossState{
+		c: c, w: w, x: x,
+		flows:       authFlows(w),
+		described:   authFlows(c),
 		rotation:    rotationFeature(w) == "ENABLED",
 		wasRotation: rotationFeature(c) == "ENABLED",
-		oauthFlows:  fieldByName["AllowedOAuthFlows"].get(w).list,
-		wasFlows:    fieldByName["AllowedOAuthFlows"].get(c).list,
-		oauth:       fieldByName["AllowedOAuthFlowsUserPoolClient"].get(w).b,
-		scopes:      fieldByName["AllowedOAuthScopes"].get(w).list,
-		wasScopes:   fieldByName["AllowedOAuthScopes"].get(c).list,
+		oauthFlows:  w.AllowedOAuthFlows,
+		wasFlows:    c.AllowedOAuthFlows,
+		oauth:       w.AllowedOAuthFlowsUserPoolClient != nil && *w.AllowedOAuthFlowsUserPoolClient,
+		scopes:      w.AllowedOAuthScopes,
+		wasScopes:   c.AllowedOAuthScopes,
 		hasSecret:   c.ClientSecret != nil,
-		callbacks:   fieldByName["CallbackURLs"].get(w).list,
+		callbacks:   w.CallbackURLs,
 	}
-	for _, r := range crossRules {
-		if sdk, reason := r.check(s); sdk != "" {
+	for i := range crossRules {
+		if sdk, reason := crossRules[i].check(&s); sdk != "" {
 			return sdk, reason
 		}
 	}
 	return "", ""
 }
 
-func hasLegacy(flows []string) bool {
-	return slices.ContainsFunc(flows, func(s string) bool { return slices.Contains(legacyAuthFlows, s) })
+var defaultAuthFlowTypes = fromStrings[types.ExplicitAuthFlowsType](defaultAuthFlows)
+
+// authFlows is ExplicitAuthFlows with Cognito's defaults when absent.
+func authFlows(c *types.UserPoolClientType) []types.ExplicitAuthFlowsType {
+	if len(c.ExplicitAuthFlows) == 0 {
+		return defaultAuthFlowTypes
+	}
+	return c.ExplicitAuthFlows
 }
 
-func hasModern(flows []string) bool {
-	return slices.ContainsFunc(flows, func(s string) bool { return !slices.Contains(legacyAuthFlows, s) })
+func isLegacy(f types.ExplicitAuthFlowsType) bool {
+	return slices.Contains(legacyAuthFlows, string(f))
+}
+
+func hasLegacy(flows []types.ExplicitAuthFlowsType) bool { return slices.ContainsFunc(flows, isLegacy) }
+
+func hasModern(flows []types.ExplicitAuthFlowsType) bool {
+	return slices.ContainsFunc(flows, func(f types.ExplicitAuthFlowsType) bool { return !isLegacy(f) })
 }
 
 // redirects reports whether the OAuth flows send the user to a callback URL.
-func redirects(oauthFlows []string) bool {
+func redirects(oauthFlows []types.OAuthFlowType) bool {
 	return slices.Contains(oauthFlows, "code") || slices.Contains(oauthFlows, "implicit")
 }
 

@@ -1,7 +1,7 @@
 package policy
 
 import (
-	"reflect"
+	"maps"
 	"slices"
 	"time"
 
@@ -16,79 +16,182 @@ func Evaluate(b *Baseline, c *types.UserPoolClientType, now time.Time) Result {
 
 // Evaluate checks the described client c against the resolved rules and
 // builds the fixed configuration. c is not modified.
+//
+// The stages: check each rule (check.go, forms.go), keep Cognito's
+// cross-field rules (crossfield.go), then finish (the fix values, Changes
+// and Fixed). Values in the Result are shared between findings and changes
+// (a field's Current is its change's Before); treat them as read-only.
 func (p *Resolved) Evaluate(c *types.UserPoolClientType) Result {
 	res := Result{Overrides: p.Overrides, Exemptions: p.Exemptions, Expired: p.Expired}
-	w := deepCopy(c)
-	fixing := map[*field][]int{} // field -> indices of its fixable findings in res.Findings
+	var x *fixer // made at the first enforceable fix
+	var before [64]any
 	for _, r := range p.Rules {
-		ck := r.evaluate(r.f.get(c))
-		if len(ck.findings) == 0 {
+		ck := r.evaluate(r.f.get(c), &res.Findings)
+		if ck.start == len(res.Findings) {
 			continue
 		}
-		if p.exempted(r.f) || r.Action == Report {
+		before[r.f.idx] = ck.shown
+		exempt := p.exempted(r.f)
+		if exempt || r.Action == Report {
 			// Not written; Fix still says what enforcing would write.
-			for i := range ck.findings {
-				if ck.findings[i].Fixable {
-					ck.findings[i].Fix = show(r.f, ck.next)
+			var next any
+			fs := ck.findings()
+			for i := range fs {
+				if fs[i].Fixable {
+					if next == nil {
+						next = show(r.f, ck.next)
+					}
+					fs[i].Fix = next
 				}
 			}
 		}
-		if p.exempted(r.f) {
-			res.Exempted = append(res.Exempted, ck.findings...)
+		if exempt {
+			res.Exempted = append(res.Exempted, ck.findings()...)
+			res.Findings = res.Findings[:ck.start]
 			continue
 		}
 		if r.Action == Enforce && ck.fix {
-			r.f.put(w, ck.next)
-			for i, fd := range ck.findings {
-				if fd.Fixable {
-					fixing[r.f] = append(fixing[r.f], len(res.Findings)+i)
-				}
+			if x == nil {
+				x = newFixer(c, &res, len(p.Rules))
 			}
+			r.f.put(x.w, ck.next)
+			x.own(r.f, ck.start)
 		}
-		res.Findings = append(res.Findings, ck.findings...)
 	}
-	if len(fixing) > 0 {
-		keepCrossFieldRules(p, c, w, &res, fixing)
+	if x != nil {
+		keepCrossFieldRules(p, x)
+		x.finish(&before)
 	}
-	finish(c, w, &res, fixing)
 	return res
 }
 
+// fixer holds the standing fixes of one evaluation: the fixed copy w of
+// the described client c, the fields the fixes write and, for each finding
+// of res, the field whose fix it is (-1 for none).
+type fixer struct {
+	c, w   *types.UserPoolClientType
+	res    *Result
+	fields fieldSet // fields with a standing fix
+	sdks   fieldSet // the Cognito members (whole fields) they write
+	owner  []int8
+}
+
+// newFixer starts from a shallow copy of c: a fix always stores a fresh
+// value, and finish unshares what no fix replaced.
+func newFixer(c *types.UserPoolClientType, res *Result, hint int) *fixer {
+	w := *c
+	return &fixer{c: c, w: &w, res: res, owner: make([]int8, 0, max(hint, len(res.Findings)))}
+}
+
+// own records the fixable findings from index start on as f's fix.
+func (x *fixer) own(f *field, start int) {
+	for i := start; i < len(x.res.Findings); i++ {
+		if x.res.Findings[i].Fixable {
+			x.ownAt(i, f)
+		}
+	}
+}
+
+// ownAt records finding i as f's fix.
+func (x *fixer) ownAt(i int, f *field) {
+	for len(x.owner) <= i {
+		x.owner = append(x.owner, -1)
+	}
+	x.owner[i] = int8(f.idx)
+	x.fields.add(f)
+	x.sdks.add(fields[f.sdkIdx])
+}
+
+// changed reports whether a standing fix writes the Cognito member name.
+func (x *fixer) changed(name string) bool { return x.sdks.has(fieldByName[name]) }
+
+// withdraw turns the fixes of the Cognito member sdk into unfixable
+// findings with the reason and puts the described value back into w.
+func (x *fixer) withdraw(sdk, reason string) {
+	whole := fieldByName[sdk]
+	for i, o := range x.owner {
+		if o >= 0 && fields[o].sdkIdx == whole.idx {
+			f := &x.res.Findings[i]
+			f.Fixable, f.Reason, f.Fix = false, reason, nil
+			x.owner[i] = -1
+		}
+	}
+	for _, f := range fields {
+		if f.sdkIdx == whole.idx {
+			x.fields.remove(f)
+		}
+	}
+	x.sdks.remove(whole)
+	restore(x.w, x.c, sdk)
+}
+
 // finish writes each standing fix's value into its findings, sorts them,
-// and lists the fields w moves; Fixed is w when anything moves.
-func finish(c, w *types.UserPoolClientType, res *Result, fixing map[*field][]int) {
-	for f, idx := range fixing {
-		for _, i := range idx {
-			res.Findings[i].Fix = show(f, f.get(w))
+// and lists the fields w moves; Fixed is w when anything moves. before
+// holds the shown described value of the fields with findings.
+func (x *fixer) finish(before *[64]any) {
+	res := x.res
+	var after [64]any
+	shownAfter := func(f *field) any {
+		if after[f.idx] == nil {
+			after[f.idx] = show(f, f.get(x.w))
+		}
+		return after[f.idx]
+	}
+	for i, o := range x.owner {
+		if o >= 0 {
+			res.Findings[i].Fix = shownAfter(fields[o])
 		}
 	}
 	sortFindings(res.Findings)
 	res.Changes, res.Fixed = nil, nil
 	for _, f := range fields {
-		if f.name != f.sdk || !touches(fixing, f.sdk) {
+		if f.name != f.sdk || !x.sdks.has(f) {
 			continue // a part reports through its whole; untouched fields are as described
 		}
-		if before, after := show(f, f.get(c)), show(f, f.get(w)); !reflect.DeepEqual(before, after) {
-			res.Changes = append(res.Changes, Change{Field: f.name, Before: before, After: after})
+		b := before[f.idx]
+		if b == nil {
+			b = show(f, f.get(x.c))
+		}
+		if a := shownAfter(f); !sameShown(b, a) {
+			if res.Changes == nil {
+				res.Changes = make([]Change, 0, 8)
+			}
+			res.Changes = append(res.Changes, Change{Field: f.name, Before: b, After: a})
 		}
 	}
 	if len(res.Changes) > 0 {
-		res.Fixed = w
+		unshare(x.w, x.c)
+		res.Fixed = x.w
 	}
 }
 
-// touches reports whether a standing fix writes the Cognito field sdk.
-// Withdrawn fixes are restored exactly, so they need no comparison.
-func touches(fixing map[*field][]int, sdk string) bool {
-	for f := range fixing {
-		if f.sdk == sdk {
-			return true
+// sameShown compares two values made by show.
+func sameShown(a, b any) bool {
+	switch av := a.(type) {
+	case []string:
+		bv, ok := b.([]string)
+		return ok && slices.Equal(av, bv)
+	case map[string]any:
+		bv, ok := b.(map[string]any)
+		return ok && maps.Equal(av, bv)
+	}
+	return a == b
+}
+
+func ruleAction(p *Resolved, f *field) Action {
+	for _, r := range p.Rules {
+		if r.f == f {
+			return r.Action
 		}
 	}
-	return false
+	return ""
 }
 
 func sortFindings(fs []Finding) {
-	order := func(name string) int { return slices.Index(fieldNames, name) }
-	slices.SortStableFunc(fs, func(a, b Finding) int { return order(a.Field) - order(b.Field) })
+	if slices.IsSortedFunc(fs, compareFindings) {
+		return
+	}
+	slices.SortStableFunc(fs, compareFindings)
 }
+
+func compareFindings(a, b Finding) int { return fieldByName[a.Field].idx - fieldByName[b.Field].idx }

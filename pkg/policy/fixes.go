@@ -79,15 +79,13 @@ func (r Result) SelfContained(described *types.UserPoolClientType, reason string
 	if r.Fixed == nil {
 		return out
 	}
-	w := deepCopy(r.Fixed)
-	fixing := map[*field][]int{}
+	x := newFixer(described, &out, len(out.Findings))
+	x.w = deepCopy(r.Fixed)
 	for i, fd := range out.Findings {
 		if fd.Action == Enforce && fd.Fixable {
-			f := fieldByName[fd.Field]
-			fixing[f] = append(fixing[f], i)
+			x.ownAt(i, fieldByName[fd.Field])
 		}
 	}
-	changed, withdraw := fixSet(described, w, &out, fixing)
 	adds := r.Additions()
 	for _, l := range []struct {
 		field string
@@ -99,13 +97,14 @@ func (r Result) SelfContained(described *types.UserPoolClientType, reason string
 		{"WriteAttributes", adds.WriteAttributes},
 	} {
 		if len(l.added) > 0 {
-			withdraw(l.field, reason) // the whole field: its removals alone are not what the rule asked
+			x.withdraw(l.field, reason) // the whole field: a list fix is one value
 		}
 	}
-	if a := fieldByName["AnalyticsConfiguration"]; changed(a.name) && a.get(w).present {
-		withdraw(a.name, reason)
+	if a := fieldByName["AnalyticsConfiguration"]; x.changed(a.name) && a.get(x.w).present {
+		x.withdraw(a.name, reason)
 	}
-	withdrawViolations(described, w, changed, withdraw)
-	finish(described, w, &out, fixing)
+	withdrawViolations(x)
+	var before [64]any
+	x.finish(&before)
 	return out
 }

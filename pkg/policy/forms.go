@@ -25,6 +25,8 @@ type Rule struct {
 	allow        []string
 	requireHTTPS bool
 	pattern      *regexp.Regexp
+
+	req, ids []string // Finding.Required and Finding.Rule per form of formTable (prepare)
 }
 
 // formSpec is one way of stating a rule: how the parser reads it, how it
@@ -39,6 +41,9 @@ type formSpec struct {
 	// ck.next, so later forms see it (require adds, then forbid and allow
 	// remove).
 	check func(r *Rule, ck *check)
+	// required states the form's requirement for Finding.Required; it is
+	// computed once, when the rule is made (see prepare).
+	required func(r *Rule) string
 	// describe shows the stated form for Rule.String, "" when not stated.
 	describe func(r *Rule) string
 	// schema is the JSON Schema of the form's value on field f.
@@ -49,6 +54,7 @@ type formSpec struct {
 var formTable = []formSpec{
 	{
 		name: formEquals,
+		required: func(r *Rule) string { return "= " + showRequired(r.f, r.equals) },
 		parse: func(p *parser, path string, r *Rule, raw []byte) {
 			r.hasEquals = true
 			r.equals = p.value(path, r.f, raw)
@@ -62,7 +68,7 @@ var formTable = []formSpec{
 				want = mergeObj(ck.next, want)
 			}
 			ck.next = cloneVal(want)
-			ck.add(r, formEquals, "= "+showRequired(r.f, r.equals), true, "")
+			ck.add(true, "")
 		},
 		describe: func(r *Rule) string {
 			if !r.hasEquals {
@@ -74,11 +80,12 @@ var formTable = []formSpec{
 	},
 	{
 		name:  formMin,
+		required: func(r *Rule) string { return ">= " + showBound(r.f, *r.min) },
 		parse: func(p *parser, path string, r *Rule, raw []byte) { r.min = p.bound(path, r.f, raw) },
 		check: func(r *Rule, ck *check) {
 			if r.min != nil && ck.next.n < *r.min {
 				ck.next.n = *r.min
-				ck.add(r, formMin, ">= "+showBound(r.f, *r.min), true, "")
+				ck.add(true, "")
 			}
 		},
 		describe: func(r *Rule) string { return describeBound("min", r.f, r.min) },
@@ -86,11 +93,12 @@ var formTable = []formSpec{
 	},
 	{
 		name:  formMax,
+		required: func(r *Rule) string { return "<= " + showBound(r.f, *r.max) },
 		parse: func(p *parser, path string, r *Rule, raw []byte) { r.max = p.bound(path, r.f, raw) },
 		check: func(r *Rule, ck *check) {
 			if r.max != nil && ck.next.n > *r.max {
 				ck.next.n = *r.max
-				ck.add(r, formMax, "<= "+showBound(r.f, *r.max), true, "")
+				ck.add(true, "")
 			}
 		},
 		describe: func(r *Rule) string { return describeBound("max", r.f, r.max) },
@@ -98,6 +106,7 @@ var formTable = []formSpec{
 	},
 	{
 		name:  formRequire,
+		required: func(r *Rule) string { return "must contain " + strings.Join(r.require, ", ") },
 		parse: func(p *parser, path string, r *Rule, raw []byte) { r.require = p.patterns(path, r.f, raw, true) },
 		check: func(r *Rule, ck *check) {
 			if r.require == nil {
@@ -107,34 +116,33 @@ var formTable = []formSpec{
 			if len(missing)+len(unmatched) == 0 {
 				return
 			}
-			req := "must contain " + strings.Join(r.require, ", ")
 			if len(unmatched) > 0 {
-				ck.add(r, formRequire, req, false, fmt.Sprintf("nothing matches %s and a pattern cannot be added", strings.Join(unmatched, ", ")))
+				ck.add(false, fmt.Sprintf("nothing matches %s and a pattern cannot be added", strings.Join(unmatched, ", ")))
 				return
 			}
 			ck.next.list = sortedUnique(append(slices.Clone(ck.next.list), missing...))
-			ck.add(r, formRequire, req, true, "")
+			ck.add(true, "")
 		},
 		describe: func(r *Rule) string { return describeList("require", r.require) },
 		schema:   listSchema,
 	},
 	{
 		name:  formForbid,
+		required: func(r *Rule) string { return "must not contain " + strings.Join(r.forbid, ", ") },
 		parse: func(p *parser, path string, r *Rule, raw []byte) { r.forbid = p.patterns(path, r.f, raw, false) },
 		check: func(r *Rule, ck *check) {
 			if r.forbid == nil {
 				return
 			}
-			req := "must not contain " + strings.Join(r.forbid, ", ")
 			if ck.next.all {
 				if slices.ContainsFunc(r.forbid, func(p string) bool { return allMayMatch(r.f, p) }) {
-					ck.add(r, formForbid, req, false, allReason(r.f))
+					ck.add(false, allReason(r.f))
 				}
 				return
 			}
 			if kept := filter(ck.next.list, func(s string) bool { return !matchFlow(r.forbid, s) }); len(kept) < len(ck.next.list) {
 				ck.next.list = kept
-				ck.add(r, formForbid, req, true, "")
+				ck.add(true, "")
 			}
 		},
 		describe: func(r *Rule) string { return describeList("forbid", r.forbid) },
@@ -142,21 +150,21 @@ var formTable = []formSpec{
 	},
 	{
 		name:  formAllow,
+		required: func(r *Rule) string { return "may contain only " + strings.Join(r.allow, ", ") },
 		parse: func(p *parser, path string, r *Rule, raw []byte) { r.allow = p.patterns(path, r.f, raw, false) },
 		check: func(r *Rule, ck *check) {
 			if r.allow == nil {
 				return
 			}
-			req := "may contain only " + strings.Join(r.allow, ", ")
 			if ck.next.all {
 				if !slices.Contains(r.allow, "*") {
-					ck.add(r, formAllow, req, false, allReason(r.f))
+					ck.add(false, allReason(r.f))
 				}
 				return
 			}
 			if kept := filter(ck.next.list, func(s string) bool { return matchFlow(r.allow, s) }); len(kept) < len(ck.next.list) {
 				ck.next.list = kept
-				ck.add(r, formAllow, req, true, "")
+				ck.add(true, "")
 			}
 		},
 		describe: func(r *Rule) string { return describeList("allow", r.allow) },
@@ -164,6 +172,7 @@ var formTable = []formSpec{
 	},
 	{
 		name: formRequireHTTPS,
+		required: func(*Rule) string { return "every URL must use https (no http, loopback included)" },
 		parse: func(p *parser, path string, r *Rule, raw []byte) {
 			if json.Unmarshal(raw, &r.requireHTTPS) != nil {
 				p.addf(path, "must be true or false, got %s", compact(raw))
@@ -173,17 +182,16 @@ var formTable = []formSpec{
 			if !r.requireHTTPS {
 				return
 			}
-			const req = "every URL must use https (no http, loopback included)"
 			if r.f.kind == kindString {
 				if ck.next.present && !secureURL(ck.next.s) {
 					ck.next = val{}
-					ck.add(r, formRequireHTTPS, req, true, "")
+					ck.add(true, "")
 				}
 				return
 			}
 			if kept := filter(ck.next.list, secureURL); len(kept) < len(ck.next.list) {
 				ck.next.list = kept
-				ck.add(r, formRequireHTTPS, req, true, "")
+				ck.add(true, "")
 			}
 		},
 		describe: func(r *Rule) string {
@@ -196,6 +204,7 @@ var formTable = []formSpec{
 	},
 	{
 		name: formPattern,
+		required: func(r *Rule) string { return "must match " + r.pattern.String() },
 		parse: func(p *parser, path string, r *Rule, raw []byte) {
 			var s string
 			if json.Unmarshal(raw, &s) != nil {
@@ -211,7 +220,7 @@ var formTable = []formSpec{
 		},
 		check: func(r *Rule, ck *check) {
 			if r.pattern != nil && !r.pattern.MatchString(ck.next.s) {
-				ck.add(r, formPattern, "must match "+r.pattern.String(), false, "no automatic fix for pattern")
+				ck.add(false, "no automatic fix for pattern")
 			}
 		},
 		describe: func(r *Rule) string {
@@ -224,6 +233,20 @@ var formTable = []formSpec{
 			return map[string]any{"type": "string", "format": "regex", "description": "a Go (RE2) regular expression"}
 		},
 	},
+}
+
+// prepare computes the rule's Required texts once; Parse and Resolve call
+// it on every rule they make.
+func (r *Rule) prepare() *Rule {
+	r.req = make([]string, len(formTable))
+	r.ids = make([]string, len(formTable))
+	for i := range formTable {
+		r.ids[i] = r.f.name + "." + string(formTable[i].name)
+		if formTable[i].describe(r) != "" {
+			r.req[i] = formTable[i].required(r)
+		}
+	}
+	return r
 }
 
 // formByName finds a form of formTable; nil when there is none.

@@ -242,7 +242,7 @@ func (p *parser) rule(path string, f *field, raw []byte) *Rule {
 	if len(p.problems) > n {
 		return nil
 	}
-	return r
+	return r.prepare()
 }
 
 // consistent checks that the forms of one rule can all hold at once.

@@ -131,7 +131,7 @@ func splitRotation(eff map[string]*Rule, k string) {
 		default:
 			continue
 		}
-		eff[f.name] = r
+		eff[f.name] = r.prepare()
 	}
 }
 
