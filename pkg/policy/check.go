@@ -27,13 +27,12 @@ type check struct {
 // so a later form sees the earlier form's fix (require adds, then forbid
 // and allow remove). Lists are never changed in place, so next starts as
 // cur without a copy.
-func (r *Rule) evaluate(cur val, dst *[]Finding) check {
-	ck := check{r: r, cur: cur, next: cur, dst: dst, start: len(*dst)}
+func (r *Rule) evaluate(ck *check, cur val, dst *[]Finding) {
+	*ck = check{r: r, cur: cur, next: cur, dst: dst, start: len(*dst)}
 	for i := range formTable {
 		ck.form = i
-		formTable[i].check(r, &ck)
+		formTable[i].check(r, ck)
 	}
-	return ck
 }
 
 // add records a finding of the form being checked.

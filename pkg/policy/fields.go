@@ -65,8 +65,9 @@ type field struct {
 	get func(c *types.UserPoolClientType) val
 	put func(c *types.UserPoolClientType, v val)
 
-	idx    int // position in fields
-	sdkIdx int // position of the whole field whose Cognito member it is
+	idx    int      // position in fields
+	sdkIdx int      // position of the whole field whose Cognito member it is
+	parts  fieldSet // a whole field's parts (RefreshTokenRotation.Feature, ...)
 }
 
 // Standard attributes, which is what an unset ReadAttributes/WriteAttributes
@@ -201,7 +202,9 @@ var fields = []*field{
 	},
 	refreshValidityField(),
 	setField("SupportedIdentityProviders", setForms, nil, 0,
-		func(c *types.UserPoolClientType) ([]string, bool) { return sortedUnique(c.SupportedIdentityProviders), false },
+		func(c *types.UserPoolClientType) ([]string, bool) {
+			return sortedUnique(c.SupportedIdentityProviders), false
+		},
 		func(c *types.UserPoolClientType, l []string) { c.SupportedIdentityProviders = l }),
 	setField("WriteAttributes", setForms, nil, 0,
 		func(c *types.UserPoolClientType) ([]string, bool) {
@@ -211,6 +214,9 @@ var fields = []*field{
 }
 
 var fieldByName = func() map[string]*field {
+	if len(fields) > 64 {
+		panic("policy: fieldSet holds 64 fields")
+	}
 	m := make(map[string]*field, len(fields))
 	for i, f := range fields {
 		f.idx = i
@@ -218,6 +224,9 @@ var fieldByName = func() map[string]*field {
 	}
 	for _, f := range fields {
 		f.sdkIdx = m[f.sdk].idx
+		if f.sdkIdx != f.idx {
+			m[f.sdk].parts.add(f)
+		}
 	}
 	return m
 }()

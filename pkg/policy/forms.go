@@ -53,7 +53,7 @@ type formSpec struct {
 // formTable lists the forms in evaluation order.
 var formTable = []formSpec{
 	{
-		name: formEquals,
+		name:     formEquals,
 		required: func(r *Rule) string { return "= " + showRequired(r.f, r.equals) },
 		parse: func(p *parser, path string, r *Rule, raw []byte) {
 			r.hasEquals = true
@@ -79,9 +79,9 @@ var formTable = []formSpec{
 		schema: valueSchema,
 	},
 	{
-		name:  formMin,
+		name:     formMin,
 		required: func(r *Rule) string { return ">= " + showBound(r.f, *r.min) },
-		parse: func(p *parser, path string, r *Rule, raw []byte) { r.min = p.bound(path, r.f, raw) },
+		parse:    func(p *parser, path string, r *Rule, raw []byte) { r.min = p.bound(path, r.f, raw) },
 		check: func(r *Rule, ck *check) {
 			if r.min != nil && ck.next.n < *r.min {
 				ck.next.n = *r.min
@@ -92,9 +92,9 @@ var formTable = []formSpec{
 		schema:   boundSchema,
 	},
 	{
-		name:  formMax,
+		name:     formMax,
 		required: func(r *Rule) string { return "<= " + showBound(r.f, *r.max) },
-		parse: func(p *parser, path string, r *Rule, raw []byte) { r.max = p.bound(path, r.f, raw) },
+		parse:    func(p *parser, path string, r *Rule, raw []byte) { r.max = p.bound(path, r.f, raw) },
 		check: func(r *Rule, ck *check) {
 			if r.max != nil && ck.next.n > *r.max {
 				ck.next.n = *r.max
@@ -105,9 +105,9 @@ var formTable = []formSpec{
 		schema:   boundSchema,
 	},
 	{
-		name:  formRequire,
+		name:     formRequire,
 		required: func(r *Rule) string { return "must contain " + strings.Join(r.require, ", ") },
-		parse: func(p *parser, path string, r *Rule, raw []byte) { r.require = p.patterns(path, r.f, raw, true) },
+		parse:    func(p *parser, path string, r *Rule, raw []byte) { r.require = p.patterns(path, r.f, raw, true) },
 		check: func(r *Rule, ck *check) {
 			if r.require == nil {
 				return
@@ -127,9 +127,9 @@ var formTable = []formSpec{
 		schema:   listSchema,
 	},
 	{
-		name:  formForbid,
+		name:     formForbid,
 		required: func(r *Rule) string { return "must not contain " + strings.Join(r.forbid, ", ") },
-		parse: func(p *parser, path string, r *Rule, raw []byte) { r.forbid = p.patterns(path, r.f, raw, false) },
+		parse:    func(p *parser, path string, r *Rule, raw []byte) { r.forbid = p.patterns(path, r.f, raw, false) },
 		check: func(r *Rule, ck *check) {
 			if r.forbid == nil {
 				return
@@ -149,9 +149,9 @@ var formTable = []formSpec{
 		schema:   listSchema,
 	},
 	{
-		name:  formAllow,
+		name:     formAllow,
 		required: func(r *Rule) string { return "may contain only " + strings.Join(r.allow, ", ") },
-		parse: func(p *parser, path string, r *Rule, raw []byte) { r.allow = p.patterns(path, r.f, raw, false) },
+		parse:    func(p *parser, path string, r *Rule, raw []byte) { r.allow = p.patterns(path, r.f, raw, false) },
 		check: func(r *Rule, ck *check) {
 			if r.allow == nil {
 				return
@@ -171,7 +171,7 @@ var formTable = []formSpec{
 		schema:   listSchema,
 	},
 	{
-		name: formRequireHTTPS,
+		name:     formRequireHTTPS,
 		required: func(*Rule) string { return "every URL must use https (no http, loopback included)" },
 		parse: func(p *parser, path string, r *Rule, raw []byte) {
 			if json.Unmarshal(raw, &r.requireHTTPS) != nil {
@@ -203,7 +203,7 @@ var formTable = []formSpec{
 		schema: func(*field) map[string]any { return map[string]any{"type": "boolean"} },
 	},
 	{
-		name: formPattern,
+		name:     formPattern,
 		required: func(r *Rule) string { return "must match " + r.pattern.String() },
 		parse: func(p *parser, path string, r *Rule, raw []byte) {
 			var s string

@@ -67,6 +67,7 @@ func Parse(data []byte) (*Baseline, error) {
 	if b.rules == nil {
 		b.rules = map[string]*Rule{}
 	}
+	b.index()
 	return b, nil
 }
 
