@@ -3,6 +3,7 @@ package policy
 import (
 	"reflect"
 	"slices"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 )
@@ -354,15 +355,20 @@ func rotationFeature(c *types.UserPoolClientType) string {
 }
 
 // restore puts the described value of one Cognito field back into w
-// exactly as described (nil stays nil), together with its token unit.
+// exactly as described (nil stays nil), together with its token unit. w
+// shares it with c until finish unshares what Fixed still shares.
 func restore(w, c *types.UserPoolClientType, sdk string) {
-	src := reflect.ValueOf(deepCopy(c)).Elem().FieldByName(sdk)
-	reflect.ValueOf(w).Elem().FieldByName(sdk).Set(src)
-	slot := map[string]func(*types.TokenValidityUnitsType) *types.TimeUnitsType{
-		"AccessTokenValidity":  func(u *types.TokenValidityUnitsType) *types.TimeUnitsType { return &u.AccessToken },
-		"IdTokenValidity":      func(u *types.TokenValidityUnitsType) *types.TimeUnitsType { return &u.IdToken },
-		"RefreshTokenValidity": func(u *types.TokenValidityUnitsType) *types.TimeUnitsType { return &u.RefreshToken },
-	}[sdk]
+	i := memberIndex()[sdk]
+	reflect.ValueOf(w).Elem().Field(i).Set(reflect.ValueOf(c).Elem().Field(i))
+	var slot func(*types.TokenValidityUnitsType) *types.TimeUnitsType
+	switch sdk {
+	case "AccessTokenValidity":
+		slot = func(u *types.TokenValidityUnitsType) *types.TimeUnitsType { return &u.AccessToken }
+	case "IdTokenValidity":
+		slot = func(u *types.TokenValidityUnitsType) *types.TimeUnitsType { return &u.IdToken }
+	case "RefreshTokenValidity":
+		slot = func(u *types.TokenValidityUnitsType) *types.TimeUnitsType { return &u.RefreshToken }
+	}
 	if slot == nil || w.TokenValidityUnits == nil {
 		return
 	}
@@ -373,8 +379,23 @@ func restore(w, c *types.UserPoolClientType, sdk string) {
 	units := *w.TokenValidityUnits
 	*slot(&units) = *slot(&orig)
 	if units == orig {
-		w.TokenValidityUnits = deepCopy(c).TokenValidityUnits
+		w.TokenValidityUnits = c.TokenValidityUnits
 		return
 	}
 	w.TokenValidityUnits = &units
 }
+
+// memberIndex maps each Cognito member a field governs to its index in
+// UserPoolClientType, found once on first use.
+var memberIndex = sync.OnceValue(func() map[string]int {
+	t := reflect.TypeOf(types.UserPoolClientType{})
+	m := map[string]int{}
+	for _, f := range fields {
+		sf, ok := t.FieldByName(f.sdk)
+		if !ok {
+			panic("policy: UserPoolClientType has no member " + f.sdk)
+		}
+		m[f.sdk] = sf.Index[0]
+	}
+	return m
+})

@@ -25,7 +25,7 @@ func (p *Resolved) Evaluate(c *types.UserPoolClientType) Result {
 	res := Result{Overrides: p.Overrides, Exemptions: p.Exemptions, Expired: p.Expired}
 	var x *fixer // made at the first enforceable fix
 	var before [64]any
-	ck := new(check) // one for all rules: the form checks are called through the table
+	ck := &check{hint: len(p.Rules)} // one for all rules: the form checks are called through the table
 	for _, r := range p.Rules {
 		r.evaluate(ck, r.f.get(c), &res.Findings)
 		if ck.start == len(res.Findings) {
