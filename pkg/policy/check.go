@@ -2,11 +2,11 @@ package policy
 
 import (
 	"encoding/json"
-	"sync"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // check is one rule applied to a current value: the findings it raises go
