@@ -47,6 +47,9 @@ func (p *Resolved) Evaluate(c *types.UserPoolClientType) Result {
 			}
 		}
 		if exempt {
+			if res.Exempted == nil {
+				res.Exempted = make([]Finding, 0, 4)
+			}
 			res.Exempted = append(res.Exempted, ck.findings()...)
 			res.Findings = res.Findings[:ck.start]
 			continue
