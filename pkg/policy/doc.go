@@ -9,9 +9,10 @@
 // Evaluate is a pipeline, one stage per file: resolve (resolve.go: the
 // rules, overrides and exemptions for one client), normalise (fields.go: the
 // field table reads each governed field with Cognito's defaults), check and
-// fix (check.go, forms.go: each rule form in table order), guard
-// (crossfield.go: Cognito's cross-field rules, each citing its source), and
-// finish (evaluate.go: the fix values, Changes and Fixed). The parser is
+// fix (check.go, forms.go: each rule form in table order; fix.go: the fixed
+// copy and which finding each fix answers), guard (crossfield.go: Cognito's
+// cross-field rules, each citing its source), and finish (fix.go: the fix
+// values, Changes and Fixed). evaluate.go calls the stages in order. The parser is
 // parse.go; the checks of single baseline values against Cognito's limits
 // are values.go. Fields and forms are tables: adding a form is one entry in
 // formTable, and Schema derives the JSON Schema (baseline.schema.json) from
