@@ -123,4 +123,3 @@ func sameShown(a, b any) bool {
 	}
 	return a == b
 }
-
