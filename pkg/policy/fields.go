@@ -19,20 +19,6 @@ const (
 	kindObject // AnalyticsConfiguration, RefreshTokenRotation
 )
 
-// form is one way of stating a rule; it is also the suffix of a rule ID.
-type form string
-
-const (
-	formEquals       form = "equals"
-	formMin          form = "min"
-	formMax          form = "max"
-	formRequire      form = "require"
-	formForbid       form = "forbid"
-	formAllow        form = "allow"
-	formRequireHTTPS form = "requireHttps"
-	formPattern      form = "pattern"
-)
-
 // val is a normalised field value: what Cognito means, not what it printed.
 type val struct {
 	n       int64 // duration in seconds, or a number

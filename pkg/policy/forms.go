@@ -8,6 +8,20 @@ import (
 	"strings"
 )
 
+// form is one way of stating a rule; it is also the suffix of a rule ID.
+type form string
+
+const (
+	formEquals       form = "equals"
+	formMin          form = "min"
+	formMax          form = "max"
+	formRequire      form = "require"
+	formForbid       form = "forbid"
+	formAllow        form = "allow"
+	formRequireHTTPS form = "requireHttps"
+	formPattern      form = "pattern"
+)
+
 // Rule is the effective rule for one field: one or more forms (equals,
 // min/max, require/forbid/allow, requireHttps, pattern) and an action.
 type Rule struct {
