@@ -24,18 +24,22 @@ func (p *Resolved) Evaluate(c *types.UserPoolClientType) Result {
 	res := Result{Overrides: p.Overrides, Exemptions: p.Exemptions, Expired: p.Expired}
 	var x *fixer // made at the first enforceable fix
 	var before [64]any
-	ck := &check{hint: len(p.Rules)} // one for all rules: the form checks are called through the table
+	ck := new(check) // one for all rules: the form checks are called through the table
 	for _, r := range p.Rules {
-		r.evaluate(ck, r.f.get(c), &res.Findings)
-		if ck.start == len(res.Findings) {
+		exempt := p.exempted(r.f)
+		dst := &res.Findings
+		ck.hint = len(p.Rules) // room for one finding per rule
+		if exempt {
+			dst, ck.hint = &res.Exempted, 4
+		}
+		r.evaluate(ck, r.f.get(c), dst)
+		fs := ck.findings()
+		if len(fs) == 0 {
 			continue
 		}
-		before[r.f.idx] = ck.shown
-		exempt := p.exempted(r.f)
 		if exempt || r.Action == Report {
 			// Not written; Fix still says what enforcing would write.
 			var next any
-			fs := ck.findings()
 			for i := range fs {
 				if fs[i].Fixable {
 					if next == nil {
@@ -46,13 +50,9 @@ func (p *Resolved) Evaluate(c *types.UserPoolClientType) Result {
 			}
 		}
 		if exempt {
-			if res.Exempted == nil {
-				res.Exempted = make([]Finding, 0, 4)
-			}
-			res.Exempted = append(res.Exempted, ck.findings()...)
-			res.Findings = res.Findings[:ck.start]
 			continue
 		}
+		before[r.f.idx] = ck.shown
 		if r.Action == Enforce && ck.fix {
 			if x == nil {
 				x = newFixer(c, &res, len(p.Rules))
