@@ -74,7 +74,7 @@ var eventFiles = map[string]outcome{
 	"manual-compliant.json": {Kind: isRequest,
 		Request: trigger.Request{UserPoolID: pool, ClientID: clean, Source: trigger.SourceManual}},
 	"baseline.json": {Kind: isError,
-		Message: `manual payload: unknown keys "exemptions", "overrides", "rules", "version" (it takes only userPoolId and clientId)`},
+		Message: `manual payload: unknown keys "$schema", "exemptions", "overrides", "rules", "version" (it takes only userPoolId and clientId)`},
 	"env.json": {Kind: isError,
 		Message: `manual payload: unknown keys "AuditFunction", "Parameters", "RemediateFunction" (it takes only userPoolId and clientId)`},
 	"audit.json": {Kind: isError,

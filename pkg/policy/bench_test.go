@@ -6,7 +6,7 @@ import (
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
 
-// BenchmarkEvaluate measures one client against the PRODUCT.md example
+// BenchmarkEvaluate measures one client against the example
 // baseline with 5 overrides and 5 exemptions, resolving included.
 func BenchmarkEvaluate(b *testing.B) {
 	base, err := policy.Parse(readFile(b, "testdata/bench-baseline.json"))

@@ -4,98 +4,58 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net/url"
 	"slices"
 	"strings"
+	"sync"
 )
 
-// check holds the findings one rule raises against a current value and the
-// value its fixable forms would write.
+// check is one rule applied to a current value: the findings it raises go
+// straight into *dst (from index start on), next is the value its fixable
+// forms would write.
 type check struct {
-	findings []Finding
-	next     val
-	fix      bool // at least one form has a fix
+	r     *Rule
+	cur   val // the value as described
+	next  val
+	dst   *[]Finding
+	start int
+	fix   bool // at least one form has a fix
+	shown any  // show(cur), made once for all the rule's findings
+	form  int  // the form being checked, an index of formTable
+	hint  int  // capacity for the first finding: the number of rules
 }
 
-// evaluate applies each form of r to cur in a fixed order; each form that
-// can be fixed moves next, so a later form sees the earlier form's fix
-// (require adds, then forbid and allow remove).
-func (r *Rule) evaluate(cur val) check {
-	ck := check{next: cloneVal(cur)}
-	f := r.f
-	add := func(fm form, required string, fixable bool, reason string) {
-		ck.findings = append(ck.findings, Finding{
-			Rule: f.name + "." + string(fm), Field: f.name, Current: show(f, cur),
-			Required: required, Action: r.Action, Fixable: fixable, Reason: reason,
-		})
-		ck.fix = ck.fix || fixable
+// evaluate applies each form of r to cur in the order of formTable,
+// appending its findings to *dst; each form that can be fixed moves next,
+// so a later form sees the earlier form's fix (require adds, then forbid
+// and allow remove). Lists are never changed in place, so next starts as
+// cur without a copy.
+func (r *Rule) evaluate(ck *check, cur val, dst *[]Finding) {
+	*ck = check{r: r, cur: cur, next: cur, dst: dst, start: len(*dst), hint: ck.hint}
+	for i := range formTable {
+		ck.form = i
+		formTable[i].check(r, ck)
 	}
-	if r.hasEquals && !equalVal(f, ck.next, r.equals) {
-		want := r.equals
-		if f.kind == kindObject && want.present {
-			want = mergeObj(ck.next, want)
-		}
-		ck.next = cloneVal(want)
-		add(formEquals, "= "+showRequired(f, r.equals), true, "")
-	}
-	if r.min != nil && ck.next.n < *r.min {
-		ck.next.n = *r.min
-		add(formMin, ">= "+showBound(f, *r.min), true, "")
-	}
-	if r.max != nil && ck.next.n > *r.max {
-		ck.next.n = *r.max
-		add(formMax, "<= "+showBound(f, *r.max), true, "")
-	}
-	if r.require != nil {
-		if missing, unmatched := requireMissing(r.require, ck.next); len(missing)+len(unmatched) > 0 {
-			req := "must contain " + strings.Join(r.require, ", ")
-			if len(unmatched) > 0 {
-				add(formRequire, req, false, fmt.Sprintf("nothing matches %s and a pattern cannot be added", strings.Join(unmatched, ", ")))
-			} else {
-				ck.next.list = sortedUnique(append(slices.Clone(ck.next.list), missing...))
-				add(formRequire, req, true, "")
-			}
-		}
-	}
-	if r.forbid != nil {
-		req := "must not contain " + strings.Join(r.forbid, ", ")
-		if ck.next.all {
-			if slices.ContainsFunc(r.forbid, func(p string) bool { return allMayMatch(f, p) }) {
-				add(formForbid, req, false, allReason(f))
-			}
-		} else if kept := filter(ck.next.list, func(s string) bool { return !matchFlow(r.forbid, s) }); len(kept) < len(ck.next.list) {
-			ck.next.list = kept
-			add(formForbid, req, true, "")
-		}
-	}
-	if r.allow != nil {
-		req := "may contain only " + strings.Join(r.allow, ", ")
-		if ck.next.all {
-			if !slices.Contains(r.allow, "*") {
-				add(formAllow, req, false, allReason(f))
-			}
-		} else if kept := filter(ck.next.list, func(s string) bool { return matchFlow(r.allow, s) }); len(kept) < len(ck.next.list) {
-			ck.next.list = kept
-			add(formAllow, req, true, "")
-		}
-	}
-	if r.requireHTTPS {
-		const req = "every URL must use https (http only for localhost)"
-		if f.kind == kindString {
-			if ck.next.present && !secureURL(ck.next.s) {
-				ck.next = val{}
-				add(formRequireHTTPS, req, true, "")
-			}
-		} else if kept := filter(ck.next.list, secureURL); len(kept) < len(ck.next.list) {
-			ck.next.list = kept
-			add(formRequireHTTPS, req, true, "")
-		}
-	}
-	if r.pattern != nil && !r.pattern.MatchString(ck.next.s) {
-		add(formPattern, "must match "+r.pattern.String(), false, "no automatic fix for pattern")
-	}
-	return ck
 }
+
+// add records a finding of the form being checked.
+func (ck *check) add(fixable bool, reason string) {
+	r := ck.r
+	if ck.shown == nil {
+		ck.shown = show(r.f, ck.cur)
+	}
+	i := ck.form
+	if cap(*ck.dst) == 0 {
+		*ck.dst = make([]Finding, 0, ck.hint)
+	}
+	*ck.dst = append(*ck.dst, Finding{
+		Rule: r.ids[i], Field: r.f.name, Current: ck.shown,
+		Required: r.req[i], Action: r.Action, Fixable: fixable, Reason: reason,
+	})
+	ck.fix = ck.fix || fixable
+}
+
+// findings are the findings this check added.
+func (ck *check) findings() []Finding { return (*ck.dst)[ck.start:] }
 
 // legacyFlowEquivalent maps each legacy ExplicitAuthFlows name to the
 // ALLOW_* name that replaced it (UpdateUserPoolClient ExplicitAuthFlows
@@ -148,36 +108,31 @@ func allMayMatch(f *field, p string) bool {
 }
 
 func allReason(f *field) string {
-	return f.name + " is unset, which means every attribute including custom ones the pool alone knows; " +
+	const reason = " is unset, which means every attribute including custom ones the pool alone knows; " +
 		"state the list with equals or set it on the client"
+	if f.name == "ReadAttributes" {
+		return "ReadAttributes" + reason
+	}
+	return "WriteAttributes" + reason
 }
 
-// secureURL is the requireHttps test: http is allowed only for loopback
-// hosts, exactly the exception Cognito itself makes; https and custom
-// schemes (native-app redirects such as myapp://cb) pass.
-func secureURL(s string) bool {
-	u, err := url.Parse(s)
-	if err != nil {
-		return false
-	}
-	if !strings.EqualFold(u.Scheme, "http") {
-		return u.Scheme != ""
-	}
-	switch u.Hostname() {
-	case "localhost", "127.0.0.1", "::1":
-		return true
-	}
-	return false
-}
-
+// filter returns the elements of l that keep accepts: l itself when it
+// keeps them all (lists are never changed in place), a fresh list otherwise.
 func filter(l []string, keep func(string) bool) []string {
-	out := make([]string, 0, len(l))
-	for _, s := range l {
+	for i, s := range l {
 		if keep(s) {
-			out = append(out, s)
+			continue
 		}
+		out := make([]string, i, len(l)-1)
+		copy(out, l[:i])
+		for _, s := range l[i+1:] {
+			if keep(s) {
+				out = append(out, s)
+			}
+		}
+		return out
 	}
-	return out
+	return l
 }
 
 func equalVal(f *field, a, want val) bool {
@@ -227,7 +182,7 @@ func cloneVal(v val) val {
 func show(f *field, v val) any {
 	switch f.kind {
 	case kindDuration:
-		return formatDuration(v.n)
+		return shownDuration(v.n)
 	case kindNumber:
 		return v.n
 	case kindBool:
@@ -235,6 +190,9 @@ func show(f *field, v val) any {
 	case kindString:
 		if !v.present {
 			return nil
+		}
+		if f.enum != nil {
+			return shownEnum(v.s)
 		}
 		return v.s
 	case kindSet:
@@ -244,12 +202,12 @@ func show(f *field, v val) any {
 		if v.list == nil {
 			return []string{}
 		}
-		return slices.Clone(v.list)
+		return v.list // lists are fresh from get or a fix and never changed in place
 	case kindObject:
 		if !v.present {
 			return nil
 		}
-		return maps.Clone(v.obj)
+		return v.obj
 	}
 	return nil
 }
@@ -266,4 +224,54 @@ func showRequired(f *field, v val) string {
 		return string(b)
 	}
 	return fmt.Sprint(show(f, v))
+}
+
+// shown interns the rendered durations and enum values that show returns
+// as interfaces: a fleet uses a handful of them, and boxing a fresh string
+// for every finding and change was a third of an evaluation's allocations.
+// The table stops growing at shownLimit entries.
+var shown struct {
+	sync.RWMutex
+	durations map[int64]any
+	enums     map[string]any
+}
+
+const shownLimit = 4096
+
+func shownDuration(sec int64) any {
+	shown.RLock()
+	v, ok := shown.durations[sec]
+	shown.RUnlock()
+	if ok {
+		return v
+	}
+	v = formatDuration(sec)
+	shown.Lock()
+	if shown.durations == nil {
+		shown.durations = map[int64]any{}
+	}
+	if len(shown.durations) < shownLimit {
+		shown.durations[sec] = v
+	}
+	shown.Unlock()
+	return v
+}
+
+func shownEnum(s string) any {
+	shown.RLock()
+	v, ok := shown.enums[s]
+	shown.RUnlock()
+	if ok {
+		return v
+	}
+	v = s
+	shown.Lock()
+	if shown.enums == nil {
+		shown.enums = map[string]any{}
+	}
+	if len(shown.enums) < shownLimit {
+		shown.enums[s] = v
+	}
+	shown.Unlock()
+	return v
 }

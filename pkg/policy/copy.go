@@ -14,48 +14,75 @@ func deepCopy(c *types.UserPoolClientType) *types.UserPoolClientType {
 		return nil
 	}
 	out := *c
-	out.AccessTokenValidity = clonePtr(c.AccessTokenValidity)
-	out.AllowedOAuthFlows = slices.Clone(c.AllowedOAuthFlows)
-	out.AllowedOAuthFlowsUserPoolClient = clonePtr(c.AllowedOAuthFlowsUserPoolClient)
-	out.AllowedOAuthScopes = slices.Clone(c.AllowedOAuthScopes)
-	if a := c.AnalyticsConfiguration; a != nil {
-		ac := *a
-		ac.ApplicationArn = clonePtr(a.ApplicationArn)
-		ac.ApplicationId = clonePtr(a.ApplicationId)
-		ac.ExternalId = clonePtr(a.ExternalId)
-		ac.RoleArn = clonePtr(a.RoleArn)
-		out.AnalyticsConfiguration = &ac
-	}
-	out.AuthSessionValidity = clonePtr(c.AuthSessionValidity)
-	out.CallbackURLs = slices.Clone(c.CallbackURLs)
-	out.ClientId = clonePtr(c.ClientId)
-	out.ClientName = clonePtr(c.ClientName)
-	out.ClientSecret = clonePtr(c.ClientSecret)
-	out.CreationDate = clonePtr(c.CreationDate)
-	out.DefaultRedirectURI = clonePtr(c.DefaultRedirectURI)
-	out.EnablePropagateAdditionalUserContextData = clonePtr(c.EnablePropagateAdditionalUserContextData)
-	out.EnableTokenRevocation = clonePtr(c.EnableTokenRevocation)
-	out.ExplicitAuthFlows = slices.Clone(c.ExplicitAuthFlows)
-	out.IdTokenValidity = clonePtr(c.IdTokenValidity)
-	out.LastModifiedDate = clonePtr(c.LastModifiedDate)
-	out.LogoutURLs = slices.Clone(c.LogoutURLs)
-	out.ReadAttributes = slices.Clone(c.ReadAttributes)
-	if r := c.RefreshTokenRotation; r != nil {
-		rc := *r
-		rc.RetryGracePeriodSeconds = clonePtr(r.RetryGracePeriodSeconds)
-		out.RefreshTokenRotation = &rc
-	}
-	out.SupportedIdentityProviders = slices.Clone(c.SupportedIdentityProviders)
-	out.TokenValidityUnits = clonePtr(c.TokenValidityUnits)
-	out.UserPoolId = clonePtr(c.UserPoolId)
-	out.WriteAttributes = slices.Clone(c.WriteAttributes)
+	unshare(&out, c)
 	return &out
 }
 
-func clonePtr[T any](p *T) *T {
-	if p == nil {
-		return nil
+// unshare gives w its own copy of every pointer and slice it still shares
+// with c. Evaluate works on a shallow copy (a fix always stores a fresh
+// value and never writes through a pointer) and unshares only the fields no
+// fix replaced, just before Fixed is returned.
+func unshare(w, c *types.UserPoolClientType) {
+	w.AccessTokenValidity = own(w.AccessTokenValidity, c.AccessTokenValidity)
+	w.AllowedOAuthFlows = ownSlice(w.AllowedOAuthFlows, c.AllowedOAuthFlows)
+	w.AllowedOAuthFlowsUserPoolClient = own(w.AllowedOAuthFlowsUserPoolClient, c.AllowedOAuthFlowsUserPoolClient)
+	w.AllowedOAuthScopes = ownSlice(w.AllowedOAuthScopes, c.AllowedOAuthScopes)
+	if a := w.AnalyticsConfiguration; a != nil {
+		orig := c.AnalyticsConfiguration
+		if a == orig {
+			ac := *a
+			w.AnalyticsConfiguration, a = &ac, &ac
+		}
+		if orig != nil {
+			a.ApplicationArn = own(a.ApplicationArn, orig.ApplicationArn)
+			a.ApplicationId = own(a.ApplicationId, orig.ApplicationId)
+			a.ExternalId = own(a.ExternalId, orig.ExternalId)
+			a.RoleArn = own(a.RoleArn, orig.RoleArn)
+		}
+	}
+	w.AuthSessionValidity = own(w.AuthSessionValidity, c.AuthSessionValidity)
+	w.CallbackURLs = ownSlice(w.CallbackURLs, c.CallbackURLs)
+	w.ClientId = own(w.ClientId, c.ClientId)
+	w.ClientName = own(w.ClientName, c.ClientName)
+	w.ClientSecret = own(w.ClientSecret, c.ClientSecret)
+	w.CreationDate = own(w.CreationDate, c.CreationDate)
+	w.DefaultRedirectURI = own(w.DefaultRedirectURI, c.DefaultRedirectURI)
+	w.EnablePropagateAdditionalUserContextData = own(w.EnablePropagateAdditionalUserContextData, c.EnablePropagateAdditionalUserContextData)
+	w.EnableTokenRevocation = own(w.EnableTokenRevocation, c.EnableTokenRevocation)
+	w.ExplicitAuthFlows = ownSlice(w.ExplicitAuthFlows, c.ExplicitAuthFlows)
+	w.IdTokenValidity = own(w.IdTokenValidity, c.IdTokenValidity)
+	w.LastModifiedDate = own(w.LastModifiedDate, c.LastModifiedDate)
+	w.LogoutURLs = ownSlice(w.LogoutURLs, c.LogoutURLs)
+	w.ReadAttributes = ownSlice(w.ReadAttributes, c.ReadAttributes)
+	if r := w.RefreshTokenRotation; r != nil {
+		orig := c.RefreshTokenRotation
+		if r == orig {
+			rc := *r
+			w.RefreshTokenRotation, r = &rc, &rc
+		}
+		if orig != nil {
+			r.RetryGracePeriodSeconds = own(r.RetryGracePeriodSeconds, orig.RetryGracePeriodSeconds)
+		}
+	}
+	w.SupportedIdentityProviders = ownSlice(w.SupportedIdentityProviders, c.SupportedIdentityProviders)
+	w.TokenValidityUnits = own(w.TokenValidityUnits, c.TokenValidityUnits)
+	w.UserPoolId = own(w.UserPoolId, c.UserPoolId)
+	w.WriteAttributes = ownSlice(w.WriteAttributes, c.WriteAttributes)
+}
+
+// own returns a copy of *p when p is orig, and p otherwise.
+func own[T any](p, orig *T) *T {
+	if p == nil || p != orig {
+		return p
 	}
 	v := *p
 	return &v
+}
+
+// ownSlice returns a copy of s when it shares its backing array with orig.
+func ownSlice[T any](s, orig []T) []T {
+	if s == nil || cap(s) == 0 || cap(orig) == 0 || &s[:1][0] != &orig[:1][0] {
+		return s
+	}
+	return slices.Clone(s)
 }

@@ -12,7 +12,7 @@ import (
 // TestCrossFieldRules: a fix Cognito would reject, or one that would cut
 // off an app, becomes unfixable with its reason; the other fixes stand.
 func TestCrossFieldRules(t *testing.T) {
-	const https = "every URL must use https (http only for localhost)"
+	const https = "every URL must use https (no http, loopback included)"
 	srp := []string{"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"}
 	tests := []evalCase{
 		{name: "last callback of a code client", rules: `"CallbackURLs": {"requireHttps": true}, "EnableTokenRevocation": true`,
@@ -129,8 +129,58 @@ func TestCrossFieldRules(t *testing.T) {
 				fixed("RefreshTokenRotation.equals", map[string]any{"Feature": "DISABLED", "RetryGracePeriodSeconds": int64(0)},
 					`= {"Feature":"ENABLED","RetryGracePeriodSeconds":10}`, map[string]any{"Feature": "ENABLED", "RetryGracePeriodSeconds": int64(10)}),
 			}},
+		// Issue 11: the rest of the cross-field rules Cognito enforces; the
+		// other fixes still go.
+		{name: "openid not added to a client_credentials client", rules: `"AllowedOAuthScopes": {"require": ["openid"]}, "EnableTokenRevocation": true`,
+			client: client(`"ClientSecret": "abcdefghijklmnopqrstuvwxyz", "AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["client_credentials"], "AllowedOAuthScopes": ["api/read"], "EnableTokenRevocation": false`),
+			want: []policy.Finding{
+				unfixable("AllowedOAuthScopes.require", []string{"api/read"}, "must contain openid",
+					"openid cannot be added to a client_credentials client (Cognito: openid is not supported with client_credentials flow)"),
+				fixed("EnableTokenRevocation.equals", false, "= true", true),
+			}},
+		{name: "client_credentials not added beside openid", rules: `"AllowedOAuthFlows": ["client_credentials"]`,
+			client: client(`"ClientSecret": "abcdefghijklmnopqrstuvwxyz", "AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["implicit"], "AllowedOAuthScopes": ["openid"], "CallbackURLs": ["https://a.example.com/cb"]`),
+			want: []policy.Finding{unfixable("AllowedOAuthFlows.equals", []string{"implicit"}, "= [client_credentials]",
+				"client_credentials cannot be added to a client whose scopes include openid (Cognito: openid is not supported with client_credentials flow)")}},
+		{name: "refresh flow not added under rotation", rules: `"ExplicitAuthFlows": {"require": ["ALLOW_REFRESH_TOKEN_AUTH"]}, "AccessTokenValidity": {"max": "1h"}`,
+			client: client(`"ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH"], "RefreshTokenRotation": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0}, "AccessTokenValidity": 2`),
+			want: []policy.Finding{
+				fixed("AccessTokenValidity.max", "2h", "<= 1h", "1h"),
+				unfixable("ExplicitAuthFlows.require", []string{"ALLOW_USER_SRP_AUTH"}, "must contain ALLOW_REFRESH_TOKEN_AUTH",
+					"ALLOW_REFRESH_TOKEN_AUTH cannot be added while refresh token rotation is enabled"),
+			}},
+		{name: "code flow not added without a callback", rules: `"AllowedOAuthFlows": ["code"], "EnableTokenRevocation": true`,
+			client: client(`"ClientSecret": "abcdefghijklmnopqrstuvwxyz", "AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["client_credentials"], "AllowedOAuthScopes": ["api/read"], "EnableTokenRevocation": false`),
+			want: []policy.Finding{
+				unfixable("AllowedOAuthFlows.equals", []string{"client_credentials"}, "= [code]",
+					"the code and implicit flows need at least one callback URL, and this client has none"),
+				fixed("EnableTokenRevocation.equals", false, "= true", true),
+			}},
+		{name: "implicit replaced by code needs no new callback", rules: `"AllowedOAuthFlows": ["code"]`,
+			client: client(`"AllowedOAuthFlowsUserPoolClient": true, "AllowedOAuthFlows": ["implicit"], "AllowedOAuthScopes": ["openid"], "CallbackURLs": ["https://a.example.com/cb"]`),
+			want:   []policy.Finding{fixed("AllowedOAuthFlows.equals", []string{"implicit"}, "= [code]", []string{"code"})}},
+		{name: "OAuth on with code needs a callback", rules: `"AllowedOAuthFlowsUserPoolClient": true, "EnableTokenRevocation": true`,
+			client: client(`"AllowedOAuthFlowsUserPoolClient": false, "AllowedOAuthFlows": ["code"], "AllowedOAuthScopes": ["openid"], "EnableTokenRevocation": false`),
+			want: []policy.Finding{
+				unfixable("AllowedOAuthFlowsUserPoolClient.equals", false, "= true",
+					"the code and implicit flows need at least one callback URL, and this client has none"),
+				fixed("EnableTokenRevocation.equals", false, "= true", true),
+			}},
 	}
 	runEvalCases(t, tests)
+}
+
+// TestCrossRulesCiteASource: every cross-field rule names the public
+// documentation or report it rests on.
+func TestCrossRulesCiteASource(t *testing.T) {
+	for _, r := range policy.CrossFieldRules() {
+		if !strings.HasPrefix(r.Source, "https://docs.aws.amazon.com/") && !strings.HasPrefix(r.Source, "https://github.com/") {
+			t.Errorf("%s cites %q, want a public AWS documentation or GitHub address", r.Name, r.Source)
+		}
+	}
+	if n := len(policy.CrossFieldRules()); n < 20 {
+		t.Errorf("%d cross-field rules, want the whole table", n)
+	}
 }
 
 func scopes(n int) string {

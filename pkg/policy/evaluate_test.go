@@ -52,7 +52,7 @@ type evalCase struct {
 // TestEvaluateForms covers every field with the forms it takes, against
 // describe output with absent defaults, reordered lists and other units.
 func TestEvaluateForms(t *testing.T) {
-	const https = "every URL must use https (http only for localhost)"
+	const https = "every URL must use https (no http, loopback included)"
 	tests := []evalCase{
 		// Durations.
 		{name: "access absent is 1h", rules: `"AccessTokenValidity": {"max": "30m"}`, client: client(""),
@@ -150,8 +150,25 @@ func TestEvaluateForms(t *testing.T) {
 		{name: "write attributes forbid", rules: `"WriteAttributes": {"forbid": ["email"]}`,
 			client: client(`"WriteAttributes": ["name", "email"]`),
 			want:   []policy.Finding{fixed("WriteAttributes.forbid", []string{"email", "name"}, "must not contain email", []string{"name"})}},
-		{name: "callbacks allow localhost and custom schemes", rules: `"CallbackURLs": {"requireHttps": true}`,
-			client: client(oauthClient + `, "CallbackURLs": ["myapp://cb", "http://localhost:8080/cb", "http://127.0.0.1/cb", "https://a.example.com/cb"]`)},
+		{name: "callbacks pass https and custom schemes", rules: `"CallbackURLs": {"requireHttps": true}`,
+			client: client(oauthClient + `, "CallbackURLs": ["myapp://cb", "HTTPS://a.example.com/cb", "https://a.example.com/cb", "com.example.app:/cb"]`)},
+		// Issue 11: requireHttps flags every http URL, loopback included, in
+		// any spelling of the scheme or the loopback host.
+		{name: "callbacks requireHttps flags loopback http", rules: `"CallbackURLs": {"requireHttps": true}`,
+			client: client(oauthClient + `, "CallbackURLs": ["https://a.example.com/cb", "myapp://cb", "http://localhost:8080/cb", "http://LOCALHOST/cb",
+				"http://localhost./cb", "http://127.0.0.1/cb", "http://127.0.0.2/cb", "http://127.1/cb", "http://0x7f.0.0.1/cb",
+				"http://[::1]/cb", "http://[0:0:0:0:0:0:0:1]:3000/cb", "Http://localhost/cb"]`),
+			want: []policy.Finding{fixed("CallbackURLs.requireHttps", []string{"Http://localhost/cb", "http://0x7f.0.0.1/cb", "http://127.0.0.1/cb",
+				"http://127.0.0.2/cb", "http://127.1/cb", "http://LOCALHOST/cb", "http://[0:0:0:0:0:0:0:1]:3000/cb", "http://[::1]/cb",
+				"http://localhost./cb", "http://localhost:8080/cb", "https://a.example.com/cb", "myapp://cb"}, https,
+				[]string{"https://a.example.com/cb", "myapp://cb"})}},
+		{name: "logout requireHttps flags loopback http", rules: `"LogoutURLs": {"requireHttps": true}`,
+			client: client(oauthClient + `, "CallbackURLs": ["https://a.example.com/cb"], "LogoutURLs": ["http://localhost:3000/bye", "https://a.example.com/bye"]`),
+			want: []policy.Finding{fixed("LogoutURLs.requireHttps", []string{"http://localhost:3000/bye", "https://a.example.com/bye"}, https,
+				[]string{"https://a.example.com/bye"})}},
+		{name: "default redirect requireHttps flags loopback http", rules: `"DefaultRedirectURI": {"requireHttps": true}`,
+			client: client(oauthClient + `, "CallbackURLs": ["http://[::1]:3000/cb"], "DefaultRedirectURI": "http://[::1]:3000/cb"`),
+			want:   []policy.Finding{fixed("DefaultRedirectURI.requireHttps", "http://[::1]:3000/cb", https, nil)}},
 		{name: "callbacks requireHttps", rules: `"CallbackURLs": {"requireHttps": true}`,
 			client: client(oauthClient + `, "CallbackURLs": ["HTTP://a.example.com/cb", "https://a.example.com/cb"], "DefaultRedirectURI": "https://a.example.com/cb"`),
 			want: []policy.Finding{fixed("CallbackURLs.requireHttps", []string{"HTTP://a.example.com/cb", "https://a.example.com/cb"}, https,

@@ -55,3 +55,45 @@ func ExampleEvaluate() {
 	// report ClientName.pattern: Web Portal must match ^[a-z0-9-]+$
 	// write: 60 minutes [code]
 }
+
+// When Cognito rejects a full update for its content (an undefined custom
+// scope, say), Additions names what the fixes needed the pool to define and
+// SelfContained is the retry: only the fixes that reference nothing outside
+// the client.
+func ExampleResult_SelfContained() {
+	baseline, err := policy.Parse([]byte(`{
+	  "version": 1,
+	  "rules": {
+	    "AccessTokenValidity": {"max": "1h"},
+	    "AllowedOAuthScopes": {"require": ["api/read"]}
+	  }
+	}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	described := &types.UserPoolClientType{
+		UserPoolId:                      aws.String("us-east-1_EXAMPLE01"),
+		ClientId:                        aws.String("6example0client0id0drift01"),
+		ClientName:                      aws.String("web-portal"),
+		AccessTokenValidity:             aws.Int32(2),
+		AllowedOAuthFlowsUserPoolClient: aws.Bool(true),
+		AllowedOAuthFlows:               []types.OAuthFlowType{"code"},
+		AllowedOAuthScopes:              []string{"openid"},
+		CallbackURLs:                    []string{"https://portal.example.com/cb"},
+	}
+	result := policy.Evaluate(baseline, described, time.Now())
+	fmt.Println("the pool must define:", result.Additions().AllowedOAuthScopes)
+
+	retry := result.SelfContained(described, "ScopeDoesNotExistException: Invalid scope requested: api/read")
+	for _, ch := range retry.Changes {
+		fmt.Printf("write %s: %v -> %v\n", ch.Field, ch.Before, ch.After)
+	}
+	for _, f := range retry.Unfixable() {
+		fmt.Printf("unfixable %s: %s\n", f.Rule, f.Reason)
+	}
+	// Output:
+	// the pool must define: [api/read]
+	// write AccessTokenValidity: 2h -> 1h
+	// unfixable AllowedOAuthScopes.require: ScopeDoesNotExistException: Invalid scope requested: api/read
+}

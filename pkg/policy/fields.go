@@ -19,20 +19,6 @@ const (
 	kindObject // AnalyticsConfiguration, RefreshTokenRotation
 )
 
-// form is one way of stating a rule; it is also the suffix of a rule ID.
-type form string
-
-const (
-	formEquals       form = "equals"
-	formMin          form = "min"
-	formMax          form = "max"
-	formRequire      form = "require"
-	formForbid       form = "forbid"
-	formAllow        form = "allow"
-	formRequireHTTPS form = "requireHttps"
-	formPattern      form = "pattern"
-)
-
 // val is a normalised field value: what Cognito means, not what it printed.
 type val struct {
 	n       int64 // duration in seconds, or a number
@@ -64,6 +50,10 @@ type field struct {
 
 	get func(c *types.UserPoolClientType) val
 	put func(c *types.UserPoolClientType, v val)
+
+	idx    int      // position in fields
+	sdkIdx int      // position of the whole field whose Cognito member it is
+	parts  fieldSet // a whole field's parts (RefreshTokenRotation.Feature, ...)
 }
 
 // Standard attributes, which is what an unset ReadAttributes/WriteAttributes
@@ -93,20 +83,21 @@ var urlForms = []form{formEquals, formRequire, formForbid, formAllow, formRequir
 var durForms = []form{formEquals, formMin, formMax}
 
 // fields is the rule table: every settable field of UpdateUserPoolClient
-// (PRODUCT.md section 3), in the order findings and changes are listed.
+// (API reference: API_UpdateUserPoolClient), in the order findings and
+// changes are listed.
 var fields = []*field{
 	durationField("AccessTokenValidity", 5*minute, day, hour,
 		func(c *types.UserPoolClientType) **int32 { return &c.AccessTokenValidity },
 		func(u *types.TokenValidityUnitsType) *types.TimeUnitsType { return &u.AccessToken }, types.TimeUnitsTypeHours),
 	setField("AllowedOAuthFlows", setForms, enumStrings(types.OAuthFlowType("").Values()), 3,
-		func(c *types.UserPoolClientType) ([]string, bool) { return toStrings(c.AllowedOAuthFlows), false },
+		func(c *types.UserPoolClientType) ([]string, bool) { return sortedStrings(c.AllowedOAuthFlows), false },
 		func(c *types.UserPoolClientType, l []string) {
 			c.AllowedOAuthFlows = fromStrings[types.OAuthFlowType](l)
 		}),
 	boolField("AllowedOAuthFlowsUserPoolClient", false,
 		func(c *types.UserPoolClientType) **bool { return &c.AllowedOAuthFlowsUserPoolClient }),
 	setField("AllowedOAuthScopes", setForms, nil, 50,
-		func(c *types.UserPoolClientType) ([]string, bool) { return c.AllowedOAuthScopes, false },
+		func(c *types.UserPoolClientType) ([]string, bool) { return sortedUnique(c.AllowedOAuthScopes), false },
 		func(c *types.UserPoolClientType, l []string) { c.AllowedOAuthScopes = l }),
 	analyticsField(),
 	{
@@ -122,7 +113,7 @@ var fields = []*field{
 		put: func(c *types.UserPoolClientType, v val) { c.AuthSessionValidity = aws.Int32(int32(v.n / minute)) },
 	},
 	setField("CallbackURLs", urlForms, nil, 100,
-		func(c *types.UserPoolClientType) ([]string, bool) { return c.CallbackURLs, false },
+		func(c *types.UserPoolClientType) ([]string, bool) { return sortedUnique(c.CallbackURLs), false },
 		func(c *types.UserPoolClientType, l []string) { c.CallbackURLs = l }),
 	stringField("ClientName", []form{formEquals, formPattern}, nil,
 		func(c *types.UserPoolClientType) **string { return &c.ClientName }),
@@ -138,9 +129,9 @@ var fields = []*field{
 	setField("ExplicitAuthFlows", setForms, enumStrings(types.ExplicitAuthFlowsType("").Values()), 0,
 		func(c *types.UserPoolClientType) ([]string, bool) {
 			if len(c.ExplicitAuthFlows) == 0 {
-				return defaultAuthFlows, false
+				return sortedUnique(defaultAuthFlows), false
 			}
-			return toStrings(c.ExplicitAuthFlows), false
+			return sortedStrings(c.ExplicitAuthFlows), false
 		},
 		func(c *types.UserPoolClientType, l []string) {
 			c.ExplicitAuthFlows = fromStrings[types.ExplicitAuthFlowsType](l)
@@ -149,7 +140,7 @@ var fields = []*field{
 		func(c *types.UserPoolClientType) **int32 { return &c.IdTokenValidity },
 		func(u *types.TokenValidityUnitsType) *types.TimeUnitsType { return &u.IdToken }, types.TimeUnitsTypeHours),
 	setField("LogoutURLs", urlForms, nil, 100,
-		func(c *types.UserPoolClientType) ([]string, bool) { return c.LogoutURLs, false },
+		func(c *types.UserPoolClientType) ([]string, bool) { return sortedUnique(c.LogoutURLs), false },
 		func(c *types.UserPoolClientType, l []string) { c.LogoutURLs = l }),
 	{
 		name: "PreventUserExistenceErrors", kind: kindString, forms: []form{formEquals},
@@ -166,7 +157,7 @@ var fields = []*field{
 	},
 	setField("ReadAttributes", setForms, nil, 0,
 		func(c *types.UserPoolClientType) ([]string, bool) {
-			return c.ReadAttributes, len(c.ReadAttributes) == 0
+			return sortedUnique(c.ReadAttributes), len(c.ReadAttributes) == 0
 		},
 		func(c *types.UserPoolClientType, l []string) { c.ReadAttributes = l }),
 	rotationField(),
@@ -174,7 +165,7 @@ var fields = []*field{
 		name: "RefreshTokenRotation.Feature", kind: kindString, forms: []form{formEquals},
 		enum: enumStrings(types.FeatureType("").Values()), sdk: "RefreshTokenRotation",
 		get: func(c *types.UserPoolClientType) val {
-			return val{s: rotationOf(c)["Feature"].(string), present: true}
+			return val{s: rotationFeature(c), present: true}
 		},
 		put: func(c *types.UserPoolClientType, v val) {
 			r := editRotation(c)
@@ -185,7 +176,10 @@ var fields = []*field{
 		name: "RefreshTokenRotation.RetryGracePeriodSeconds", kind: kindNumber, forms: durForms, min: 0, max: 60,
 		sdk: "RefreshTokenRotation",
 		get: func(c *types.UserPoolClientType) val {
-			return val{n: rotationOf(c)["RetryGracePeriodSeconds"].(int64)}
+			if r := c.RefreshTokenRotation; r != nil && r.RetryGracePeriodSeconds != nil {
+				return val{n: int64(*r.RetryGracePeriodSeconds)}
+			}
+			return val{}
 		},
 		put: func(c *types.UserPoolClientType, v val) {
 			r := editRotation(c)
@@ -194,22 +188,41 @@ var fields = []*field{
 	},
 	refreshValidityField(),
 	setField("SupportedIdentityProviders", setForms, nil, 0,
-		func(c *types.UserPoolClientType) ([]string, bool) { return c.SupportedIdentityProviders, false },
+		func(c *types.UserPoolClientType) ([]string, bool) {
+			return sortedUnique(c.SupportedIdentityProviders), false
+		},
 		func(c *types.UserPoolClientType, l []string) { c.SupportedIdentityProviders = l }),
 	setField("WriteAttributes", setForms, nil, 0,
 		func(c *types.UserPoolClientType) ([]string, bool) {
-			return c.WriteAttributes, len(c.WriteAttributes) == 0
+			return sortedUnique(c.WriteAttributes), len(c.WriteAttributes) == 0
 		},
 		func(c *types.UserPoolClientType, l []string) { c.WriteAttributes = l }),
 }
 
 var fieldByName = func() map[string]*field {
+	if len(fields) > 64 {
+		panic("policy: fieldSet holds 64 fields")
+	}
 	m := make(map[string]*field, len(fields))
 	for i, f := range fields {
+		f.idx = i
 		m[f.name] = fields[i]
+	}
+	for _, f := range fields {
+		f.sdkIdx = m[f.sdk].idx
+		if f.sdkIdx != f.idx {
+			m[f.sdk].parts.add(f)
+		}
 	}
 	return m
 }()
+
+// fieldSet is a set of fields by index; the table has fewer than 64.
+type fieldSet uint64
+
+func (s fieldSet) has(f *field) bool { return s&(1<<f.idx) != 0 }
+func (s *fieldSet) add(f *field)     { *s |= 1 << f.idx }
+func (s *fieldSet) remove(f *field)  { *s &^= 1 << f.idx }
 
 var fieldNames = func() []string {
 	n := make([]string, len(fields))
@@ -346,28 +359,32 @@ func stringField(name string, forms []form, enum []string, ptr func(*types.UserP
 	}
 }
 
+// setField: read returns the field's list already sorted and unique (a
+// fresh slice, see sortedUnique and sortedStrings) and whether it is unset
+// meaning "all"; write stores a list.
 func setField(name string, forms []form, enum []string, maxItems int,
-	get func(*types.UserPoolClientType) ([]string, bool), put func(*types.UserPoolClientType, []string)) *field {
+	read func(*types.UserPoolClientType) ([]string, bool), write func(*types.UserPoolClientType, []string)) *field {
 	return &field{
 		name: name, kind: kindSet, forms: forms, enum: enum, maxItems: maxItems, sdk: name,
 		urls: name == "CallbackURLs" || name == "LogoutURLs",
 		get: func(c *types.UserPoolClientType) val {
-			l, all := get(c)
+			l, all := read(c)
 			if all {
 				return val{all: true}
 			}
-			return val{list: sortedUnique(l)}
+			return val{list: l}
 		},
 		put: func(c *types.UserPoolClientType, v val) {
 			// Keep the client's order for kept elements; Cognito does not
 			// preserve order anyway, but a smaller diff reads better.
-			old, all := get(c)
+			old := rawList(c, name)
 			var out []string
-			if !all {
-				for _, s := range old {
-					if slices.Contains(v.list, s) && !slices.Contains(out, s) {
-						out = append(out, s)
-					}
+			if len(v.list) > 0 {
+				out = make([]string, 0, len(v.list))
+			}
+			for _, s := range old {
+				if slices.Contains(v.list, s) && !slices.Contains(out, s) {
+					out = append(out, s)
 				}
 			}
 			for _, s := range v.list {
@@ -375,9 +392,32 @@ func setField(name string, forms []form, enum []string, maxItems int,
 					out = append(out, s)
 				}
 			}
-			put(c, out)
+			write(c, out)
 		},
 	}
+}
+
+// rawList is a set field's list as described, in the client's order.
+func rawList(c *types.UserPoolClientType, name string) []string {
+	switch name {
+	case "AllowedOAuthFlows":
+		return toStrings(c.AllowedOAuthFlows)
+	case "AllowedOAuthScopes":
+		return c.AllowedOAuthScopes
+	case "CallbackURLs":
+		return c.CallbackURLs
+	case "ExplicitAuthFlows":
+		return toStrings(c.ExplicitAuthFlows)
+	case "LogoutURLs":
+		return c.LogoutURLs
+	case "ReadAttributes":
+		return c.ReadAttributes
+	case "SupportedIdentityProviders":
+		return c.SupportedIdentityProviders
+	case "WriteAttributes":
+		return c.WriteAttributes
+	}
+	return nil
 }
 
 func analyticsField() *field {
@@ -489,6 +529,20 @@ func fromStrings[T ~string](l []string) []T {
 	return out
 }
 
+// sortedStrings converts an enum list into a fresh sorted, unique list.
+func sortedStrings[T ~string](l []T) []string {
+	if len(l) == 0 {
+		return nil
+	}
+	out := make([]string, len(l))
+	for i, v := range l {
+		out[i] = string(v)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// sortedUnique returns a fresh sorted copy of l without duplicates.
 func sortedUnique(l []string) []string {
 	out := make([]string, 0, len(l))
 	out = append(out, l...)

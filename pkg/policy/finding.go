@@ -52,9 +52,33 @@ type Change struct {
 
 // Exemption is an exemption that matched a client.
 type Exemption struct {
+	// Index is the exemption's position in the baseline's exemptions and
+	// Match its selector as written: a match on clientName is one anyone who
+	// can edit the client controls (renaming it moves it under the
+	// exemption), so an outcome says which one applied and why.
+	Index   int       `json:"index"`
+	Match   Match     `json:"match"`
 	Fields  []string  `json:"fields,omitempty"` // empty: all fields
 	Expires time.Time `json:"expires"`
 	Reason  string    `json:"reason"`
+}
+
+// Match is the selector of an override or exemption as the baseline states
+// it; empty members match anything, the others are globs.
+type Match struct {
+	UserPoolID string `json:"userPoolId,omitempty"`
+	ClientID   string `json:"clientId,omitempty"`
+	ClientName string `json:"clientName,omitempty"`
+}
+
+// AppliedOverride is an override that matched the client and so changed
+// its rules; like an exemption it may have matched on clientName.
+type AppliedOverride struct {
+	Index int   `json:"index"` // position in the baseline's overrides
+	Match Match `json:"match"`
+	// Fields are the fields whose rule the override set or removed (null),
+	// in field order.
+	Fields []string `json:"fields"`
 }
 
 // Result is the outcome of evaluating one client.
@@ -63,6 +87,9 @@ type Result struct {
 	Findings []Finding
 	// Exempted are findings suppressed by an active exemption.
 	Exempted []Finding
+	// Overrides that matched the client, in baseline order (a later one
+	// replaces an earlier one's rule for the same field).
+	Overrides []AppliedOverride
 	// Exemptions that applied, and those that matched but have expired
 	// (expired ones are not applied; they are reported).
 	Exemptions []Exemption

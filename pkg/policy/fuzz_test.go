@@ -35,6 +35,9 @@ func FuzzParse(f *testing.F) {
 			if e := policy.Evaluate(b, r.Fixed, now).Enforceable(); len(e) > 0 {
 				t.Fatalf("evaluating Fixed of %s finds more to enforce: %+v", *c.ClientId, e)
 			}
+			if a := r.SelfContained(c, "rejected").Additions(); !a.Empty() {
+				t.Fatalf("the self-contained fixes of %s still add %+v", *c.ClientId, a)
+			}
 		}
 	})
 }

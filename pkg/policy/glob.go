@@ -7,23 +7,25 @@ import "strings"
 // path.Match is not used: URLs contain '/', '?' and '[' that it treats
 // specially.
 func match(pattern, s string) bool {
-	if !strings.Contains(pattern, "*") {
+	head, rest, ok := strings.Cut(pattern, "*")
+	if !ok {
 		return pattern == s
 	}
-	parts := strings.Split(pattern, "*")
-	if !strings.HasPrefix(s, parts[0]) {
+	if !strings.HasPrefix(s, head) {
 		return false
 	}
-	s = s[len(parts[0]):]
-	last := parts[len(parts)-1]
-	for _, p := range parts[1 : len(parts)-1] {
-		i := strings.Index(s, p)
+	s = s[len(head):]
+	for {
+		part, more, ok := strings.Cut(rest, "*")
+		if !ok { // the last part must end s
+			return len(s) >= len(part) && strings.HasSuffix(s, part)
+		}
+		i := strings.Index(s, part)
 		if i < 0 {
 			return false
 		}
-		s = s[i+len(p):]
+		s, rest = s[i+len(part):], more
 	}
-	return len(s) >= len(last) && strings.HasSuffix(s, last)
 }
 
 func isGlob(s string) bool { return strings.Contains(s, "*") }

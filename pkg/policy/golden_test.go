@@ -18,7 +18,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
-// TestGolden evaluates every fixture against the PRODUCT.md example
+// TestGolden evaluates every fixture against the example
 // baseline and compares the findings and changes with testdata/golden.
 func TestGolden(t *testing.T) {
 	b := mustParse(t, string(readFile(t, "testdata/baseline.json")))
@@ -31,11 +31,12 @@ func TestGolden(t *testing.T) {
 		t.Run(strings.TrimSuffix(base, ".json"), func(t *testing.T) {
 			r := policy.Evaluate(b, describeFixture(t, base), now)
 			got, err := json.MarshalIndent(struct {
-				Findings   []policy.Finding   `json:"findings"`
-				Exempted   []policy.Finding   `json:"exempted"`
-				Exemptions []policy.Exemption `json:"exemptions"`
-				Changes    []policy.Change    `json:"changes"`
-			}{r.Findings, r.Exempted, r.Exemptions, r.Changes}, "", "  ")
+				Findings   []policy.Finding         `json:"findings"`
+				Exempted   []policy.Finding         `json:"exempted"`
+				Overrides  []policy.AppliedOverride `json:"overrides"`
+				Exemptions []policy.Exemption       `json:"exemptions"`
+				Changes    []policy.Change          `json:"changes"`
+			}{r.Findings, r.Exempted, r.Overrides, r.Exemptions, r.Changes}, "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -15,7 +15,7 @@ import (
 
 func TestParseExampleBaseline(t *testing.T) {
 	if _, err := policy.Parse(readFile(t, "testdata/baseline.json")); err != nil {
-		t.Fatalf("the PRODUCT.md example baseline does not parse: %v", err)
+		t.Fatalf("the example baseline does not parse: %v", err)
 	}
 }
 
@@ -153,7 +153,34 @@ func TestParseErrors(t *testing.T) {
 			[]string{
 				`rules.ClientName: "web/portal" is not a valid client name (1 to 128 of letters, digits, spaces and +=,.@-)`,
 				`rules.AllowedOAuthScopes.require[0]: "read write" is not a valid scope (1 to 256 printable characters without space, " or \)`,
-				`rules.CallbackURLs.require[0]: "https://a.example.com/c b" is not a valid redirect URL (at most 1024 characters, no spaces)`,
+				`rules.CallbackURLs.require[0]: "https://a.example.com/c b" is not a valid redirect URL (1 to 1024 characters, no spaces)`,
+			}},
+		// Issue 11: a value a fix may write is one Cognito accepts; every
+		// problem at once, each at its JSON path.
+		{"redirect URLs Cognito refuses", rulesDoc(`"CallbackURLs": {"require": ["/relative/cb", "https://a.example.com/cb#frag", "http://a.example.com/cb", "http://localhost:3000/cb", "myapp://cb", "http://*"]},
+			"LogoutURLs": {"equals": ["http://127.0.0.1/bye"]}, "DefaultRedirectURI": "http://localhost/cb"`),
+			[]string{
+				`rules.CallbackURLs.require[0]: "/relative/cb" is not an absolute URL`,
+				`rules.CallbackURLs.require[1]: "https://a.example.com/cb#frag" has a fragment, which Cognito refuses in a redirect URL`,
+				`rules.CallbackURLs.require[2]: "http://a.example.com/cb" uses http, which Cognito accepts only for a loopback host (use https)`,
+				`rules.CallbackURLs.require[3]: "http://localhost:3000/cb" uses http; a loopback http URL is accepted only where the rule's allow permits it`,
+				`rules.LogoutURLs.equals[0]: "http://127.0.0.1/bye" uses http; a loopback http URL is accepted only where the rule's allow permits it`,
+				`rules.DefaultRedirectURI: "http://localhost/cb" uses http; a loopback http URL is accepted only where the rule's allow permits it`,
+			}},
+		{"loopback http under requireHttps", rulesDoc(`"CallbackURLs": {"require": ["http://[::1]:3000/cb"], "allow": ["http://[::1]:*", "https://*"], "requireHttps": true}`),
+			[]string{`rules.CallbackURLs.require[0]: "http://[::1]:3000/cb" uses http, which requireHttps removes`}},
+		{"Cognito's item limits", rulesDoc(`"AllowedOAuthScopes": {"require": ["` + strings.Repeat("s", 257) + `"]},
+			"SupportedIdentityProviders": {"require": ["` + strings.Repeat("p", 33) + `"]}, "ReadAttributes": {"forbid": ["` + strings.Repeat("a", 2049) + `"]},
+			"WriteAttributes": ["email", "bad\u0001name"], "ClientName": "` + strings.Repeat("n", 129) + `",
+			"LogoutURLs": {"forbid": ["https://` + strings.Repeat("u", 1017) + `"]}, "PreventUserExistenceErrors": "ENABLE"`),
+			[]string{
+				`rules.AllowedOAuthScopes.require[0]: "` + strings.Repeat("s", 257) + `" is not a valid scope (1 to 256 printable characters without space, " or \)`,
+				`rules.SupportedIdentityProviders.require[0]: "` + strings.Repeat("p", 33) + `" is not a valid identity provider name (1 to 32 characters)`,
+				`rules.ReadAttributes.forbid[0]: "` + strings.Repeat("a", 2049) + `" is not a valid attribute name (1 to 2048 characters)`,
+				`rules.WriteAttributes[1]: "bad\x01name" is not a valid attribute name (1 to 2048 characters)`,
+				`rules.ClientName: "` + strings.Repeat("n", 129) + `" is not a valid client name (1 to 128 of letters, digits, spaces and +=,.@-)`,
+				`rules.LogoutURLs.forbid[0]: "https://` + strings.Repeat("u", 1017) + `" is not a valid redirect URL (1 to 1024 characters, no spaces)`,
+				`rules.PreventUserExistenceErrors: "ENABLE" is not a PreventUserExistenceErrors value; did you mean "ENABLED"?`,
 			}},
 		{"duplicate key", rulesDoc(`"AccessTokenValidity": "1h", "AccessTokenValidity": "2h"`),
 			[]string{"rules.AccessTokenValidity: duplicate key"}},

@@ -1,7 +1,7 @@
 package policy
 
 import (
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,9 +18,11 @@ type Resolved struct {
 	// are those that match but have expired (reported, not applied).
 	Exemptions []Exemption
 	Expired    []Exemption
+	// Overrides are the overrides that matched the target, in order.
+	Overrides []AppliedOverride
 
 	exemptAll bool
-	exempt    map[string]bool
+	exempt    fieldSet
 }
 
 // TargetOf returns the identity of a described client.
@@ -37,33 +39,42 @@ func TargetOf(c *types.UserPoolClientType) Target {
 // replaces the earlier one whole; null removes it), then the exemptions
 // that match and have not expired at now.
 func (b *Baseline) Resolve(t Target, now time.Time) *Resolved {
-	eff := make(map[string]*Rule, len(b.rules))
-	for k, r := range b.rules {
-		eff[k] = r
+	var eff [64]*Rule // by field index
+	for _, fr := range b.base {
+		eff[fr.f.idx] = fr.r
 	}
-	for _, o := range b.overrides {
+	var buf [8]AppliedOverride
+	applied := buf[:0]
+	for i := range b.overrides {
+		o := &b.overrides[i]
 		if !o.match.matches(t) {
 			continue
 		}
-		for k, r := range o.rules {
-			if r == nil {
-				splitRotation(eff, k)
-			}
-			replaceRotation(eff, k)
-			if r == nil {
-				delete(eff, k)
-				continue
-			}
-			eff[k] = r
+		applied = append(applied, o.applied)
+		for _, fr := range o.ordered {
+			// Stated or removed (null), a part replaces only that part.
+			splitRotation(&eff, fr.f)
+			replaceRotation(&eff, fr.f)
+			eff[fr.f.idx] = fr.r
 		}
 	}
-	p := &Resolved{Target: t}
-	for _, f := range fields {
-		if r := eff[f.name]; r != nil {
+	n := 0
+	for _, r := range eff {
+		if r != nil {
+			n++
+		}
+	}
+	p := &Resolved{Target: t, Rules: make([]*Rule, 0, n)}
+	if len(applied) > 0 {
+		p.Overrides = slices.Clone(applied)
+	}
+	for _, r := range eff[:len(fields)] {
+		if r != nil {
 			p.Rules = append(p.Rules, r)
 		}
 	}
-	for _, e := range b.exemptions {
+	for i := range b.exemptions {
+		e := &b.exemptions[i]
 		if !e.match.matches(t) {
 			continue
 		}
@@ -75,45 +86,45 @@ func (b *Baseline) Resolve(t Target, now time.Time) *Resolved {
 		if len(e.ex.Fields) == 0 {
 			p.exemptAll = true
 		}
-		for _, f := range e.ex.Fields {
-			if p.exempt == nil {
-				p.exempt = map[string]bool{}
-			}
-			p.exempt[f] = true
-		}
+		p.exempt |= e.fields
 	}
 	return p
 }
 
 // replaceRotation keeps RefreshTokenRotation stated either whole or by its
 // parts: an override of one form replaces inherited rules of the other.
-func replaceRotation(eff map[string]*Rule, k string) {
-	const whole = "RefreshTokenRotation"
-	switch {
-	case k == whole:
-		delete(eff, whole+".Feature")
-		delete(eff, whole+".RetryGracePeriodSeconds")
-	case fieldByName[k] != nil && fieldByName[k].sdk == whole:
-		delete(eff, whole)
+func replaceRotation(eff *[64]*Rule, f *field) {
+	whole := fields[f.sdkIdx]
+	if whole.name != "RefreshTokenRotation" {
+		return
 	}
+	if f == whole {
+		for _, part := range fields {
+			if part.sdkIdx == whole.idx && part != whole {
+				eff[part.idx] = nil
+			}
+		}
+		return
+	}
+	eff[whole.idx] = nil
 }
 
-// splitRotation: before an override removes one part of
-// RefreshTokenRotation (null), an inherited rule stating the field whole
-// becomes one rule per part, so only the named part goes and the other
-// keeps its requirement.
-func splitRotation(eff map[string]*Rule, k string) {
-	const whole = "RefreshTokenRotation"
-	w := eff[whole]
-	if w == nil || !w.hasEquals || fieldByName[k] == nil || fieldByName[k].sdk != whole || k == whole {
+// splitRotation: before an override states or removes (null) one part of
+// RefreshTokenRotation, an inherited rule stating the field whole becomes
+// one rule per part, so only the named part is replaced or goes and the
+// other keeps its requirement.
+func splitRotation(eff *[64]*Rule, f *field) {
+	whole := fields[f.sdkIdx]
+	w := eff[whole.idx]
+	if f == whole || whole.name != "RefreshTokenRotation" || w == nil || !w.hasEquals {
 		return
 	}
 	for part, v := range w.equals.obj {
-		f := fieldByName[whole+"."+part]
-		if f == nil {
+		pf := fieldByName[whole.name+"."+part]
+		if pf == nil {
 			continue
 		}
-		r := &Rule{Field: f.name, Action: w.Action, f: f, hasEquals: true}
+		r := &Rule{Field: pf.name, Action: w.Action, f: pf, hasEquals: true}
 		switch x := v.(type) {
 		case string:
 			r.equals = val{s: x, present: true}
@@ -122,7 +133,7 @@ func splitRotation(eff map[string]*Rule, k string) {
 		default:
 			continue
 		}
-		eff[f.name] = r
+		eff[pf.idx] = r.prepare()
 	}
 }
 
@@ -131,43 +142,17 @@ func splitRotation(eff map[string]*Rule, k string) {
 // naming a part covers a rule that states RefreshTokenRotation whole: that
 // rule would otherwise write the exempted part.
 func (p *Resolved) exempted(f *field) bool {
-	if p.exemptAll || p.exempt[f.name] || p.exempt[f.sdk] {
-		return true
-	}
-	for k := range p.exempt {
-		if strings.HasPrefix(k, f.name+".") {
-			return true
-		}
-	}
-	return false
+	return p.exemptAll || p.exempt.has(f) || p.exempt.has(fields[f.sdkIdx]) || p.exempt&f.parts != 0
 }
 
 // String describes the rule, e.g. "RefreshTokenValidity min 1h max 30d
 // (enforce)", for logs and test output.
 func (r *Rule) String() string {
 	s := r.Field
-	if r.hasEquals {
-		s += " equals " + showRequired(r.f, r.equals)
-	}
-	if r.min != nil {
-		s += " min " + showBound(r.f, *r.min)
-	}
-	if r.max != nil {
-		s += " max " + showBound(r.f, *r.max)
-	}
-	for _, l := range []struct {
-		name string
-		v    []string
-	}{{"require", r.require}, {"forbid", r.forbid}, {"allow", r.allow}} {
-		if l.v != nil {
-			s += " " + l.name + " [" + strings.Join(l.v, ", ") + "]"
+	for i := range formTable {
+		if d := formTable[i].describe(r); d != "" {
+			s += " " + d
 		}
-	}
-	if r.requireHTTPS {
-		s += " requireHttps"
-	}
-	if r.pattern != nil {
-		s += " pattern " + r.pattern.String()
 	}
 	return s + " (" + string(r.Action) + ")"
 }

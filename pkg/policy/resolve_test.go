@@ -1,6 +1,8 @@
 package policy_test
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,9 +35,9 @@ const scopedDoc = `{
 
 func TestResolve(t *testing.T) {
 	b := mustParse(t, scopedDoc)
-	partner := policy.Exemption{Fields: []string{"CallbackURLs", "RefreshTokenRotation"},
+	partner := policy.Exemption{Index: 0, Match: policy.Match{ClientID: "4s1example0client0id"}, Fields: []string{"CallbackURLs", "RefreshTokenRotation"},
 		Expires: time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC), Reason: "partner integration, ticket SEC-1234"}
-	migration := policy.Exemption{Expires: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Reason: "migration, SEC-99"}
+	migration := policy.Exemption{Index: 1, Match: policy.Match{ClientName: "legacy-*"}, Expires: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Reason: "migration, SEC-99"}
 	tests := []struct {
 		name      string
 		target    policy.Target
@@ -210,5 +212,78 @@ func TestNullPartKeepsTheOtherPart(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"RefreshTokenRotation.Feature equals ENABLED (enforce)"}, got); diff != "" {
 		t.Errorf("resolved rules (-want +got):\n%s", diff)
+	}
+}
+
+// TestStatedPartKeepsTheOtherPart (issue 9): an override stating one part
+// of RefreshTokenRotation replaces that part only; the inherited
+// requirement on the other part stays, exactly as it does for null.
+func TestStatedPartKeepsTheOtherPart(t *testing.T) {
+	tests := []struct {
+		name, override string
+		want           []string
+	}{
+		{"bound on the grace period keeps Feature", `"RefreshTokenRotation.RetryGracePeriodSeconds": {"max": 30}`,
+			[]string{"RefreshTokenRotation.Feature equals ENABLED (enforce)", "RefreshTokenRotation.RetryGracePeriodSeconds max 30 (enforce)"}},
+		{"Feature stated keeps the grace period", `"RefreshTokenRotation.Feature": {"equals": "ENABLED", "action": "report"}`,
+			[]string{"RefreshTokenRotation.Feature equals ENABLED (report)", "RefreshTokenRotation.RetryGracePeriodSeconds equals 10 (enforce)"}},
+		{"null keeps Feature", `"RefreshTokenRotation.RetryGracePeriodSeconds": null`,
+			[]string{"RefreshTokenRotation.Feature equals ENABLED (enforce)"}},
+		{"whole replaces whole", `"RefreshTokenRotation": {"equals": {"Feature": "DISABLED"}}`,
+			[]string{`RefreshTokenRotation equals {"Feature":"DISABLED"} (enforce)`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := mustParse(t, `{"version": 1,
+				"rules": {"RefreshTokenRotation": {"equals": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 10}}},
+				"overrides": [{"match": {"clientName": "*"}, "rules": {`+tt.override+`}}]}`)
+			p := b.Resolve(policy.Target{UserPoolID: "us-east-1_EXAMPLE01", ClientID: "c", ClientName: "web-portal"}, now)
+			var got []string
+			for _, r := range p.Rules {
+				got = append(got, r.String())
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("resolved rules (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestResultSaysWhatApplied (issue 10 section 6): a client's name is in the
+// hands of anyone who can edit the client, so a Result names each override
+// and exemption that applied, with its index and match, and the fields the
+// override touched.
+func TestResultSaysWhatApplied(t *testing.T) {
+	b := mustParse(t, scopedDoc)
+	c := describeFixture(t, "web-portal-drift.json")
+	c.UserPoolId, c.ClientId, c.ClientName = ptr("eu-west-1_AbC123"), ptr("4s1example0client0id"), ptr("legacy-crm")
+	got := policy.Evaluate(b, c, now)
+	wantOverrides := []policy.AppliedOverride{
+		{Index: 0, Match: policy.Match{UserPoolID: "eu-west-1_*"}, Fields: []string{"AccessTokenValidity"}},
+		{Index: 1, Match: policy.Match{UserPoolID: "eu-west-1_AbC123", ClientName: "legacy-*"}, Fields: []string{"ClientName", "ExplicitAuthFlows"}},
+	}
+	if diff := cmp.Diff(wantOverrides, got.Overrides); diff != "" {
+		t.Errorf("Overrides (-want +got):\n%s", diff)
+	}
+	wantExemptions := []policy.Exemption{{Index: 0, Match: policy.Match{ClientID: "4s1example0client0id"},
+		Fields: []string{"CallbackURLs", "RefreshTokenRotation"}, Expires: time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC),
+		Reason: "partner integration, ticket SEC-1234"}}
+	if diff := cmp.Diff(wantExemptions, got.Exemptions); diff != "" {
+		t.Errorf("Exemptions (-want +got):\n%s", diff)
+	}
+	wantExpired := []policy.Exemption{{Index: 1, Match: policy.Match{ClientName: "legacy-*"},
+		Expires: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Reason: "migration, SEC-99"}}
+	if diff := cmp.Diff(wantExpired, got.Expired); diff != "" {
+		t.Errorf("Expired (-want +got):\n%s", diff)
+	}
+	out, err := json.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"Overrides":[{"index":0,"match":{"userPoolId":"eu-west-1_*"},"fields":["AccessTokenValidity"]}`,
+		`"match":{"clientName":"legacy-*"}`} {
+		if !strings.Contains(string(out), key) {
+			t.Errorf("Result JSON lacks %s: %s", key, out)
+		}
 	}
 }
