@@ -96,7 +96,10 @@ type pool struct {
 	id, name          string
 	created, modified int64
 	clients           map[string]*client
-	sorted            []string // client IDs in list order; nil when stale
+	sorted            []string                     // client IDs in list order; nil when stale
+	servers           map[string]*resourceServer   // by identifier
+	idps              map[string]*identityProvider // by provider name
+	custom            []schemaAttr                 // custom: attributes, in creation order
 }
 
 func (p *pool) sortedIDs() []string {

@@ -55,6 +55,13 @@ func newEnv(t testing.TB, opts emulator.Options) *env {
 	if _, err := emu.CreatePool(poolID, "example"); err != nil {
 		t.Fatal(err)
 	}
+	// What richClient and the validation cases refer to.
+	if err := emu.AddIdentityProvider(poolID, "Google", "Google"); err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.AddResourceServer(poolID, "rs", "rs", "read", "write"); err != nil {
+		t.Fatal(err)
+	}
 	return &env{emu: emu, cog: cip.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), clock: clk, url: srv.URL}
 }
 
@@ -94,7 +101,8 @@ func richClient() *cip.CreateUserPoolClientInput {
 		TokenValidityUnits:              &types.TokenValidityUnitsType{AccessToken: types.TimeUnitsTypeMinutes, IdToken: types.TimeUnitsTypeMinutes, RefreshToken: types.TimeUnitsTypeDays},
 		ReadAttributes:                  []string{"email", "email_verified", "name"},
 		WriteAttributes:                 []string{"email", "name"},
-		ExplicitAuthFlows:               []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth, types.ExplicitAuthFlowsTypeAllowUserSrpAuth},
+		// Rotation ENABLED excludes ALLOW_REFRESH_TOKEN_AUTH.
+		ExplicitAuthFlows:               []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserSrpAuth, types.ExplicitAuthFlowsTypeAllowCustomAuth},
 		SupportedIdentityProviders:      []string{"COGNITO", "Google"},
 		CallbackURLs:                    []string{"https://app.example.com/callback", "http://localhost:3000/cb"},
 		LogoutURLs:                      []string{"https://app.example.com/logout"},

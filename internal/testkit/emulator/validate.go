@@ -9,7 +9,8 @@ import (
 	"strings"
 )
 
-// Defaults and limits, cited from cognito-facts.md section a/b and the model.
+// Defaults and limits: the botocore cognito-idp model (shapes and their
+// documentation) and https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html.
 var (
 	defaultAuthFlows = []string{"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"}
 	legacyAuthFlows  = []string{"ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"}
@@ -51,11 +52,13 @@ func constraint(value any, path, rule string) *apiError {
 	return errf(errInvalidParam, "%sValue '%v' at '%s' failed to satisfy constraint: %s", validationPrefix, value, path, rule)
 }
 
-// buildSettings turns a Create/Update request into the full stored settings:
-// every omitted member takes its default, which is what makes
-// UpdateUserPoolClient a replace (cognito-facts.md a). With check false
-// (seeding) nothing is rejected, so tests can seed states AWS would refuse.
-func buildSettings(f *clientFields, hasSecret, check bool, account string) (settings, *apiError) {
+// buildSettings turns a Create/Update request into the full stored settings
+// and validates it: every omitted member takes its default, which is what
+// makes UpdateUserPoolClient a replace ("If you don't provide a value for an
+// attribute, Amazon Cognito sets it to its default value",
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPoolClient.html).
+// Seeding goes through here too, so no state Cognito refuses can be seeded.
+func buildSettings(f *clientFields, hasSecret bool, account string) (settings, *apiError) {
 	var s settings
 	// AWS checks the model constraints first and reports all of them in
 	// one message ("2 validation errors detected: ...; ..."); the semantic
@@ -63,9 +66,6 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 	var violations []string
 	var semantic *apiError
 	fail := func(e *apiError) {
-		if !check {
-			return
-		}
 		if v, ok := strings.CutPrefix(e.Message, validationPrefix); ok {
 			violations = append(violations, v)
 		} else if semantic == nil {
@@ -147,9 +147,6 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 
 	// Lists: element constraints, then limits.
 	checkList := func(path string, xs []string, maxItems, maxLen int, re *regexp.Regexp) {
-		if !check {
-			return
-		}
 		if maxItems > 0 && len(xs) > maxItems {
 			fail(constraint(fmt.Sprintf("[%d items]", len(xs)), path, fmt.Sprintf("Member must have length less than or equal to %d", maxItems)))
 		}
@@ -166,9 +163,6 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 		}
 	}
 	checkEnum := func(path string, xs, allowed []string) {
-		if !check {
-			return
-		}
 		for i, x := range xs {
 			if !slices.Contains(allowed, x) {
 				fail(constraint(x, fmt.Sprintf("%s.%d.member", path, i+1),
@@ -260,7 +254,17 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 			fail(errf(errInvalidOAuth, "client_credentials flow can not be selected along with code flow or implicit flow."))
 		} else if !hasSecret {
 			fail(errf(errInvalidOAuth, "client_credentials flow can not be selected if client does not have a client secret."))
+		} else if slices.Contains(f.AllowedOAuthScopes, "openid") {
+			// "InvalidOAuthFlowException: openid is not supported with
+			// client_credentials flow" (hashicorp/terraform-provider-aws#4984).
+			// Whether email/profile/phone are refused too is unverified.
+			fail(errf(errInvalidOAuth, "openid is not supported with client_credentials flow"))
 		}
+	}
+	// "InvalidOAuthFlowException: CallbackUrls can not be empty when code
+	// flow or implicit flow is selected" (public report, cisagov/crossfeed#440).
+	if len(f.CallbackURLs) == 0 && (slices.Contains(f.AllowedOAuthFlows, "code") || slices.Contains(f.AllowedOAuthFlows, "implicit")) {
+		fail(errf(errInvalidOAuth, "CallbackUrls can not be empty when code flow or implicit flow is selected"))
 	}
 
 	// Analytics: AWS fills in the service-linked role when only an
@@ -339,6 +343,30 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 			s.retryGrace = *g
 		}
 	}
+
+	// The refresh-token flow and rotation, on the flows after defaults (an
+	// omitted ExplicitAuthFlows is the default list, which holds
+	// ALLOW_REFRESH_TOKEN_AUTH):
+	//   - rotation ENABLED excludes ALLOW_REFRESH_TOKEN_AUTH: "You can't
+	//     authenticate with REFRESH_TOKEN_AUTH in app clients with refresh
+	//     token rotation enabled" ... "you must deactivate this authentication
+	//     flow in your app client"
+	//     (https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-refresh-token.html).
+	//     That Create/Update refuse the combination, and the message, are
+	//     unverified; the parity suite settles it.
+	//   - with rotation off, ALLOW_* flows must include it:
+	//     "InvalidParameterException: REFRESH_TOKEN_AUTH should always be
+	//     allowed." (aws/aws-cdk#7625). Legacy flow names imply it.
+	flows := s.authFlows.items()
+	hasRefresh := slices.Contains(flows, "ALLOW_REFRESH_TOKEN_AUTH")
+	hasAllow := slices.ContainsFunc(flows, func(x string) bool { return strings.HasPrefix(x, "ALLOW_") })
+	switch {
+	case s.rotation == "ENABLED" && hasRefresh:
+		fail(errf(errInvalidParam, "ALLOW_REFRESH_TOKEN_AUTH cannot be enabled when refresh token rotation is enabled."))
+	case s.rotation != "ENABLED" && hasAllow && !hasRefresh:
+		fail(errf(errInvalidParam, "REFRESH_TOKEN_AUTH should always be allowed."))
+	}
+
 	switch {
 	case len(violations) == 1:
 		return s, errf(errInvalidParam, "%s%s", validationPrefix, violations[0])

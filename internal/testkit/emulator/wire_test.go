@@ -88,7 +88,7 @@ func TestWire(t *testing.T) {
 		status             int
 		errType            string
 	}{
-		{"not found", cog + "DescribeUserPoolClient", `{"UserPoolId":"` + poolID + `","ClientId":"nope"}`, 404, "ResourceNotFoundException"},
+		{"not found", cog + "DescribeUserPoolClient", `{"UserPoolId":"` + poolID + `","ClientId":"nope"}`, 400, "ResourceNotFoundException"},
 		{"malformed pool ID", cog + "DescribeUserPoolClient", `{"UserPoolId":"nopool","ClientId":"abc"}`, 400, "InvalidParameterException"},
 		{"malformed client ID", cog + "DescribeUserPoolClient", `{"UserPoolId":"` + poolID + `","ClientId":"a/b"}`, 400, "InvalidParameterException"},
 		{"rotation without feature", cog + "UpdateUserPoolClient", `{"UserPoolId":"` + poolID + `","ClientId":"` + id + `","RefreshTokenRotation":{}}`, 400, "InvalidParameterException"},
