@@ -23,6 +23,7 @@ var (
 	clientSecretRe = regexp.MustCompile(`^[\w+]+$`)
 	scopeRe        = regexp.MustCompile(`^[\x21\x23-\x5B\x5D-\x7E]+$`)
 	redirectRe     = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`)
+	idpNameRe      = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}\p{Z}]+$`) // ProviderNameType
 	hexRe          = regexp.MustCompile(`^[0-9a-fA-F]+$`)
 	arnRe          = regexp.MustCompile(`^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`)
 )
@@ -172,7 +173,7 @@ func buildSettings(f *clientFields, hasSecret bool, account string) (settings, *
 	}
 	checkList("readAttributes", f.ReadAttributes, 0, 2048, nil)
 	checkList("writeAttributes", f.WriteAttributes, 0, 2048, nil)
-	checkList("supportedIdentityProviders", f.SupportedIdentityProviders, 0, 32, nil)
+	checkList("supportedIdentityProviders", f.SupportedIdentityProviders, 0, 32, idpNameRe)
 	checkList("callbackURLs", f.CallbackURLs, maxURLs, 1024, redirectRe)
 	checkList("logoutURLs", f.LogoutURLs, maxURLs, 1024, redirectRe)
 	checkList("allowedOAuthScopes", f.AllowedOAuthScopes, maxScopes, 256, scopeRe)
@@ -273,6 +274,9 @@ func buildSettings(f *clientFields, hasSecret bool, account string) (settings, *
 		s.hasAnalytics = true
 		s.anAppID, s.anAppArn, s.anRoleArn, s.anExternalID, s.anUserDataShared =
 			a.ApplicationId, a.ApplicationArn, a.RoleArn, a.ExternalId, a.UserDataShared
+		if len(a.ExternalId) > 131072 {
+			fail(constraint("***", "analyticsConfiguration.externalId", "Member must have length less than or equal to 131072"))
+		}
 		if a.ApplicationId != "" && !hexRe.MatchString(a.ApplicationId) {
 			fail(constraint(a.ApplicationId, "analyticsConfiguration.applicationId", "Member must satisfy regular expression pattern: ^[0-9a-fA-F]+$"))
 		}
