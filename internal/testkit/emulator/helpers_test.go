@@ -92,15 +92,15 @@ func (e *env) describe(t testing.TB, clientID string) *types.UserPoolClientType 
 // richClient is a client with every setting away from its default.
 func richClient() *cip.CreateUserPoolClientInput {
 	return &cip.CreateUserPoolClientInput{
-		UserPoolId:                      aws.String(poolID),
-		ClientName:                      aws.String("web-portal"),
-		GenerateSecret:                  true,
-		RefreshTokenValidity:            10,
-		AccessTokenValidity:             aws.Int32(30),
-		IdTokenValidity:                 aws.Int32(45),
-		TokenValidityUnits:              &types.TokenValidityUnitsType{AccessToken: types.TimeUnitsTypeMinutes, IdToken: types.TimeUnitsTypeMinutes, RefreshToken: types.TimeUnitsTypeDays},
-		ReadAttributes:                  []string{"email", "email_verified", "name"},
-		WriteAttributes:                 []string{"email", "name"},
+		UserPoolId:           aws.String(poolID),
+		ClientName:           aws.String("web-portal"),
+		GenerateSecret:       true,
+		RefreshTokenValidity: 10,
+		AccessTokenValidity:  aws.Int32(30),
+		IdTokenValidity:      aws.Int32(45),
+		TokenValidityUnits:   &types.TokenValidityUnitsType{AccessToken: types.TimeUnitsTypeMinutes, IdToken: types.TimeUnitsTypeMinutes, RefreshToken: types.TimeUnitsTypeDays},
+		ReadAttributes:       []string{"email", "email_verified", "name"},
+		WriteAttributes:      []string{"email", "name"},
 		// Rotation ENABLED excludes ALLOW_REFRESH_TOKEN_AUTH.
 		ExplicitAuthFlows:               []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserSrpAuth, types.ExplicitAuthFlowsTypeAllowCustomAuth},
 		SupportedIdentityProviders:      []string{"COGNITO", "Google"},
