@@ -138,7 +138,7 @@ func (w *world) setup(t *testing.T) {
 	if _, err := w.cog.CreateIdentityProvider(ctx, &cip.CreateIdentityProviderInput{
 		UserPoolId: aws.String(w.poolID), ProviderName: aws.String(idpName), ProviderType: types.IdentityProviderTypeTypeGoogle,
 		// Dummy credentials: the provider is never used to sign in.
-		ProviderDetails: map[string]string{"client_id": "parity.apps.googleusercontent.com", "client_secret": "parity-dummy", "authorize_scopes": "openid email"},
+		ProviderDetails:  map[string]string{"client_id": "parity.apps.googleusercontent.com", "client_secret": "parity-dummy", "authorize_scopes": "openid email"},
 		AttributeMapping: map[string]string{"email": "email"},
 	}); err != nil {
 		t.Fatalf("%s: CreateIdentityProvider: %v", w.name, err)
