@@ -181,7 +181,7 @@ func (e *Emulator) AddResourceServer(poolID, identifier, name string, scopes ...
 // validated like CreateIdentityProvider's model constraints. Clients can
 // then list name in SupportedIdentityProviders.
 func (e *Emulator) AddIdentityProvider(poolID, name, providerType string) error {
-	req := createIdPReq{UserPoolId: poolID, ProviderName: name, ProviderType: providerType}
+	req := createIdPReq{UserPoolId: poolID, ProviderName: name, ProviderType: providerType, ProviderDetails: map[string]string{}}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if _, aerr := e.createIdPLocked(&req); aerr != nil {
@@ -379,6 +379,8 @@ func (e *Emulator) createIdPLocked(req *createIdPReq) (*idpJSON, *apiError) {
 	switch {
 	case len(req.ProviderName) < 3 || len(req.ProviderName) > 32 || !providerNameRe.MatchString(req.ProviderName):
 		return nil, constraint(req.ProviderName, "providerName", `Member must satisfy regular expression pattern: [^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]+`)
+	case req.ProviderDetails == nil:
+		return nil, errf(errInvalidParam, "%sValue null at 'providerDetails' failed to satisfy constraint: Member must not be null", validationPrefix)
 	case !slices.Contains(providerTypes, req.ProviderType):
 		return nil, constraint(req.ProviderType, "providerType", "Member must satisfy enum value set: ["+strings.Join(providerTypes, ", ")+"]")
 	}

@@ -29,7 +29,7 @@ var (
 )
 
 const (
-	maxURLs          = 100 // CallbackURLs / LogoutURLs, model + QUOTAS
+	maxURLs          = 100 // CallbackURLs / LogoutURLs, model + https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html
 	maxScopes        = 50
 	maxOAuthFlows    = 3
 	defaultRefreshS  = 30 * 86400
@@ -75,7 +75,7 @@ func buildSettings(f *clientFields, hasSecret bool, account string) (settings, *
 	}
 
 	// Token validity and units. The model ranges apply to the raw numbers;
-	// the real bounds apply after unit conversion (facts b, row 18).
+	// the real bounds apply after unit conversion (TokenValidityUnitsType in the API reference; https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html).
 	if u := f.TokenValidityUnits; u != nil {
 		for _, p := range []struct{ path, v string }{
 			{"tokenValidityUnits.accessToken", u.AccessToken},
@@ -123,7 +123,7 @@ func buildSettings(f *clientFields, hasSecret bool, account string) (settings, *
 		*t.dst = v
 	}
 	// "You can't set RefreshTokenValidity to 0. If you do, Amazon Cognito
-	// overrides the value with the default value of 30 days." (facts a). The
+	// overrides the value with the default value of 30 days." (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPoolClient.html). The
 	// default is expressed in the client's refresh unit.
 	if f.RefreshTokenValidity != nil && *f.RefreshTokenValidity != 0 {
 		v := *f.RefreshTokenValidity
@@ -196,7 +196,7 @@ func buildSettings(f *clientFields, hasSecret bool, account string) (settings, *
 		s.authFlows = newList(f.ExplicitAuthFlows)
 	}
 
-	// Legacy flow names cannot be mixed with ALLOW_ ones (facts b, row 7).
+	// Legacy flow names cannot be mixed with ALLOW_ ones (ExplicitAuthFlows in https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPoolClient.html).
 	legacy, allow := false, false
 	for _, x := range f.ExplicitAuthFlows {
 		legacy = legacy || slices.Contains(legacyAuthFlows, x)
@@ -206,7 +206,8 @@ func buildSettings(f *clientFields, hasSecret bool, account string) (settings, *
 		fail(errf(errInvalidParam, "The legacy ExplicitAuthFlows values ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY and USER_PASSWORD_AUTH cannot be combined with values that begin with ALLOW_."))
 	}
 
-	// URLs (facts b, rows 1, 4, 5).
+	// URLs (CallbackURLs and DefaultRedirectURI in
+	// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolClient.html).
 	for _, u := range f.CallbackURLs {
 		if e := checkRedirect("CallbackURLs", u); e != nil && u != "" {
 			fail(e)
@@ -234,7 +235,9 @@ func buildSettings(f *clientFields, hasSecret bool, account string) (settings, *
 		s.defaultRedirect = d
 	}
 
-	// OAuth (facts b, rows 2, 3, 10). AllowedOAuthFlowsUserPoolClient
+	// OAuth (AllowedOAuthFlows and AllowedOAuthFlowsUserPoolClient in
+	// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPoolClient.html; client_credentials without a secret:
+	// InvalidOAuthFlowException in public reports). AllowedOAuthFlowsUserPoolClient
 	// defaults to false, so an update that omits it while keeping OAuth
 	// settings is refused.
 	s.oauthClient = f.AllowedOAuthFlowsUserPoolClient != nil && *f.AllowedOAuthFlowsUserPoolClient
@@ -269,7 +272,7 @@ func buildSettings(f *clientFields, hasSecret bool, account string) (settings, *
 	}
 
 	// Analytics: AWS fills in the service-linked role when only an
-	// application ARN is given (facts a, AnalyticsConfiguration [O]).
+	// application ARN is given (observed in aws/aws-cli's create-user-pool-client example).
 	if a := f.AnalyticsConfiguration; a != nil {
 		s.hasAnalytics = true
 		s.anAppID, s.anAppArn, s.anRoleArn, s.anExternalID, s.anUserDataShared =
@@ -305,7 +308,7 @@ func buildSettings(f *clientFields, hasSecret bool, account string) (settings, *
 		s.preventUserExistence = *p
 	}
 
-	// EnableTokenRevocation defaults to true on Create (facts a [C]). The
+	// EnableTokenRevocation defaults to true on Create (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolClient.html). The
 	// Update behaviour is undocumented; we treat it like every other omitted
 	// field and reset it to its default, true.
 	s.tokenRevocation = f.EnableTokenRevocation == nil || *f.EnableTokenRevocation
@@ -385,7 +388,8 @@ func buildSettings(f *clientFields, hasSecret bool, account string) (settings, *
 // checkRedirect applies the redirect-URL rules: an absolute URI without a
 // fragment; http only for localhost, 127.0.0.1 and [::1] (any port); other
 // schemes than http (https, myapp://) are allowed. The same rules are
-// applied to LogoutURLs, which AWS does not document (facts b, row 5 [I]).
+// applied to LogoutURLs, which AWS does not document (unverified;
+// the parity suite settles it).
 func checkRedirect(field, raw string) *apiError {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" {
