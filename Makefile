@@ -20,7 +20,7 @@ LAMBDA_FLAGS := -trimpath -ldflags "-s -w" -tags lambda.norpc
 
 .DEFAULT_GOAL := build
 .PHONY: build build-RemediateFunction build-AuditFunction test test-go fmt-check vet staticcheck cfn-lint lint \
-	demo bench bench-go bench-cmd fuzz clean
+	demo bench bench-go bench-cmd fuzz conformance clean
 
 build-RemediateFunction:
 	$(if $(ARTIFACTS_DIR),,$(error ARTIFACTS_DIR is not set; sam build sets it, or run `make build`))
@@ -85,6 +85,17 @@ lint: fmt-check vet staticcheck cfn-lint
 # No AWS account needed: local Cognito+SSM emulator, a drifted client, the real bootstrap under the RIE.
 demo:
 	$(GO) run ./cmd/demo
+
+# The parity suite (internal/parity) against a real AWS account as well as the emulator, e.g.
+# AWS_PROFILE=sandbox make conformance. It creates ONE throwaway user pool
+# (cognito-guard-parity-<time>-<random>) in the credentials' account and Region, works only inside it,
+# deletes it at the end (also on Ctrl-C), and writes CONFORMANCE_REPORT. Costs nothing beyond API calls.
+# `make test` runs the same suite against the emulator only.
+CONFORMANCE_REPORT ?= conformance-report.md
+conformance:
+	COGNITO_GUARD_CONFORMANCE=real COGNITO_GUARD_CONFORMANCE_CONFIRM=create-and-delete-one-user-pool \
+	COGNITO_GUARD_CONFORMANCE_REPORT=$(abspath $(CONFORMANCE_REPORT)) \
+		$(GO) test -count=1 -timeout 40m -v -run 'TestParity' ./internal/parity
 
 # `make bench` = bench-go + bench-cmd. bench-go: Go benchmarks of every package that has any (cold
 # start and warm invoke through the RIE, encoders, ...). bench-cmd: every benchmark command under

@@ -38,7 +38,7 @@ func run(args []string, stdout io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:4566", "listen address")
 	quotas := fs.Bool("quotas", false, "enforce Cognito/SSM request-rate quotas")
 	latency := fs.Duration("latency", 0, "latency added to every API call")
-	seed := fs.String("seed", "", "optional seed JSON file (pools, clients, parameters)")
+	seed := fs.String("seed", "", "optional seed JSON file (pools with their resource servers, identity providers, custom attributes and clients; parameters)")
 	account := fs.String("account", "123456789012", "AWS account ID")
 	region := fs.String("region", "us-east-1", "AWS Region")
 	maxCalls := fs.Int("max-calls", 100000, "call log size (0 = unbounded)")

@@ -39,6 +39,16 @@ func startEmulator(t *testing.T) (*emulator.Emulator, *cip.Client) {
 	if _, err := emu.CreatePool(poolID, "pool"); err != nil {
 		t.Fatal(err)
 	}
+	// The emulator checks what a client refers to against its pool, as
+	// Cognito does: define richClient's providers and custom attribute.
+	for _, idp := range [][2]string{{"Google", "Google"}, {"corp-saml", "SAML"}} {
+		if err := emu.AddIdentityProvider(poolID, idp[0], idp[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := emu.AddCustomAttributes(poolID, "tenant"); err != nil {
+		t.Fatal(err)
+	}
 	return emu, newSDK(srv.URL)
 }
 

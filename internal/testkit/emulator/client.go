@@ -40,7 +40,7 @@ type settings struct {
 type list string
 
 // newList dedupes and orders elements by a hash of their value. AWS does not
-// keep the request order (cognito-facts.md a, "Describe output gotchas" 1:
+// keep the request order (aws/aws-cli awscli/examples/cognito-idp/update-user-pool-client.rst:
 // ["code","implicit"] comes back ["implicit","code"]); a deterministic order
 // independent of the request makes order-sensitive comparisons fail in tests
 // as they would against AWS.
@@ -96,7 +96,10 @@ type pool struct {
 	id, name          string
 	created, modified int64
 	clients           map[string]*client
-	sorted            []string // client IDs in list order; nil when stale
+	sorted            []string                     // client IDs in list order; nil when stale
+	servers           map[string]*resourceServer   // by identifier
+	idps              map[string]*identityProvider // by provider name
+	custom            []schemaAttr                 // custom: attributes, in creation order
 }
 
 func (p *pool) sortedIDs() []string {
@@ -157,7 +160,8 @@ type rotationJSON struct {
 
 // clientJSON is UserPoolClientType on the wire, as Describe, Create and
 // Update return it: fields at their defaults are omitted the way AWS omits
-// them (cognito-facts.md a, "Describe output gotchas" 2).
+// them (the outputs in aws/aws-cli awscli/examples/cognito-idp/create-user-pool-client.rst
+// and update-user-pool-client.rst).
 type clientJSON struct {
 	UserPoolId                               string         `json:"UserPoolId"`
 	ClientName                               string         `json:"ClientName"`

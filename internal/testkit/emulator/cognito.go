@@ -24,6 +24,10 @@ var cognitoOps = map[string]handler{
 	"AddUserPoolClientSecret":    (*Emulator).addUserPoolClientSecret,
 	"DeleteUserPoolClientSecret": (*Emulator).deleteUserPoolClientSecret,
 	"ListUserPoolClientSecrets":  (*Emulator).listUserPoolClientSecrets,
+	"CreateResourceServer":       (*Emulator).createResourceServer,
+	"ListResourceServers":        (*Emulator).listResourceServers,
+	"CreateIdentityProvider":     (*Emulator).createIdentityProvider,
+	"ListIdentityProviders":      (*Emulator).listIdentityProviders,
 }
 
 // Identifier patterns from the model: a malformed ID is a validation error
@@ -78,16 +82,17 @@ func (e *Emulator) clientLocked(poolID, clientID string) (*pool, *client, *apiEr
 }
 
 type poolJSON struct {
-	Id                     string      `json:"Id"`
-	Name                   string      `json:"Name"`
-	Arn                    string      `json:"Arn,omitempty"`
-	LambdaConfig           struct{}    `json:"LambdaConfig"`
-	CreationDate           json.Number `json:"CreationDate"`
-	LastModifiedDate       json.Number `json:"LastModifiedDate"`
-	MfaConfiguration       string      `json:"MfaConfiguration,omitempty"`
-	EstimatedNumberOfUsers *int        `json:"EstimatedNumberOfUsers,omitempty"`
-	DeletionProtection     string      `json:"DeletionProtection,omitempty"`
-	UserPoolTier           string      `json:"UserPoolTier,omitempty"`
+	Id                     string           `json:"Id"`
+	Name                   string           `json:"Name"`
+	Arn                    string           `json:"Arn,omitempty"`
+	LambdaConfig           struct{}         `json:"LambdaConfig"`
+	CreationDate           json.Number      `json:"CreationDate"`
+	LastModifiedDate       json.Number      `json:"LastModifiedDate"`
+	MfaConfiguration       string           `json:"MfaConfiguration,omitempty"`
+	EstimatedNumberOfUsers *int             `json:"EstimatedNumberOfUsers,omitempty"`
+	DeletionProtection     string           `json:"DeletionProtection,omitempty"`
+	UserPoolTier           string           `json:"UserPoolTier,omitempty"`
+	SchemaAttributes       []schemaAttrJSON `json:"SchemaAttributes,omitempty"`
 }
 
 func (e *Emulator) poolOut(p *pool, full bool) *poolJSON {
@@ -99,12 +104,23 @@ func (e *Emulator) poolOut(p *pool, full bool) *poolJSON {
 		out.EstimatedNumberOfUsers = &zero
 		out.DeletionProtection = "INACTIVE"
 		out.UserPoolTier = "ESSENTIALS"
+		out.SchemaAttributes = p.schemaOut()
 	}
 	return out
 }
 
 func (e *Emulator) createUserPool(body []byte, call *Call) (any, *apiError) {
-	var req struct{ PoolName string }
+	var req struct {
+		PoolName string
+		// Schema entries that are not standard attributes become custom:
+		// attributes (CreateUserPool in the API reference); the standard
+		// ones' settings are not modelled.
+		Schema []struct {
+			Name              string
+			AttributeDataType string
+			Mutable           *bool
+		}
+	}
 	if aerr := decode(body, &req); aerr != nil {
 		return nil, aerr
 	}
@@ -116,6 +132,19 @@ func (e *Emulator) createUserPool(body []byte, call *Call) (any, *apiError) {
 	p, err := e.createPoolLocked("", req.PoolName)
 	if err != nil {
 		return nil, errf("InternalErrorException", "%v", err)
+	}
+	for _, a := range req.Schema {
+		if p.hasAttribute(a.Name) {
+			continue
+		}
+		typ := a.AttributeDataType
+		if typ == "" {
+			typ = "String"
+		}
+		if aerr := p.addCustom(a.Name, typ, a.Mutable == nil || *a.Mutable); aerr != nil {
+			delete(e.pools, p.id)
+			return nil, aerr
+		}
 	}
 	call.UserPoolID = p.id
 	return map[string]any{"UserPool": e.poolOut(p, true)}, nil
@@ -265,7 +294,7 @@ func (e *Emulator) createUserPoolClient(body []byte, call *Call) (any, *apiError
 	} else if req.GenerateSecret {
 		secret = e.newSecret()
 	}
-	s, aerr := buildSettings(&req.clientFields, secret != "", true, e.account)
+	s, aerr := buildSettings(&req.clientFields, secret != "", e.account)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -273,6 +302,9 @@ func (e *Emulator) createUserPoolClient(body []byte, call *Call) (any, *apiError
 	defer e.mu.Unlock()
 	p, aerr := e.poolLocked(req.UserPoolId)
 	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := checkPoolRefs(p, &req.clientFields, "creating"); aerr != nil {
 		return nil, aerr
 	}
 	id := e.newClientID()
@@ -305,7 +337,7 @@ func (e *Emulator) describeUserPoolClient(body []byte, _ *Call) (any, *apiError)
 }
 
 // updateUserPoolClient replaces every setting: omitted members take their
-// defaults (cognito-facts.md a). ClientSecret and CreationDate are kept,
+// defaults (UpdateUserPoolClient in the API reference). ClientSecret and CreationDate are kept,
 // LastModifiedDate is bumped. An omitted ClientName keeps the current name:
 // the name has no documented default [I].
 func (e *Emulator) updateUserPoolClient(body []byte, _ *Call) (any, *apiError) {
@@ -327,8 +359,11 @@ func (e *Emulator) updateUserPoolClient(body []byte, _ *Call) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	s, aerr := buildSettings(&req.clientFields, c.secret != "", true, e.account)
+	s, aerr := buildSettings(&req.clientFields, c.secret != "", e.account)
 	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := checkPoolRefs(p, &req.clientFields, "updating"); aerr != nil {
 		return nil, aerr
 	}
 	// Copy on write: a response being rendered from the old value is never

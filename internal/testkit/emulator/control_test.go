@@ -99,12 +99,11 @@ func TestControlEndpoints(t *testing.T) {
 	seed := `{"pools":[{"id":"us-east-1_SEEDED001","name":"seeded","clients":[
 	  {"ClientId":"6example0client0id0drift01","ClientName":"web-portal","ClientSecret":"abcdefghijklmnopqrstuvwxyz012345",
 	   "AllowedOAuthFlowsUserPoolClient":true,"AllowedOAuthFlows":["code"],"AllowedOAuthScopes":["openid"],
-	   "CallbackURLs":["http://insecure.example.com/cb"]}]}],
+	   "CallbackURLs":["http://localhost:3000/callback"]}]}],
 	  "parameters":[{"name":"/cognito-guard/baseline","value":{"version":1}}]}`
 	do(http.MethodPost, "/_emulator/seed", seed)
-	// Seeding does not validate: the insecure callback is stored.
 	c, ok := e.emu.Client("us-east-1_SEEDED001", "6example0client0id0drift01")
-	if !ok || diffStrings([]string{"http://insecure.example.com/cb"}, c.CallbackURLs) != "" || aws.ToString(c.ClientSecret) == "" {
+	if !ok || diffStrings([]string{"http://localhost:3000/callback"}, c.CallbackURLs) != "" || aws.ToString(c.ClientSecret) == "" {
 		t.Errorf("seeded client: %v %+v", ok, c)
 	}
 	p, err := e.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/cognito-guard/baseline")})

@@ -116,7 +116,7 @@ func (e *Emulator) ResetCalls() {
 // Fail makes the next n calls of op (e.g. "UpdateUserPoolClient" or
 // "GetParameter") fail with the AWS error errorType, e.g.
 // "ConcurrentModificationException". InternalErrorException and
-// InternalServerError answer 500, TooManyRequestsException 429. Faults for
+// InternalServerError answer 500, every client error 400 (see statusFor). Faults for
 // one op queue up in the order they were added. n <= 0 clears op's faults.
 func (e *Emulator) Fail(op string, n int, errorType string) {
 	e.ctlMu.Lock()
@@ -204,16 +204,17 @@ func errf(typ, format string, args ...any) *apiError {
 	return &apiError{Type: typ, Message: fmt.Sprintf(format, args...)}
 }
 
-// statusFor maps an error type to the HTTP status AWS uses for it
-// (cognito-facts.md section c, SMITHY); unknown client errors are 400.
+// statusFor maps an error type to the HTTP status the real service answers
+// with. Cognito (awsJson1_1) answers every modelled client error with 400:
+// botocore's cognito-idp service-2.json gives no httpStatusCode for them
+// (botocore's default is 400), and public reports show 400 for
+// ResourceNotFoundException (aws/aws-sdk-php#2183: "400 Bad Request ...
+// ResourceNotFoundException") and TooManyRequestsException
+// (boto/botocore#1732, aws/aws-sdk-java#2301: "Status Code: 400; Error
+// Code: TooManyRequestsException"), although the Smithy model's httpError
+// traits say 404 and 429. Server faults are 500.
 func statusFor(typ string) int {
 	switch typ {
-	case "ResourceNotFoundException":
-		return http.StatusNotFound
-	case "TooManyRequestsException":
-		return http.StatusTooManyRequests
-	case "NotAuthorizedException", "FeatureUnavailableInTierException", "AccessDeniedException":
-		return http.StatusForbidden
 	case "InternalErrorException", "InternalServerError", "InternalServerException":
 		return http.StatusInternalServerError
 	case "ServiceUnavailable", "ServiceUnavailableException":

@@ -55,6 +55,13 @@ func newEnv(t testing.TB, opts emulator.Options) *env {
 	if _, err := emu.CreatePool(poolID, "example"); err != nil {
 		t.Fatal(err)
 	}
+	// What richClient and the validation cases refer to.
+	if err := emu.AddIdentityProvider(poolID, "Google", "Google"); err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.AddResourceServer(poolID, "rs", "rs", "read", "write"); err != nil {
+		t.Fatal(err)
+	}
 	return &env{emu: emu, cog: cip.NewFromConfig(cfg), ssm: ssm.NewFromConfig(cfg), clock: clk, url: srv.URL}
 }
 
@@ -85,16 +92,17 @@ func (e *env) describe(t testing.TB, clientID string) *types.UserPoolClientType 
 // richClient is a client with every setting away from its default.
 func richClient() *cip.CreateUserPoolClientInput {
 	return &cip.CreateUserPoolClientInput{
-		UserPoolId:                      aws.String(poolID),
-		ClientName:                      aws.String("web-portal"),
-		GenerateSecret:                  true,
-		RefreshTokenValidity:            10,
-		AccessTokenValidity:             aws.Int32(30),
-		IdTokenValidity:                 aws.Int32(45),
-		TokenValidityUnits:              &types.TokenValidityUnitsType{AccessToken: types.TimeUnitsTypeMinutes, IdToken: types.TimeUnitsTypeMinutes, RefreshToken: types.TimeUnitsTypeDays},
-		ReadAttributes:                  []string{"email", "email_verified", "name"},
-		WriteAttributes:                 []string{"email", "name"},
-		ExplicitAuthFlows:               []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth, types.ExplicitAuthFlowsTypeAllowUserSrpAuth},
+		UserPoolId:           aws.String(poolID),
+		ClientName:           aws.String("web-portal"),
+		GenerateSecret:       true,
+		RefreshTokenValidity: 10,
+		AccessTokenValidity:  aws.Int32(30),
+		IdTokenValidity:      aws.Int32(45),
+		TokenValidityUnits:   &types.TokenValidityUnitsType{AccessToken: types.TimeUnitsTypeMinutes, IdToken: types.TimeUnitsTypeMinutes, RefreshToken: types.TimeUnitsTypeDays},
+		ReadAttributes:       []string{"email", "email_verified", "name"},
+		WriteAttributes:      []string{"email", "name"},
+		// Rotation ENABLED excludes ALLOW_REFRESH_TOKEN_AUTH.
+		ExplicitAuthFlows:               []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserSrpAuth, types.ExplicitAuthFlowsTypeAllowCustomAuth},
 		SupportedIdentityProviders:      []string{"COGNITO", "Google"},
 		CallbackURLs:                    []string{"https://app.example.com/callback", "http://localhost:3000/cb"},
 		LogoutURLs:                      []string{"https://app.example.com/logout"},

@@ -7,7 +7,7 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Request-rate quotas from cognito-facts.md section d (QUOTAS): each
+// Request-rate quotas from https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html: each
 // category has an account+Region RPS shared by its operations, and the
 // client categories also cap each operation at 5 RPS per user pool.
 // SSM's Get* operations share 40 TPS (default throughput).
@@ -32,7 +32,7 @@ var categoryRPS = map[string]float64{
 }
 
 // perPoolCategories are the categories with the "5 RPS for a single user
-// pool" per-operation constraint (QUOTAS footnote 3).
+// pool" per-operation constraint (quotas page, footnote 3).
 var perPoolCategories = map[string]bool{
 	"UserPoolClientRead":   true,
 	"UserPoolClientUpdate": true,

@@ -6,7 +6,9 @@ import (
 	"strings"
 )
 
-// Client-secret rotation (added 2026-01-30, cognito-facts.md a): up to two
+// Client-secret rotation (added 2026-01-30; AddUserPoolClientSecret,
+// DeleteUserPoolClientSecret and ListUserPoolClientSecrets in the API
+// reference): up to two
 // active secrets; the last one cannot be deleted. IDs are
 // "<client-id>--<epoch-create-time>" (milliseconds here, so two secrets made
 // in the same second stay distinct).

@@ -35,29 +35,53 @@ func (e *Emulator) createPoolLocked(id, name string) (*pool, error) {
 		return nil, fmt.Errorf("emulator: user pool %s already exists", id)
 	}
 	now := e.nowMS()
-	p := &pool{id: id, name: name, created: now, modified: now, clients: make(map[string]*client)}
+	p := &pool{id: id, name: name, created: now, modified: now, clients: make(map[string]*client),
+		servers: make(map[string]*resourceServer), idps: make(map[string]*identityProvider)}
 	e.pools[id] = p
 	return p, nil
 }
 
-// PutClient stores c in the pool as-is, replacing any client with the same
-// ID (a new ID is generated when c.ClientId is nil). Omitted settings take
-// the Cognito defaults exactly as on CreateUserPoolClient, but nothing is
-// validated, so a test can seed a state the API would refuse (e.g. drift
-// that AWS allows but a baseline forbids). ClientSecret, CreationDate and
-// LastModifiedDate are kept when set. It returns the client ID.
+// PutClient stores c in the pool, replacing any client with the same ID (a
+// new ID is generated when c.ClientId is nil). It validates c exactly like
+// CreateUserPoolClient (model constraints, cross-field rules, and the
+// scopes, identity providers and attributes the pool defines), so no state
+// Cognito would refuse can be seeded; omitted settings take the Cognito
+// defaults. ClientSecret, CreationDate and LastModifiedDate are kept when
+// set. It returns the client ID; a refused client is an error wrapping the
+// AWS error text.
 func (e *Emulator) PutClient(poolID string, c types.UserPoolClientType) (string, error) {
 	f := fieldsFromSDK(&c)
 	return e.putClient(poolID, aws.ToString(c.ClientId), aws.ToString(c.ClientSecret), f, c.CreationDate, c.LastModifiedDate)
 }
 
 func (e *Emulator) putClient(poolID, id, secret string, f *clientFields, created, modified *time.Time) (string, error) {
-	s, _ := buildSettings(f, secret != "", false, e.account)
+	name := ""
+	if f.ClientName != nil {
+		name = *f.ClientName
+	}
+	if aerr := checkClientName(name); aerr != nil {
+		return "", fmt.Errorf("emulator: seed client: %w", aerr)
+	}
+	if secret != "" {
+		if aerr := checkClientSecret(secret); aerr != nil {
+			return "", fmt.Errorf("emulator: seed client %s: %w", name, aerr)
+		}
+	}
+	if id != "" && (len(id) > 128 || !clientIDRe.MatchString(id)) {
+		return "", fmt.Errorf("emulator: seed client %s: client ID must match [\\w+]+ (1-128)", name)
+	}
+	s, aerr := buildSettings(f, secret != "", e.account)
+	if aerr != nil {
+		return "", fmt.Errorf("emulator: seed client %s: %w", name, aerr)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	p, ok := e.pools[poolID]
 	if !ok {
 		return "", fmt.Errorf("emulator: user pool %s does not exist", poolID)
+	}
+	if aerr := checkPoolRefs(p, f, "creating"); aerr != nil {
+		return "", fmt.Errorf("emulator: seed client %s: %w", name, aerr)
 	}
 	if id == "" {
 		id = e.newClientID()
@@ -203,11 +227,26 @@ func sdkFromJSON(j *clientJSON) types.UserPoolClientType {
 // prints them) and are stored like [Emulator.PutClient]. A parameter value
 // may be a JSON string or any JSON value, which is stored compacted (handy
 // for a baseline document).
+//
+// A pool may define what its clients refer to, before they are seeded:
+// resource servers (custom scopes "<identifier>/<scope>"), identity
+// providers (names for SupportedIdentityProviders) and custom attributes
+// (for Read/WriteAttributes, with or without the "custom:" prefix).
 type SeedDoc struct {
 	Pools []struct {
-		ID      string       `json:"id"`
-		Name    string       `json:"name"`
-		Clients []seedClient `json:"clients"`
+		ID              string `json:"id"`
+		Name            string `json:"name"`
+		ResourceServers []struct {
+			Identifier string   `json:"identifier"`
+			Name       string   `json:"name"`
+			Scopes     []string `json:"scopes"`
+		} `json:"resourceServers"`
+		IdentityProviders []struct {
+			Name string `json:"name"`
+			Type string `json:"type"`
+		} `json:"identityProviders"`
+		CustomAttributes []string     `json:"customAttributes"`
+		Clients          []seedClient `json:"clients"`
 	} `json:"pools"`
 	Parameters []struct {
 		Name  string          `json:"name"`
@@ -227,7 +266,8 @@ type seedClient struct {
 }
 
 // Seed loads a seed document (see [SeedDoc]); pools that already exist get
-// the clients added.
+// the resources and clients added. A client Cognito would refuse is an
+// error (see [Emulator.PutClient]).
 func (e *Emulator) Seed(doc []byte) error {
 	var d SeedDoc
 	dec := json.NewDecoder(bytes.NewReader(doc))
@@ -245,6 +285,19 @@ func (e *Emulator) Seed(doc []byte) error {
 				return err
 			}
 			p.ID = id
+		}
+		for _, rs := range p.ResourceServers {
+			if err := e.AddResourceServer(p.ID, rs.Identifier, rs.Name, rs.Scopes...); err != nil {
+				return fmt.Errorf("emulator: seed pool %s: %w", p.ID, err)
+			}
+		}
+		for _, idp := range p.IdentityProviders {
+			if err := e.AddIdentityProvider(p.ID, idp.Name, idp.Type); err != nil {
+				return fmt.Errorf("emulator: seed pool %s: %w", p.ID, err)
+			}
+		}
+		if err := e.AddCustomAttributes(p.ID, p.CustomAttributes...); err != nil {
+			return fmt.Errorf("emulator: seed pool %s: %w", p.ID, err)
 		}
 		for _, c := range p.Clients {
 			if _, err := e.putClient(p.ID, c.ClientId, c.ClientSecret, &c.clientFields, nil, nil); err != nil {

@@ -16,6 +16,7 @@ var ssmOps = map[string]handler{
 	"GetParametersByPath": (*Emulator).getParametersByPath,
 	"PutParameter":        (*Emulator).putParameter,
 	"DeleteParameter":     (*Emulator).deleteParameter,
+	"GetParameterHistory": (*Emulator).getParameterHistory,
 }
 
 // parameter keeps every version, so "name:version" selectors work.
@@ -269,4 +270,74 @@ func (e *Emulator) deleteParameter(body []byte, _ *Call) (any, *apiError) {
 	}
 	delete(e.params, req.Name)
 	return struct{}{}, nil
+}
+
+type historyJSON struct {
+	Name             string      `json:"Name"`
+	Type             string      `json:"Type"`
+	Value            string      `json:"Value"`
+	Version          int         `json:"Version"`
+	LastModifiedDate json.Number `json:"LastModifiedDate"`
+	LastModifiedUser string      `json:"LastModifiedUser"`
+	Tier             string      `json:"Tier"`
+	DataType         string      `json:"DataType"`
+	Labels           []string    `json:"Labels"`
+	Policies         []string    `json:"Policies"`
+}
+
+// getParameterHistory lists every version, oldest first, in pages of
+// MaxResults (1-50, default 50), as GetParameterHistory does
+// (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameterHistory.html).
+// SecureString values stay encrypted unless WithDecryption is true. The
+// emulator keeps every version (AWS keeps the last 100).
+func (e *Emulator) getParameterHistory(body []byte, _ *Call) (any, *apiError) {
+	var req struct {
+		Name           string
+		WithDecryption bool
+		MaxResults     *int
+		NextToken      string
+	}
+	if aerr := decode(body, &req); aerr != nil {
+		return nil, aerr
+	}
+	max := 50
+	if req.MaxResults != nil {
+		if *req.MaxResults < 1 || *req.MaxResults > 50 {
+			return nil, errf(errValidation, "%sValue '%d' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 50", validationPrefix, *req.MaxResults)
+		}
+		max = *req.MaxResults
+	}
+	start := 0
+	if req.NextToken != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(req.NextToken, "h1:"))
+		if err != nil || !strings.HasPrefix(req.NextToken, "h1:") || n < 0 {
+			return nil, errf(errValidation, "The specified token is not valid.")
+		}
+		start = n
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	p, ok := e.params[req.Name]
+	if !ok {
+		return nil, errf(errParamNotFound, "Parameter %s not found.", req.Name)
+	}
+	end := min(start+max, len(p.versions))
+	out := []historyJSON{}
+	for i := start; i < end; i++ {
+		pv := p.versions[i]
+		value := pv.value
+		if pv.typ == "SecureString" && !req.WithDecryption {
+			value = ciphertext(pv.value)
+		}
+		out = append(out, historyJSON{
+			Name: p.name, Type: pv.typ, Value: value, Version: i + 1, LastModifiedDate: epoch(pv.modified),
+			LastModifiedUser: "arn:aws:iam::" + e.account + ":root", Tier: pv.tier, DataType: "text",
+			Labels: []string{}, Policies: []string{},
+		})
+	}
+	resp := map[string]any{"Parameters": out}
+	if end < len(p.versions) {
+		resp["NextToken"] = fmt.Sprintf("h1:%d", end)
+	}
+	return resp, nil
 }

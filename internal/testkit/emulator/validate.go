@@ -9,7 +9,8 @@ import (
 	"strings"
 )
 
-// Defaults and limits, cited from cognito-facts.md section a/b and the model.
+// Defaults and limits: the botocore cognito-idp model (shapes and their
+// documentation) and https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html.
 var (
 	defaultAuthFlows = []string{"ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"}
 	legacyAuthFlows  = []string{"ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"}
@@ -22,12 +23,13 @@ var (
 	clientSecretRe = regexp.MustCompile(`^[\w+]+$`)
 	scopeRe        = regexp.MustCompile(`^[\x21\x23-\x5B\x5D-\x7E]+$`)
 	redirectRe     = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`)
+	idpNameRe      = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}\p{Z}]+$`) // ProviderNameType
 	hexRe          = regexp.MustCompile(`^[0-9a-fA-F]+$`)
 	arnRe          = regexp.MustCompile(`^arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?$`)
 )
 
 const (
-	maxURLs          = 100 // CallbackURLs / LogoutURLs, model + QUOTAS
+	maxURLs          = 100 // CallbackURLs / LogoutURLs, model + https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html
 	maxScopes        = 50
 	maxOAuthFlows    = 3
 	defaultRefreshS  = 30 * 86400
@@ -51,11 +53,13 @@ func constraint(value any, path, rule string) *apiError {
 	return errf(errInvalidParam, "%sValue '%v' at '%s' failed to satisfy constraint: %s", validationPrefix, value, path, rule)
 }
 
-// buildSettings turns a Create/Update request into the full stored settings:
-// every omitted member takes its default, which is what makes
-// UpdateUserPoolClient a replace (cognito-facts.md a). With check false
-// (seeding) nothing is rejected, so tests can seed states AWS would refuse.
-func buildSettings(f *clientFields, hasSecret, check bool, account string) (settings, *apiError) {
+// buildSettings turns a Create/Update request into the full stored settings
+// and validates it: every omitted member takes its default, which is what
+// makes UpdateUserPoolClient a replace ("If you don't provide a value for an
+// attribute, Amazon Cognito sets it to its default value",
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPoolClient.html).
+// Seeding goes through here too, so no state Cognito refuses can be seeded.
+func buildSettings(f *clientFields, hasSecret bool, account string) (settings, *apiError) {
 	var s settings
 	// AWS checks the model constraints first and reports all of them in
 	// one message ("2 validation errors detected: ...; ..."); the semantic
@@ -63,9 +67,6 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 	var violations []string
 	var semantic *apiError
 	fail := func(e *apiError) {
-		if !check {
-			return
-		}
 		if v, ok := strings.CutPrefix(e.Message, validationPrefix); ok {
 			violations = append(violations, v)
 		} else if semantic == nil {
@@ -74,7 +75,7 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 	}
 
 	// Token validity and units. The model ranges apply to the raw numbers;
-	// the real bounds apply after unit conversion (facts b, row 18).
+	// the real bounds apply after unit conversion (TokenValidityUnitsType in the API reference; https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html).
 	if u := f.TokenValidityUnits; u != nil {
 		for _, p := range []struct{ path, v string }{
 			{"tokenValidityUnits.accessToken", u.AccessToken},
@@ -122,7 +123,7 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 		*t.dst = v
 	}
 	// "You can't set RefreshTokenValidity to 0. If you do, Amazon Cognito
-	// overrides the value with the default value of 30 days." (facts a). The
+	// overrides the value with the default value of 30 days." (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPoolClient.html). The
 	// default is expressed in the client's refresh unit.
 	if f.RefreshTokenValidity != nil && *f.RefreshTokenValidity != 0 {
 		v := *f.RefreshTokenValidity
@@ -147,9 +148,6 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 
 	// Lists: element constraints, then limits.
 	checkList := func(path string, xs []string, maxItems, maxLen int, re *regexp.Regexp) {
-		if !check {
-			return
-		}
 		if maxItems > 0 && len(xs) > maxItems {
 			fail(constraint(fmt.Sprintf("[%d items]", len(xs)), path, fmt.Sprintf("Member must have length less than or equal to %d", maxItems)))
 		}
@@ -166,9 +164,6 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 		}
 	}
 	checkEnum := func(path string, xs, allowed []string) {
-		if !check {
-			return
-		}
 		for i, x := range xs {
 			if !slices.Contains(allowed, x) {
 				fail(constraint(x, fmt.Sprintf("%s.%d.member", path, i+1),
@@ -178,7 +173,7 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 	}
 	checkList("readAttributes", f.ReadAttributes, 0, 2048, nil)
 	checkList("writeAttributes", f.WriteAttributes, 0, 2048, nil)
-	checkList("supportedIdentityProviders", f.SupportedIdentityProviders, 0, 32, nil)
+	checkList("supportedIdentityProviders", f.SupportedIdentityProviders, 0, 32, idpNameRe)
 	checkList("callbackURLs", f.CallbackURLs, maxURLs, 1024, redirectRe)
 	checkList("logoutURLs", f.LogoutURLs, maxURLs, 1024, redirectRe)
 	checkList("allowedOAuthScopes", f.AllowedOAuthScopes, maxScopes, 256, scopeRe)
@@ -201,7 +196,7 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 		s.authFlows = newList(f.ExplicitAuthFlows)
 	}
 
-	// Legacy flow names cannot be mixed with ALLOW_ ones (facts b, row 7).
+	// Legacy flow names cannot be mixed with ALLOW_ ones (ExplicitAuthFlows in https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPoolClient.html).
 	legacy, allow := false, false
 	for _, x := range f.ExplicitAuthFlows {
 		legacy = legacy || slices.Contains(legacyAuthFlows, x)
@@ -211,7 +206,8 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 		fail(errf(errInvalidParam, "The legacy ExplicitAuthFlows values ADMIN_NO_SRP_AUTH, CUSTOM_AUTH_FLOW_ONLY and USER_PASSWORD_AUTH cannot be combined with values that begin with ALLOW_."))
 	}
 
-	// URLs (facts b, rows 1, 4, 5).
+	// URLs (CallbackURLs and DefaultRedirectURI in
+	// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolClient.html).
 	for _, u := range f.CallbackURLs {
 		if e := checkRedirect("CallbackURLs", u); e != nil && u != "" {
 			fail(e)
@@ -239,7 +235,9 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 		s.defaultRedirect = d
 	}
 
-	// OAuth (facts b, rows 2, 3, 10). AllowedOAuthFlowsUserPoolClient
+	// OAuth (AllowedOAuthFlows and AllowedOAuthFlowsUserPoolClient in
+	// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPoolClient.html; client_credentials without a secret:
+	// InvalidOAuthFlowException in public reports). AllowedOAuthFlowsUserPoolClient
 	// defaults to false, so an update that omits it while keeping OAuth
 	// settings is refused.
 	s.oauthClient = f.AllowedOAuthFlowsUserPoolClient != nil && *f.AllowedOAuthFlowsUserPoolClient
@@ -260,15 +258,28 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 			fail(errf(errInvalidOAuth, "client_credentials flow can not be selected along with code flow or implicit flow."))
 		} else if !hasSecret {
 			fail(errf(errInvalidOAuth, "client_credentials flow can not be selected if client does not have a client secret."))
+		} else if slices.Contains(f.AllowedOAuthScopes, "openid") {
+			// "InvalidOAuthFlowException: openid is not supported with
+			// client_credentials flow" (hashicorp/terraform-provider-aws#4984).
+			// Whether email/profile/phone are refused too is unverified.
+			fail(errf(errInvalidOAuth, "openid is not supported with client_credentials flow"))
 		}
+	}
+	// "InvalidOAuthFlowException: CallbackUrls can not be empty when code
+	// flow or implicit flow is selected" (public report, cisagov/crossfeed#440).
+	if len(f.CallbackURLs) == 0 && (slices.Contains(f.AllowedOAuthFlows, "code") || slices.Contains(f.AllowedOAuthFlows, "implicit")) {
+		fail(errf(errInvalidOAuth, "CallbackUrls can not be empty when code flow or implicit flow is selected"))
 	}
 
 	// Analytics: AWS fills in the service-linked role when only an
-	// application ARN is given (facts a, AnalyticsConfiguration [O]).
+	// application ARN is given (observed in aws/aws-cli's create-user-pool-client example).
 	if a := f.AnalyticsConfiguration; a != nil {
 		s.hasAnalytics = true
 		s.anAppID, s.anAppArn, s.anRoleArn, s.anExternalID, s.anUserDataShared =
 			a.ApplicationId, a.ApplicationArn, a.RoleArn, a.ExternalId, a.UserDataShared
+		if len(a.ExternalId) > 131072 {
+			fail(constraint("***", "analyticsConfiguration.externalId", "Member must have length less than or equal to 131072"))
+		}
 		if a.ApplicationId != "" && !hexRe.MatchString(a.ApplicationId) {
 			fail(constraint(a.ApplicationId, "analyticsConfiguration.applicationId", "Member must satisfy regular expression pattern: ^[0-9a-fA-F]+$"))
 		}
@@ -297,7 +308,7 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 		s.preventUserExistence = *p
 	}
 
-	// EnableTokenRevocation defaults to true on Create (facts a [C]). The
+	// EnableTokenRevocation defaults to true on Create (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolClient.html). The
 	// Update behaviour is undocumented; we treat it like every other omitted
 	// field and reset it to its default, true.
 	s.tokenRevocation = f.EnableTokenRevocation == nil || *f.EnableTokenRevocation
@@ -339,6 +350,30 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 			s.retryGrace = *g
 		}
 	}
+
+	// The refresh-token flow and rotation, on the flows after defaults (an
+	// omitted ExplicitAuthFlows is the default list, which holds
+	// ALLOW_REFRESH_TOKEN_AUTH):
+	//   - rotation ENABLED excludes ALLOW_REFRESH_TOKEN_AUTH: "You can't
+	//     authenticate with REFRESH_TOKEN_AUTH in app clients with refresh
+	//     token rotation enabled" ... "you must deactivate this authentication
+	//     flow in your app client"
+	//     (https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-refresh-token.html).
+	//     That Create/Update refuse the combination, and the message, are
+	//     unverified; the parity suite settles it.
+	//   - with rotation off, ALLOW_* flows must include it:
+	//     "InvalidParameterException: REFRESH_TOKEN_AUTH should always be
+	//     allowed." (aws/aws-cdk#7625). Legacy flow names imply it.
+	flows := s.authFlows.items()
+	hasRefresh := slices.Contains(flows, "ALLOW_REFRESH_TOKEN_AUTH")
+	hasAllow := slices.ContainsFunc(flows, func(x string) bool { return strings.HasPrefix(x, "ALLOW_") })
+	switch {
+	case s.rotation == "ENABLED" && hasRefresh:
+		fail(errf(errInvalidParam, "ALLOW_REFRESH_TOKEN_AUTH cannot be enabled when refresh token rotation is enabled."))
+	case s.rotation != "ENABLED" && hasAllow && !hasRefresh:
+		fail(errf(errInvalidParam, "REFRESH_TOKEN_AUTH should always be allowed."))
+	}
+
 	switch {
 	case len(violations) == 1:
 		return s, errf(errInvalidParam, "%s%s", validationPrefix, violations[0])
@@ -353,7 +388,8 @@ func buildSettings(f *clientFields, hasSecret, check bool, account string) (sett
 // checkRedirect applies the redirect-URL rules: an absolute URI without a
 // fragment; http only for localhost, 127.0.0.1 and [::1] (any port); other
 // schemes than http (https, myapp://) are allowed. The same rules are
-// applied to LogoutURLs, which AWS does not document (facts b, row 5 [I]).
+// applied to LogoutURLs, which AWS does not document (unverified;
+// the parity suite settles it).
 func checkRedirect(field, raw string) *apiError {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" {

@@ -145,8 +145,8 @@ func TestCreateValidation(t *testing.T) {
 		{"propagate user context without secret", &cip.CreateUserPoolClientInput{ClientName: aws.String("x"), EnablePropagateAdditionalUserContextData: aws.Bool(true)}, invalid, "client secret"},
 		{"propagate user context with secret", &cip.CreateUserPoolClientInput{ClientName: aws.String("x"), GenerateSecret: true, EnablePropagateAdditionalUserContextData: aws.Bool(true)}, "", ""},
 		// Refresh token rotation.
-		{"rotation grace 60", &cip.CreateUserPoolClientInput{ClientName: aws.String("x"), RefreshTokenRotation: &types.RefreshTokenRotationType{Feature: "ENABLED", RetryGracePeriodSeconds: aws.Int32(60)}}, "", ""},
-		{"rotation grace 61", &cip.CreateUserPoolClientInput{ClientName: aws.String("x"), RefreshTokenRotation: &types.RefreshTokenRotationType{Feature: "ENABLED", RetryGracePeriodSeconds: aws.Int32(61)}}, invalid, "retryGracePeriodSeconds"},
+		{"rotation grace 60", &cip.CreateUserPoolClientInput{ClientName: aws.String("x"), ExplicitAuthFlows: []types.ExplicitAuthFlowsType{"ALLOW_USER_SRP_AUTH"}, RefreshTokenRotation: &types.RefreshTokenRotationType{Feature: "ENABLED", RetryGracePeriodSeconds: aws.Int32(60)}}, "", ""},
+		{"rotation grace 61", &cip.CreateUserPoolClientInput{ClientName: aws.String("x"), ExplicitAuthFlows: []types.ExplicitAuthFlowsType{"ALLOW_USER_SRP_AUTH"}, RefreshTokenRotation: &types.RefreshTokenRotationType{Feature: "ENABLED", RetryGracePeriodSeconds: aws.Int32(61)}}, invalid, "retryGracePeriodSeconds"},
 		// A missing Feature is caught by the SDK itself; see TestWire.
 		// Other enums and names.
 		{"prevent user existence bogus", &cip.CreateUserPoolClientInput{ClientName: aws.String("x"), PreventUserExistenceErrors: "ON"}, invalid, "preventUserExistenceErrors"},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -88,7 +89,7 @@ func TestWire(t *testing.T) {
 		status             int
 		errType            string
 	}{
-		{"not found", cog + "DescribeUserPoolClient", `{"UserPoolId":"` + poolID + `","ClientId":"nope"}`, 404, "ResourceNotFoundException"},
+		{"not found", cog + "DescribeUserPoolClient", `{"UserPoolId":"` + poolID + `","ClientId":"nope"}`, 400, "ResourceNotFoundException"},
 		{"malformed pool ID", cog + "DescribeUserPoolClient", `{"UserPoolId":"nopool","ClientId":"abc"}`, 400, "InvalidParameterException"},
 		{"malformed client ID", cog + "DescribeUserPoolClient", `{"UserPoolId":"` + poolID + `","ClientId":"a/b"}`, 400, "InvalidParameterException"},
 		{"rotation without feature", cog + "UpdateUserPoolClient", `{"UserPoolId":"` + poolID + `","ClientId":"` + id + `","RefreshTokenRotation":{}}`, 400, "InvalidParameterException"},
@@ -109,5 +110,31 @@ func TestWire(t *testing.T) {
 				t.Errorf("no message in %v", r.body)
 			}
 		})
+	}
+}
+
+// TestClientErrorsAre400: the real service answers every modelled client
+// error with HTTP 400 (see statusFor for the sources), server faults 500.
+func TestClientErrorsAre400(t *testing.T) {
+	emu := emulator.New(emulator.Options{})
+	for _, c := range []struct {
+		errType string
+		status  int
+	}{
+		{"ResourceNotFoundException", 400},
+		{"TooManyRequestsException", 400},
+		{"NotAuthorizedException", 400},
+		{"ConcurrentModificationException", 400},
+		{"FeatureUnavailableInTierException", 400},
+		{"InternalErrorException", 500},
+	} {
+		emu.Fail("ListUserPools", 1, c.errType)
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"MaxResults":1}`))
+		req.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.ListUserPools")
+		rec := httptest.NewRecorder()
+		emu.ServeHTTP(rec, req)
+		if rec.Code != c.status || rec.Header().Get("X-Amzn-ErrorType") != c.errType {
+			t.Errorf("%s: HTTP %d %q, want %d", c.errType, rec.Code, rec.Header().Get("X-Amzn-ErrorType"), c.status)
+		}
 	}
 }

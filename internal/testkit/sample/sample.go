@@ -1,7 +1,8 @@
 // Package sample seeds an emulator with the sample account that events/
 // describes: user pool us-east-1_EXAMPLE01 with a drifted client
 // ("web-portal": token revocation off, 10-year refresh tokens, the implicit
-// grant, an http:// callback) and a compliant one ("mobile-app"), and the
+// grant, a http://localhost:3000/callback left from development) and a
+// compliant one ("mobile-app"), and the
 // baseline of events/baseline.json in /cognito-guard/baseline. make demo
 // and the remediate function's end-to-end tests share it, so the demo shows
 // what the tests prove.
@@ -30,7 +31,8 @@ const (
 
 // Drifted is "web-portal" after a careless change: most settings are what a
 // real web client carries (and must survive the fix untouched), four break
-// events/baseline.json.
+// events/baseline.json. It is a state Cognito accepts: Seed stores it
+// through the emulator's CreateUserPoolClient validation.
 func Drifted() types.UserPoolClientType {
 	return types.UserPoolClientType{
 		UserPoolId:            aws.String(PoolID),
@@ -47,15 +49,18 @@ func Drifted() types.UserPoolClientType {
 		AllowedOAuthFlowsUserPoolClient: aws.Bool(true),
 		AllowedOAuthFlows:               []types.OAuthFlowType{types.OAuthFlowTypeCode, types.OAuthFlowTypeImplicit}, // drift: implicit
 		AllowedOAuthScopes:              []string{"openid", "email", "profile"},
-		CallbackURLs:                    []string{"https://portal.example.com/callback", "http://portal.example.com/callback"}, // drift: http
-		DefaultRedirectURI:              aws.String("https://portal.example.com/callback"),
-		LogoutURLs:                      []string{"https://portal.example.com/logout"},
-		SupportedIdentityProviders:      []string{"COGNITO"},
-		ExplicitAuthFlows:               []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth, types.ExplicitAuthFlowsTypeAllowUserSrpAuth},
-		PreventUserExistenceErrors:      types.PreventUserExistenceErrorTypesEnabled,
-		AuthSessionValidity:             aws.Int32(3),
-		ReadAttributes:                  []string{"email", "email_verified", "name"},
-		WriteAttributes:                 []string{"email", "name"},
+		// drift: a development callback left behind. Cognito accepts http only
+		// for loopback hosts (CallbackURLs in the CreateUserPoolClient API
+		// reference), so this is the insecure callback a real client can carry.
+		CallbackURLs:               []string{"https://portal.example.com/callback", "http://localhost:3000/callback"},
+		DefaultRedirectURI:         aws.String("https://portal.example.com/callback"),
+		LogoutURLs:                 []string{"https://portal.example.com/logout"},
+		SupportedIdentityProviders: []string{"COGNITO"},
+		ExplicitAuthFlows:          []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth, types.ExplicitAuthFlowsTypeAllowUserSrpAuth},
+		PreventUserExistenceErrors: types.PreventUserExistenceErrorTypesEnabled,
+		AuthSessionValidity:        aws.Int32(3),
+		ReadAttributes:             []string{"email", "email_verified", "name"},
+		WriteAttributes:            []string{"email", "name"},
 	}
 }
 
