@@ -61,6 +61,7 @@ func seed(tb testing.TB, baseline []byte, logLevel string, env map[string]string
 		"AWS_ACCESS_KEY_ID":     "AKIDEXAMPLE",
 		"AWS_SECRET_ACCESS_KEY": "not-a-real-key",
 		"BASELINE_PARAMETER":    sample.BaselineParameter,
+		"EXECUTION_ROLE_ARN":    "arn:aws:iam::123456789012:role/cognito-guard-RemediateFunctionRole-1A2B3C",
 		"LOG_LEVEL":             logLevel,
 	}
 	for k, v := range env {

@@ -20,6 +20,7 @@ import (
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/remediate"
 	"github.com/cognito-guard/cognito-guard/internal/settings"
+	"github.com/cognito-guard/cognito-guard/internal/trigger"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
 
@@ -47,6 +48,12 @@ func build(ctx context.Context, s settings.Common, envErr error, log *slog.Logge
 	if envErr != nil {
 		return nil, fmt.Errorf("remediate configuration: %w", envErr)
 	}
+	// Our own updates are recognised by the execution role, never by the
+	// session name; without it a write could answer its own event forever.
+	role, err := trigger.RoleARN(os.Getenv("EXECUTION_ROLE_ARN"))
+	if err != nil {
+		return nil, fmt.Errorf("remediate configuration: EXECUTION_ROLE_ARN: %w", err)
+	}
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(appclient.Retryer(maxAttempts)))
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
@@ -58,11 +65,11 @@ func build(ctx context.Context, s settings.Common, envErr error, log *slog.Logge
 			DryRun:  s.DryRun,
 			Log:     log,
 		},
-		ExpectedAccount: s.ExpectedAccount,
-		DryRun:          s.DryRun,
-		FunctionName:    os.Getenv("AWS_LAMBDA_FUNCTION_NAME"),
-		Log:             log,
-		Metrics:         metrics.New(os.Stdout, s.MetricsNamespace, metrics.FunctionRemediate, nil),
+		ExpectedAccount:  s.ExpectedAccount,
+		DryRun:           s.DryRun,
+		ExecutionRoleARN: role,
+		Log:              log,
+		Metrics:          metrics.New(os.Stdout, s.MetricsNamespace, metrics.FunctionRemediate, nil),
 	}
 	if opt, on := notify.FromSettings(cfg, s, "remediate"); on {
 		h.Notify = notify.New(opt)
