@@ -27,6 +27,8 @@ type step struct {
 	op     string // "describe" or "update"
 	client *types.UserPoolClientType
 	err    error
+	// echo: a describe returns the client last sent, as Cognito holds it.
+	echo bool
 }
 
 // script is a strict fake: it panics on a call it did not expect.
@@ -51,6 +53,9 @@ func (s *script) next(op string) step {
 
 func (s *script) Describe(_ context.Context, pool, id string) (*types.UserPoolClientType, error) {
 	st := s.next("describe")
+	if st.echo {
+		return s.sent[len(s.sent)-1], nil
+	}
 	return st.client, st.err
 }
 
