@@ -96,7 +96,7 @@ func TestPreWriteDescribe(t *testing.T) {
 			want: Remediated, wantRestarts: 1, wantBackoffs: []int{1}, wantCallbacks: drifted.CallbackURLs},
 		{name: "list order alone is not a change",
 			steps: []step{{op: "describe", client: drifted}, {op: "describe", client: reordered}, {op: "update"}, {op: "describe", client: fixedEdited}},
-			want: Remediated, wantCallbacks: drifted.CallbackURLs},
+			want:  Remediated, wantCallbacks: drifted.CallbackURLs},
 		{name: "client keeps changing: bounded, then the event is kept",
 			steps: []step{{op: "describe", client: at(drifted, 0)}, {op: "describe", client: at(drifted, 1)},
 				{op: "describe", client: at(drifted, 1)}, {op: "describe", client: at(drifted, 2)},

@@ -37,8 +37,8 @@ var identities = map[string][2]string{
 	ssoUser:  {"AssumedRole", "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_5f1c2a9e8d7b6c4a"},
 	deployer: {"AssumedRole", "arn:aws:iam::123456789012:role/platform-deployer"},
 	"arn:aws:sts::123456789012:assumed-role/cfn-exec-role/AWSCloudFormation": {"AssumedRole", "arn:aws:iam::123456789012:role/cfn-exec-role"},
-	"arn:aws:iam::123456789012:user/alice":                                    {"IAMUser", ""},
-	"arn:aws:iam::123456789012:root":                                          {"Root", ""},
+	"arn:aws:iam::123456789012:user/alice":                                   {"IAMUser", ""},
+	"arn:aws:iam::123456789012:root":                                         {"Root", ""},
 }
 
 func cloudTrail(eventName, eventID, eventTime, actor string) trigger.Request {
