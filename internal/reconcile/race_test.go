@@ -17,7 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/cognito-guard/cognito-guard/internal/baseline"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
@@ -30,6 +32,11 @@ var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // startRace runs the emulator behind the real SDK and appclient.
 func startRace(tb testing.TB, latency time.Duration) (*emulator.Emulator, *appclient.Client) {
+	emu, ac, _ := startRaceSSM(tb, latency)
+	return emu, ac
+}
+
+func startRaceSSM(tb testing.TB, latency time.Duration) (*emulator.Emulator, *appclient.Client, *ssm.Client) {
 	tb.Helper()
 	emu := emulator.New(emulator.Options{Latency: latency, MaxCalls: 1000})
 	srv := httptest.NewServer(emu)
@@ -37,13 +44,13 @@ func startRace(tb testing.TB, latency time.Duration) (*emulator.Emulator, *appcl
 	if _, err := emu.CreatePool(racePool, "race"); err != nil {
 		tb.Fatal(err)
 	}
-	sdk := cip.NewFromConfig(aws.Config{
+	cfg := aws.Config{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 		BaseEndpoint: aws.String(srv.URL),
 		Retryer:      appclient.Retryer(3),
-	})
-	return emu, appclient.New(sdk)
+	}
+	return emu, appclient.New(cip.NewFromConfig(cfg)), ssm.NewFromConfig(cfg)
 }
 
 func seedDrifted(tb testing.TB, emu *emulator.Emulator, id string) {
@@ -188,11 +195,19 @@ func (c *timed) Update(ctx context.Context, fixed *types.UserPoolClientType) (*t
 
 // BenchmarkAdminEditRace races an administrator's edit (describe, add a
 // callback URL, full-field update, as the console and Terraform do) against
-// a reconcile of the same drifted client, starting the edit at a random
-// point, with raceLatency per call. It reports lost edits per 1,000 rounds
-// without the pre-write describe (mode=stale) and with it (mode=checked),
-// split by when the edit's update landed: before the pre-write describe was
-// sent, after our update returned, or in between (the window). Run:
+// a reconcile of the same drifted client, with raceLatency per call (one
+// way, before the emulator serves the call) and the production wiring:
+// the baseline's version is checked in SSM before the write. The edit's
+// update lands at a uniformly random point from the reconcile's start to
+// about seven calls later, past the end of the reconcile.
+//
+// mode=stale answers the pre-write describe with the first describe's
+// result (what the reconcile did before it described again); mode=checked
+// is the product. It reports lost edits per 1,000 rounds, split by when the
+// edit's update landed: it returned before the pre-write describe was sent
+// ("before"), it started after our update returned ("after"), or it
+// overlapped the span from the pre-write describe to our update ("window").
+// Run:
 //
 //	go test -run '^$' -bench AdminEditRace -benchtime 1000x ./internal/reconcile/
 func BenchmarkAdminEditRace(b *testing.B) {
@@ -204,8 +219,15 @@ func BenchmarkAdminEditRace(b *testing.B) {
 const raceLatency = 5 * time.Millisecond
 
 func benchRace(b *testing.B, skipCheck bool) {
-	emu, ac := startRace(b, raceLatency)
-	base := parse(b, `{"version": 1, "rules": {"EnableTokenRevocation": true}}`)
+	emu, ac, ssmc := startRaceSSM(b, raceLatency)
+	if _, _, err := emu.PutParameter("/race/baseline", "String", `{"version": 1, "rules": {"EnableTokenRevocation": true}}`, "", false); err != nil {
+		b.Fatal(err)
+	}
+	loader := baseline.NewLoader(ssmc, "/race/baseline", time.Hour, nil)
+	base, err := loader.Load(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
 	rng := rand.New(rand.NewPCG(1, 10))
 	var (
 		lost, before, inWindow, after, lostBefore, lostWindow int
@@ -223,18 +245,20 @@ func benchRace(b *testing.B, skipCheck bool) {
 			clients = &stale{Clients: ac}
 		}
 		tc := &timed{Clients: clients}
-		r := &reconcile.Reconciler{Clients: tc, Log: quietLog,
+		r := &reconcile.Reconciler{Clients: tc, Log: quietLog, Baselines: loader,
 			Backoff: func(n int) time.Duration { return time.Duration(n) * raceLatency }}
 		url := "https://app.example.com/new-" + id
-		// The reconcile spans about four calls; start the edit anywhere in
-		// the first five.
-		delay := time.Duration(rng.Int64N(int64(5 * raceLatency)))
+		// The edit's update lands two calls after it starts: offsets from
+		// -2 to +5 calls spread its landing over [0, 7] calls.
+		offset := time.Duration(rng.Int64N(int64(7*raceLatency))) - 2*raceLatency
 		var adminStart, adminEnd time.Time
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			time.Sleep(delay)
+			if offset > 0 {
+				time.Sleep(offset)
+			}
 			ctx := context.Background()
 			c, err := ac.Describe(ctx, racePool, id)
 			if err != nil {
@@ -248,6 +272,9 @@ func benchRace(b *testing.B, skipCheck bool) {
 			}
 			adminEnd = time.Now()
 		}()
+		if offset < 0 {
+			time.Sleep(-offset)
+		}
 		if _, err := r.Reconcile(context.Background(), base, ref); err != nil && !reconcile.IsRetryable(err) {
 			b.Error(err)
 		}
@@ -282,11 +309,11 @@ func benchRace(b *testing.B, skipCheck bool) {
 	b.StopTimer()
 	per := func(n int) float64 { return float64(n) * 1000 / float64(b.N) }
 	b.ReportMetric(per(lost), "lost/1000")
-	b.ReportMetric(per(lostBefore), "lost-before-predescribe/1000")
-	b.ReportMetric(per(lostWindow), "lost-in-window/1000")
-	b.ReportMetric(per(before), "edits-before-predescribe/1000")
-	b.ReportMetric(per(inWindow), "edits-in-window/1000")
-	b.ReportMetric(per(after), "edits-after-update/1000")
+	b.ReportMetric(per(lostBefore), "lost-before/1000")
+	b.ReportMetric(per(lostWindow), "lost-window/1000")
+	b.ReportMetric(per(before), "edits-before/1000")
+	b.ReportMetric(per(inWindow), "edits-window/1000")
+	b.ReportMetric(per(after), "edits-after/1000")
 	b.ReportMetric(float64(median(gaps).Microseconds()), "µs-gap-p50")
 	b.ReportMetric(float64(pct(gaps, 99).Microseconds()), "µs-gap-p99")
 	b.ReportMetric(float64(median(windows).Microseconds()), "µs-window-p50")
