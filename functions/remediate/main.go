@@ -58,12 +58,14 @@ func build(ctx context.Context, s settings.Common, envErr error, log *slog.Logge
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
+	baselines := baseline.NewLoader(ssm.NewFromConfig(cfg), s.BaselineParameter, s.BaselineTTL, nil)
 	h := &remediate.Handler{
-		Baselines: baseline.NewLoader(ssm.NewFromConfig(cfg), s.BaselineParameter, s.BaselineTTL, nil),
+		Baselines: baselines,
 		Reconciler: &reconcile.Reconciler{
-			Clients: appclient.New(cognitoidentityprovider.NewFromConfig(cfg)),
-			DryRun:  s.DryRun,
-			Log:     log,
+			Clients:   appclient.New(cognitoidentityprovider.NewFromConfig(cfg)),
+			DryRun:    s.DryRun,
+			Log:       log,
+			Baselines: baselines, // version check before each write
 		},
 		ExpectedAccount:  s.ExpectedAccount,
 		DryRun:           s.DryRun,
