@@ -149,8 +149,10 @@ func TestRemediateDriftedClientThenConverge(t *testing.T) {
 	if res.Outcome.Status != reconcile.Remediated {
 		t.Fatalf("outcome %q (%s), want remediated", res.Outcome.Status, res.Reason)
 	}
-	if got := w.ops(); !slices.Equal(got, []string{getParam, describe, update, describe}) {
-		t.Errorf("calls = %v, want GetParameter, Describe, Update, Describe", got)
+	// Right before the update: the baseline version (GetParameter) and the
+	// client (Describe) are read again.
+	if got := w.ops(); !slices.Equal(got, []string{getParam, describe, getParam, describe, update, describe}) {
+		t.Errorf("calls = %v, want GetParameter, Describe, GetParameter, Describe, Update, Describe", got)
 	}
 
 	// Exactly the four drifted settings moved; everything else is as it was.
