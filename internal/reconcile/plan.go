@@ -60,9 +60,9 @@ func (p *plan) unwithheld(rules []string) []string {
 	return out
 }
 
-// Reduction is the part of a fix that is sent again after Cognito rejected
+// reduction is the part of a fix that is sent again after Cognito rejected
 // the whole update for its content.
-type Reduction struct {
+type reduction struct {
 	// fixed is the client to send: the described client with the kept
 	// changes applied.
 	fixed *types.UserPoolClientType
@@ -81,8 +81,8 @@ var selfContained = keepSelfContained
 // may lack, a URL, a flow) or sets a value naming something (a default
 // redirect URI, an analytics configuration), and a change from "all"
 // attributes to a list, which names attributes.
-func keepSelfContained(basis, fixed *types.UserPoolClientType, changes []policy.Change) Reduction {
-	red := Reduction{fixed: shallowCopy(fixed)}
+func keepSelfContained(basis, fixed *types.UserPoolClientType, changes []policy.Change) reduction {
+	red := reduction{fixed: shallowCopy(fixed)}
 	for _, c := range changes {
 		if refersOutside(c) {
 			red.withheld = append(red.withheld, c)
