@@ -87,6 +87,7 @@ func run(events string) error {
 		"AWS_ENDPOINT_URL": endpoint, "AWS_REGION": sample.Region,
 		"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "demo",
 		"BASELINE_PARAMETER": sample.BaselineParameter, "DRY_RUN": "false",
+		"EXECUTION_ROLE_ARN": "arn:aws:iam::" + sample.Account + ":role/cognito-guard-RemediateFunctionRole-DEMO",
 	}))
 	if err != nil {
 		return err

@@ -60,10 +60,11 @@ func build(ctx context.Context, log *slog.Logger) (*audit.Sweeper, error) {
 	})
 	clients := appclient.New(cognito)
 	dryRun := !cfg.Writes()
+	baselines := baseline.NewLoader(ssm.NewFromConfig(awsCfg), cfg.BaselineParameter, cfg.BaselineTTL, nil)
 	s := &audit.Sweeper{
-		Baselines:   baseline.NewLoader(ssm.NewFromConfig(awsCfg), cfg.BaselineParameter, cfg.BaselineTTL, nil),
+		Baselines:   baselines,
 		Lister:      clients,
-		Reconciler:  &reconcile.Reconciler{Clients: clients, DryRun: dryRun, Log: log},
+		Reconciler:  &reconcile.Reconciler{Clients: clients, DryRun: dryRun, Log: log, Baselines: baselines},
 		DryRun:      dryRun,
 		Concurrency: cfg.Concurrency,
 		Margin:      cfg.Margin,

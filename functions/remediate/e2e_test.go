@@ -61,6 +61,7 @@ func seed(tb testing.TB, baseline []byte, logLevel string, env map[string]string
 		"AWS_ACCESS_KEY_ID":     "AKIDEXAMPLE",
 		"AWS_SECRET_ACCESS_KEY": "not-a-real-key",
 		"BASELINE_PARAMETER":    sample.BaselineParameter,
+		"EXECUTION_ROLE_ARN":    "arn:aws:iam::123456789012:role/cognito-guard-RemediateFunctionRole-1A2B3C",
 		"LOG_LEVEL":             logLevel,
 	}
 	for k, v := range env {
@@ -148,8 +149,10 @@ func TestRemediateDriftedClientThenConverge(t *testing.T) {
 	if res.Outcome.Status != reconcile.Remediated {
 		t.Fatalf("outcome %q (%s), want remediated", res.Outcome.Status, res.Reason)
 	}
-	if got := w.ops(); !slices.Equal(got, []string{getParam, describe, update, describe}) {
-		t.Errorf("calls = %v, want GetParameter, Describe, Update, Describe", got)
+	// Right before the update: the baseline version (GetParameter) and the
+	// client (Describe) are read again.
+	if got := w.ops(); !slices.Equal(got, []string{getParam, describe, getParam, describe, update, describe}) {
+		t.Errorf("calls = %v, want GetParameter, Describe, GetParameter, Describe, Update, Describe", got)
 	}
 
 	// Exactly the four drifted settings moved; everything else is as it was.

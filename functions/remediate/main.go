@@ -20,6 +20,7 @@ import (
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/remediate"
 	"github.com/cognito-guard/cognito-guard/internal/settings"
+	"github.com/cognito-guard/cognito-guard/internal/trigger"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
 
@@ -47,22 +48,30 @@ func build(ctx context.Context, s settings.Common, envErr error, log *slog.Logge
 	if envErr != nil {
 		return nil, fmt.Errorf("remediate configuration: %w", envErr)
 	}
+	// Our own updates are recognised by the execution role, never by the
+	// session name; without it a write could answer its own event forever.
+	role, err := trigger.RoleARN(os.Getenv("EXECUTION_ROLE_ARN"))
+	if err != nil {
+		return nil, fmt.Errorf("remediate configuration: EXECUTION_ROLE_ARN: %w", err)
+	}
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(appclient.Retryer(maxAttempts)))
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
+	baselines := baseline.NewLoader(ssm.NewFromConfig(cfg), s.BaselineParameter, s.BaselineTTL, nil)
 	h := &remediate.Handler{
-		Baselines: baseline.NewLoader(ssm.NewFromConfig(cfg), s.BaselineParameter, s.BaselineTTL, nil),
+		Baselines: baselines,
 		Reconciler: &reconcile.Reconciler{
-			Clients: appclient.New(cognitoidentityprovider.NewFromConfig(cfg)),
-			DryRun:  s.DryRun,
-			Log:     log,
+			Clients:   appclient.New(cognitoidentityprovider.NewFromConfig(cfg)),
+			DryRun:    s.DryRun,
+			Log:       log,
+			Baselines: baselines, // version check before each write
 		},
-		ExpectedAccount: s.ExpectedAccount,
-		DryRun:          s.DryRun,
-		FunctionName:    os.Getenv("AWS_LAMBDA_FUNCTION_NAME"),
-		Log:             log,
-		Metrics:         metrics.New(os.Stdout, s.MetricsNamespace, metrics.FunctionRemediate, nil),
+		ExpectedAccount:  s.ExpectedAccount,
+		DryRun:           s.DryRun,
+		ExecutionRoleARN: role,
+		Log:              log,
+		Metrics:          metrics.New(os.Stdout, s.MetricsNamespace, metrics.FunctionRemediate, nil),
 	}
 	if opt, on := notify.FromSettings(cfg, s, "remediate"); on {
 		h.Notify = notify.New(opt)

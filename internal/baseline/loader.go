@@ -31,10 +31,11 @@ type Loader struct {
 	ttl  time.Duration
 	now  func() time.Time
 
-	mu      sync.Mutex
-	cached  *policy.Baseline
-	version int64
-	fetched time.Time
+	mu       sync.Mutex
+	cached   *policy.Baseline
+	version  int64
+	fetched  time.Time
+	versions []loaded // the last parsed baselines, newest last
 }
 
 // NewLoader returns a loader for the parameter name. A ttl of 0 reads SSM
@@ -53,6 +54,47 @@ func (l *Loader) Load(ctx context.Context) (*policy.Baseline, error) {
 	if l.cached != nil && l.ttl > 0 && l.now().Sub(l.fetched) < l.ttl {
 		return l.cached, nil
 	}
+	return l.fetchLocked(ctx)
+}
+
+// Current reads the parameter's version from SSM now, whatever the TTL (one
+// GetParameter), and returns the current baseline and its version: the
+// cached one when the version is unchanged, else the new version, parsed
+// and cached. Call it right before a write, so that a warm container
+// holding an older baseline cannot undo a fix made under the new one.
+func (l *Loader) Current(ctx context.Context) (*policy.Baseline, int64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, err := l.fetchLocked(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	return b, l.version, nil
+}
+
+// Version returns the parameter version b was parsed from, 0 when b did not
+// come from this loader (or is older than the last few versions it loaded).
+func (l *Loader) Version(b *policy.Baseline) int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, v := range l.versions {
+		if v.b == b {
+			return v.version
+		}
+	}
+	return 0
+}
+
+// keptVersions bounds how many parsed baselines Version remembers: callers
+// may still hold a baseline loaded before the latest reload.
+const keptVersions = 4
+
+type loaded struct {
+	b       *policy.Baseline
+	version int64
+}
+
+func (l *Loader) fetchLocked(ctx context.Context) (*policy.Baseline, error) {
 	out, err := l.api.GetParameter(ctx, &ssm.GetParameterInput{
 		Name:           aws.String(l.name),
 		WithDecryption: aws.Bool(true), // SecureString baselines; ignored for String
@@ -78,5 +120,9 @@ func (l *Loader) Load(ctx context.Context) (*policy.Baseline, error) {
 		return nil, fmt.Errorf("baseline parameter %q (version %d) is invalid: %w", l.name, out.Parameter.Version, err)
 	}
 	l.cached, l.version, l.fetched = b, out.Parameter.Version, l.now()
+	l.versions = append(l.versions, loaded{b: b, version: l.version})
+	if len(l.versions) > keptVersions {
+		l.versions = l.versions[len(l.versions)-keptVersions:]
+	}
 	return b, nil
 }

@@ -126,3 +126,44 @@ func TestLoaderFailsClosed(t *testing.T) {
 		})
 	}
 }
+
+// TestCurrentReadsTheVersionEveryTime: Current ignores the TTL (one
+// GetParameter per call), keeps the parsed baseline while the version is the
+// same, and returns the new one as soon as the parameter changes, which Load
+// would only see after the TTL.
+func TestCurrentReadsTheVersionEveryTime(t *testing.T) {
+	emu, client := setup(t)
+	if _, _, err := emu.PutParameter(name, "SecureString", good, "", false); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
+	l := NewLoader(client, name, time.Hour, func() time.Time { return now })
+	ctx := context.Background()
+	first, err := l.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, v, err := l.Current(ctx)
+	if err != nil || b != first || v != 1 || l.Version(first) != 1 {
+		t.Fatalf("Current = %p, %d, %v; want the loaded baseline (%p), version 1", b, v, err, first)
+	}
+	if _, _, err := emu.PutParameter(name, "SecureString", good2, "", true); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := l.Load(ctx); b != first {
+		t.Fatal("Load within the TTL returned a new baseline; the test needs the cached one")
+	}
+	b, v, err = l.Current(ctx)
+	if err != nil || b == first || v != 2 {
+		t.Fatalf("after a new version: Current = %p, %d, %v; want a new baseline, version 2", b, v, err)
+	}
+	if got, _ := l.Load(ctx); got != b {
+		t.Error("Load after Current did not return the current baseline")
+	}
+	if l.Version(first) != 1 || l.Version(b) != 2 {
+		t.Errorf("Version = %d, %d, want 1, 2", l.Version(first), l.Version(b))
+	}
+	if n := gets(emu); n != 3 {
+		t.Errorf("%d GetParameter calls, want 3 (one Load, two Current)", n)
+	}
+}

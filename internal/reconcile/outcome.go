@@ -30,4 +30,14 @@ type Outcome struct {
 	Changes           []policy.Change    `json:"changes,omitempty"`
 	Exemptions        []policy.Exemption `json:"exemptions,omitempty"`
 	ExpiredExemptions []policy.Exemption `json:"expiredExemptions,omitempty"`
+	// BaselineVersion is the SSM parameter version of the baseline the
+	// client was judged by (0, omitted, when unknown).
+	BaselineVersion int64 `json:"baselineVersion,omitempty"`
+	// UnknownMembers are settings Cognito returned that this build's SDK
+	// does not know; such a client is never written (an update would reset
+	// them) until cognito-guard is upgraded.
+	UnknownMembers []string `json:"unknownMembers,omitempty"`
+	// Restarts counts the times the reconcile started again from a fresh
+	// describe because the client or the baseline changed under it.
+	Restarts int `json:"restarts,omitempty"`
 }

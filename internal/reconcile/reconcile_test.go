@@ -27,6 +27,8 @@ type step struct {
 	op     string // "describe" or "update"
 	client *types.UserPoolClientType
 	err    error
+	// echo: a describe returns the client last sent, as Cognito holds it.
+	echo bool
 }
 
 // script is a strict fake: it panics on a call it did not expect.
@@ -51,6 +53,9 @@ func (s *script) next(op string) step {
 
 func (s *script) Describe(_ context.Context, pool, id string) (*types.UserPoolClientType, error) {
 	st := s.next("describe")
+	if st.echo {
+		return s.sent[len(s.sent)-1], nil
+	}
 	return st.client, st.err
 }
 
@@ -102,43 +107,47 @@ func TestReconcile(t *testing.T) {
 	}{
 		{name: "compliant is never written", steps: []step{{op: "describe", client: fixed}}, want: Compliant},
 		{name: "drift is fixed and verified", steps: []step{
-			{op: "describe", client: drifted}, {op: "update"}, {op: "describe", client: fixed}},
+			{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update"}, {op: "describe", client: fixed}},
 			want: Remediated, wantWrites: 1, wantReason: "remediated"},
 		{name: "dry run writes nothing", dryRun: true, steps: []step{{op: "describe", client: drifted}},
 			want: Drift, wantReason: "dry run: would remediate"},
 		{name: "client gone before describe", steps: []step{{op: "describe", err: gone}}, want: Skipped},
-		{name: "client deleted between describe and update", steps: []step{
-			{op: "describe", client: drifted}, {op: "update", err: gone}}, want: Skipped, wantWrites: 1},
+		{name: "client deleted before the pre-write describe", steps: []step{
+			{op: "describe", client: drifted}, {op: "describe", err: gone}}, want: Skipped},
+		{name: "client deleted between the pre-write describe and update", steps: []step{
+			{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update", err: gone}}, want: Skipped, wantWrites: 1},
+		{name: "pre-write describe throttled: nothing written, the caller retries", steps: []step{
+			{op: "describe", client: drifted}, {op: "describe", err: throttled}}, want: Failed, wantErr: true},
 		{name: "rejected update is terminal", steps: []step{
-			{op: "describe", client: drifted}, {op: "update", err: rejected}}, want: Failed, wantWrites: 1,
+			{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update", err: rejected}}, want: Failed, wantWrites: 1,
 			wantReason: "update rejected"},
 		{name: "throttled describe is retried by the caller", steps: []step{{op: "describe", err: throttled}},
 			want: Failed, wantErr: true},
 		{name: "throttled update is retried by the caller", steps: []step{
-			{op: "describe", client: drifted}, {op: "update", err: throttled}}, want: Failed, wantErr: true, wantWrites: 1},
+			{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update", err: throttled}}, want: Failed, wantErr: true, wantWrites: 1},
 		{name: "verification describe throttled: the write is still reported", steps: []step{
-			{op: "describe", client: drifted}, {op: "update"}, {op: "describe", err: throttled}},
+			{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update"}, {op: "describe", err: throttled}},
 			want: Remediated, wantWrites: 1, wantReason: "not verified"},
 		{name: "own event: evaluate, never write", noWrite: "the function's own update", steps: []step{{op: "describe", client: drifted}},
 			want: Drift, wantReason: "not written (the function's own update)"},
 		{name: "concurrent modification: start again from a fresh describe", steps: []step{
-			{op: "describe", client: drifted}, {op: "update", err: conflict},
-			{op: "describe", client: drifted}, {op: "update"}, {op: "describe", client: fixed}},
+			{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update", err: conflict},
+			{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update"}, {op: "describe", client: fixed}},
 			want: Remediated, wantWrites: 2},
 		{name: "concurrent modification persists: the caller retries", steps: []step{
-			{op: "describe", client: drifted}, {op: "update", err: conflict},
-			{op: "describe", client: drifted}, {op: "update", err: conflict},
-			{op: "describe", client: drifted}, {op: "update", err: conflict}},
+			{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update", err: conflict},
+			{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update", err: conflict},
+			{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update", err: conflict}},
 			want: Failed, wantErr: true, wantWrites: 3},
 		{name: "drift left after the update", steps: []step{
-			{op: "describe", client: drifted}, {op: "update"}, {op: "describe", client: drifted}},
+			{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update"}, {op: "describe", client: drifted}},
 			want: Failed, wantWrites: 1, wantReason: "drift remains"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := &script{t: t, steps: tt.steps}
 			var logs strings.Builder
-			r := &Reconciler{Clients: fake, DryRun: tt.dryRun, Log: slog.New(slog.NewJSONHandler(&logs, nil)),
+			r := &Reconciler{Clients: fake, DryRun: tt.dryRun, Log: slog.New(slog.NewJSONHandler(&logs, nil)), Backoff: noBackoff,
 				Now: func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) }}
 			got, err := r.Reconcile(context.Background(), b, Ref{UserPoolID: "us-east-1_EXAMPLE01", ClientID: "6example0client0id0drift01", NoWrite: tt.noWrite})
 			if (err != nil) != tt.wantErr {
@@ -173,7 +182,7 @@ func TestReconcileFixesOnlyTheDriftedFields(t *testing.T) {
 	drifted := client(false, types.OAuthFlowTypeCode, types.OAuthFlowTypeImplicit)
 	drifted.LogoutURLs = []string{"https://app.example.com/bye"}
 	drifted.RefreshTokenValidity = 7
-	fake := &script{t: t, steps: []step{{op: "describe", client: drifted}, {op: "update"}, {op: "describe", client: client(true, types.OAuthFlowTypeCode)}}}
+	fake := &script{t: t, steps: []step{{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update"}, {op: "describe", client: client(true, types.OAuthFlowTypeCode)}}}
 	r := &Reconciler{Clients: fake, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if _, err := r.Reconcile(context.Background(), b, Ref{UserPoolID: "us-east-1_EXAMPLE01", ClientID: "6example0client0id0drift01"}); err != nil {
 		t.Fatal(err)
@@ -196,3 +205,5 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+func noBackoff(int) time.Duration { return 0 }

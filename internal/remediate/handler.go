@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/trigger"
@@ -48,9 +47,12 @@ type Handler struct {
 	Reconciler Reconciler
 	// ExpectedAccount, when set, skips events recorded in another account.
 	ExpectedAccount string
-	// FunctionName (AWS_LAMBDA_FUNCTION_NAME) recognises the function's
-	// own updates when they come back as events: those never write.
-	FunctionName string
+	// ExecutionRoleARN (EXECUTION_ROLE_ARN, set by the template) recognises
+	// the function's own updates when they come back as events: those never
+	// write. Only the role CloudTrail records as the session issuer counts,
+	// never the session name, which any caller can choose; empty matches
+	// nothing.
+	ExecutionRoleARN string
 	// DryRun marks results that never reached the reconciler (skips,
 	// input errors) as dry-run ones, for the metrics' Mode dimension.
 	DryRun  bool
@@ -181,12 +183,10 @@ func (h *Handler) report(ctx context.Context, res Result, err error) {
 	log.InfoContext(ctx, "invocation done", attrs...)
 }
 
-// ownEvent reports whether the event records a call this function made:
-// Lambda's session for the execution role is named after the function, so
-// the caller is arn:aws:sts::<account>:assumed-role/<role>/<function name>.
+// ownEvent reports whether the event records a call this function made: one
+// signed with the function's execution role (see trigger.Request.MadeBy).
 func (h *Handler) ownEvent(req trigger.Request) bool {
-	return h.FunctionName != "" && req.Source == trigger.SourceCloudTrail &&
-		strings.Contains(req.Actor, ":assumed-role/") && strings.HasSuffix(req.Actor, "/"+h.FunctionName)
+	return req.MadeBy(h.ExecutionRoleARN)
 }
 
 func (h *Handler) log() *slog.Logger {

@@ -119,8 +119,8 @@ func TestHandler(t *testing.T) {
 }
 
 // TestOwnEventNeverWrites: the function's own update comes back through
-// CloudTrail with the caller arn:aws:sts::…:assumed-role/<role>/<function>;
-// it is evaluated with NoWrite set, so no loop is possible even if Cognito
+// CloudTrail with the execution role as session issuer; it is evaluated
+// with NoWrite set, so no loop is possible even if Cognito
 // kept something other than what was sent.
 func TestOwnEventNeverWrites(t *testing.T) {
 	event, err := os.ReadFile(filepath.Join("..", "..", "events", "update-user-pool-client.json"))
@@ -128,19 +128,29 @@ func TestOwnEventNeverWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	human := "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_AdministratorAccess_5f1c2a9e8d7b6c4a/jane.doe@example.com"
+	humanRole := "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_5f1c2a9e8d7b6c4a"
+	ownRole := "arn:aws:iam::123456789012:role/cognito-guard-RemediateFunctionRole-1A2B3C"
 	own := "arn:aws:sts::123456789012:assumed-role/cognito-guard-RemediateFunctionRole-1A2B3C/cognito-guard-RemediateFunction-9Z8Y"
-	if !bytes.Contains(event, []byte(human)) {
-		t.Fatal("sample event changed: update the caller ARN here")
+	// Anyone who may assume some role can name the session after the function.
+	spoofed := "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_AdministratorAccess_5f1c2a9e8d7b6c4a/cognito-guard-RemediateFunction-9Z8Y"
+	if !bytes.Contains(event, []byte(human)) || !bytes.Contains(event, []byte(humanRole)) {
+		t.Fatal("sample event changed: update the caller ARNs here")
 	}
 	for _, tc := range []struct {
-		name, actor string
-		wantNoWrite bool
-	}{{"a person's change is enforced", human, false}, {"the function's own update is not written again", own, true}} {
+		name, actor, issuer string
+		wantNoWrite         bool
+	}{
+		{"a person's change is enforced", human, humanRole, false},
+		{"the function's own update is not written again", own, ownRole, true},
+		{"a session named after the function is not the function", spoofed, humanRole, false},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &reconciler{out: reconcile.Outcome{Status: reconcile.Compliant}}
 			h := &Handler{Baselines: &baselines{b: &policy.Baseline{}}, Reconciler: rec,
-				FunctionName: "cognito-guard-RemediateFunction-9Z8Y", Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-			if _, err := h.Handle(context.Background(), bytes.ReplaceAll(event, []byte(human), []byte(tc.actor))); err != nil {
+				ExecutionRoleARN: ownRole, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			in := bytes.ReplaceAll(event, []byte(human), []byte(tc.actor))
+			in = bytes.ReplaceAll(in, []byte(`"arn": "`+humanRole+`"`), []byte(`"arn": "`+tc.issuer+`"`))
+			if _, err := h.Handle(context.Background(), in); err != nil {
 				t.Fatal(err)
 			}
 			if len(rec.calls) != 1 || (rec.calls[0].NoWrite != "") != tc.wantNoWrite {

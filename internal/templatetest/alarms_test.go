@@ -14,12 +14,20 @@ import (
 // TestUnfixableAlarmMatchesMetrics pins the alarm to what internal/metrics writes: an alarm on a metric
 // name or dimension set nobody emits stays silent forever, and nothing else would notice.
 func TestUnfixableAlarmMatchesMetrics(t *testing.T) {
+	// UnknownMembers: the metric name given to internal/metrics for outcomes
+	// with reconcile.Outcome.UnknownMembers.
+	for alarm, name := range map[string]string{"UnfixableDriftAlarm": metrics.Unfixable, "FailedOutcomeAlarm": metrics.Failed, "UnknownMembersAlarm": "UnknownMembers"} {
+		t.Run(alarm, func(t *testing.T) { checkAlarm(t, alarm, name) })
+	}
+}
+
+func checkAlarm(t *testing.T, alarm, metricName string) {
 	_, tmpl := loadTemplate(t)
 	if got := dig(t, tmpl, "Parameters", "MetricsNamespace", "Default"); got != metrics.DefaultNamespace {
 		t.Errorf("MetricsNamespace default = %v, want %s", got, metrics.DefaultNamespace)
 	}
 	var got []string
-	for _, m := range dig(t, tmpl, "Resources", "UnfixableDriftAlarm", "Properties", "Metrics").([]any) {
+	for _, m := range dig(t, tmpl, "Resources", alarm, "Properties", "Metrics").([]any) {
 		stat, ok := m.(map[string]any)["MetricStat"].(map[string]any)
 		if !ok {
 			continue
@@ -44,12 +52,12 @@ func TestUnfixableAlarmMatchesMetrics(t *testing.T) {
 	var want []string
 	for _, fn := range []string{metrics.FunctionRemediate, metrics.FunctionAudit} {
 		for _, mode := range []string{metrics.ModeEnforce, metrics.ModeDryRun} {
-			want = append(want, fmt.Sprintf("%s %s=%s %s=%s", metrics.Unfixable, metrics.DimFunction, fn, metrics.DimMode, mode))
+			want = append(want, fmt.Sprintf("%s %s=%s %s=%s", metricName, metrics.DimFunction, fn, metrics.DimMode, mode))
 		}
 	}
 	sort.Strings(got)
 	sort.Strings(want)
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("UnfixableDriftAlarm metrics (-want +got):\n%s", diff)
+		t.Errorf("%s metrics (-want +got):\n%s", alarm, diff)
 	}
 }

@@ -37,11 +37,14 @@ func TestEnvironment(t *testing.T) {
 		"SECURITY_HUB":          "map[Ref:EnableSecurityHub]",
 		"AUDIT_REPORT_CLIENTS":  "map[Ref:AuditReportClients]",
 	}
+	// The execution role's ARN recognises the remediate function's own updates.
+	remediate := map[string]string{"EXECUTION_ROLE_ARN": "map[Fn::GetAtt:?]"}
 	for k, v := range common {
 		audit[k] = v
+		remediate[k] = v
 	}
 	globals := dig(t, tmpl, "Globals", "Function", "Environment", "Variables").(map[string]any)
-	for fn, want := range map[string]map[string]string{"RemediateFunction": common, "AuditFunction": audit} {
+	for fn, want := range map[string]map[string]string{"RemediateFunction": remediate, "AuditFunction": audit} {
 		got := map[string]string{}
 		for k, v := range globals {
 			got[k] = sprint(v)

@@ -31,10 +31,22 @@ const (
 	deployer = "arn:aws:sts::123456789012:assumed-role/platform-deployer/platform-ci-4711"
 )
 
+// identities maps the callers of events/ to userIdentity.type and the
+// session issuer's role ARN.
+var identities = map[string][2]string{
+	ssoUser:  {"AssumedRole", "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_5f1c2a9e8d7b6c4a"},
+	deployer: {"AssumedRole", "arn:aws:iam::123456789012:role/platform-deployer"},
+	"arn:aws:sts::123456789012:assumed-role/cfn-exec-role/AWSCloudFormation": {"AssumedRole", "arn:aws:iam::123456789012:role/cfn-exec-role"},
+	"arn:aws:iam::123456789012:user/alice":                                   {"IAMUser", ""},
+	"arn:aws:iam::123456789012:root":                                         {"Root", ""},
+}
+
 func cloudTrail(eventName, eventID, eventTime, actor string) trigger.Request {
+	id := identities[actor]
 	return trigger.Request{
 		UserPoolID: pool, ClientID: drifted, Source: trigger.SourceCloudTrail, EventName: eventName,
 		EventID: eventID, EventTime: eventTime, Account: account, Region: region, Actor: actor,
+		IdentityType: id[0], IssuerARN: id[1],
 	}
 }
 

@@ -76,7 +76,42 @@ type Request struct {
 	// e.g. "cloudformation.amazonaws.com" for a stack update. Remediating
 	// such a client causes stack drift, which operators want to know.
 	InvokedBy string `json:"invokedBy,omitempty"`
+	// IssuerARN is userIdentity.sessionContext.sessionIssuer.arn when the
+	// caller used temporary credentials of an assumed role: the role's ARN,
+	// arn:aws:iam::<account>:role/<path/><name>, written by CloudTrail and not
+	// chosen by the caller (unlike the session name in Actor). Empty for IAM
+	// users, root and manual requests.
+	IssuerARN string `json:"issuerArn,omitempty"`
+	// IdentityType is userIdentity.type ("AssumedRole", "IAMUser", ...).
+	IdentityType string `json:"identityType,omitempty"`
 }
+
+// MadeBy reports whether the CloudTrail event r records a call made with
+// the credentials of the IAM role roleARN, judged by the session issuer
+// CloudTrail records, never by the session name: anyone allowed to assume
+// any role can name a session after our function, but only Lambda, acting
+// for our function, holds our execution role. roleARN is the function's
+// execution role ARN as CloudFormation returns it (Fn::GetAtt Role.Arn),
+// which is the form CloudTrail writes in sessionIssuer.arn
+// (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html).
+// An empty roleARN matches nothing.
+func (r Request) MadeBy(roleARN string) bool {
+	return roleARN != "" && r.Source == SourceCloudTrail &&
+		r.IdentityType == "AssumedRole" && r.IssuerARN == roleARN
+}
+
+// RoleARN checks that s is an IAM role ARN (arn:<partition>:iam::<account
+// id>:role/<path/>name), the form MadeBy compares, and returns it.
+func RoleARN(s string) (string, error) {
+	if !roleARNPattern.MatchString(s) {
+		return "", fmt.Errorf("%s is not an IAM role ARN (want arn:aws:iam::<account id>:role/<name>)", quote(s))
+	}
+	return s, nil
+}
+
+// roleARNPattern: role names and paths use [\w+=,.@-] and paths start and
+// end with "/" (IAM API reference, CreateRole: RoleName, Path).
+var roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
 
 // SkipError reports input that is well formed but not for this function. It
 // is not a failure: the handler records a skipped outcome with Reason.
@@ -234,6 +269,7 @@ func parseManual(top map[string]json.RawMessage) (Request, error) {
 
 // identity is the part of CloudTrail's userIdentity used for Actor.
 type identity struct {
+	Type           string `json:"type"`
 	ARN            string `json:"arn"`
 	InvokedBy      string `json:"invokedBy"`
 	SessionContext struct {
@@ -340,6 +376,8 @@ func parseEvent(raw []byte) (Request, error) {
 		if json.Unmarshal(v, &id) == nil {
 			r.Actor = firstNonEmpty(id.ARN, id.SessionContext.SessionIssuer.ARN, id.InvokedBy)
 			r.InvokedBy = id.InvokedBy
+			r.IssuerARN = id.SessionContext.SessionIssuer.ARN
+			r.IdentityType = id.Type
 		}
 	}
 	return r, nil

@@ -155,15 +155,16 @@ func parseCases(tb testing.TB) []parseCase {
 			errOut("detail.responseElements.userPoolClient is a JSON string, want an object")},
 
 		// Log-only fields never decide.
-		{"userIdentity masked", mutate(tb, upd, set("detail.userIdentity", hidden)), with(func(r *trigger.Request) { r.Actor = "" })},
-		{"userIdentity missing", mutate(tb, upd, del("detail.userIdentity")), with(func(r *trigger.Request) { r.Actor = "" })},
-		{"userIdentity arn wrong type", mutate(tb, upd, set("detail.userIdentity.arn", 1)), with(func(r *trigger.Request) { r.Actor = "" })},
+		{"userIdentity masked", mutate(tb, upd, set("detail.userIdentity", hidden)), with(func(r *trigger.Request) { r.Actor, r.IdentityType, r.IssuerARN = "", "", "" })},
+		{"userIdentity missing", mutate(tb, upd, del("detail.userIdentity")), with(func(r *trigger.Request) { r.Actor, r.IdentityType, r.IssuerARN = "", "", "" })},
+		{"userIdentity arn wrong type", mutate(tb, upd, set("detail.userIdentity.arn", 1)), with(func(r *trigger.Request) { r.Actor, r.IdentityType, r.IssuerARN = "", "", "" })},
 		{"actor falls back to session issuer", mutate(tb, upd, del("detail.userIdentity.arn")), with(func(r *trigger.Request) {
 			r.Actor = "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_5f1c2a9e8d7b6c4a"
 		})},
 		{"AWS service identity", mutate(tb, upd, set("detail.userIdentity", map[string]any{"type": "AWSService", "invokedBy": "cloudformation.amazonaws.com"})),
 			with(func(r *trigger.Request) {
 				r.Actor, r.InvokedBy = "cloudformation.amazonaws.com", "cloudformation.amazonaws.com"
+				r.IdentityType, r.IssuerARN = "AWSService", ""
 			})},
 		{"eventID wrong type falls back to envelope id", mutate(tb, upd, set("detail.eventID", 5)),
 			with(func(r *trigger.Request) { r.EventID = "c0f73249-215e-43fc-99c8-f37e96bc01e6" })},

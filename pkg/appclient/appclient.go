@@ -18,6 +18,10 @@ type API interface {
 	UpdateUserPoolClient(ctx context.Context, params *cip.UpdateUserPoolClientInput, optFns ...func(*cip.Options)) (*cip.UpdateUserPoolClientOutput, error)
 	ListUserPools(ctx context.Context, params *cip.ListUserPoolsInput, optFns ...func(*cip.Options)) (*cip.ListUserPoolsOutput, error)
 	ListUserPoolClients(ctx context.Context, params *cip.ListUserPoolClientsInput, optFns ...func(*cip.Options)) (*cip.ListUserPoolClientsOutput, error)
+	// Pool reads, only when a fix adds something the pool must define.
+	DescribeUserPool(ctx context.Context, params *cip.DescribeUserPoolInput, optFns ...func(*cip.Options)) (*cip.DescribeUserPoolOutput, error)
+	ListResourceServers(ctx context.Context, params *cip.ListResourceServersInput, optFns ...func(*cip.Options)) (*cip.ListResourceServersOutput, error)
+	ListIdentityProviders(ctx context.Context, params *cip.ListIdentityProvidersInput, optFns ...func(*cip.Options)) (*cip.ListIdentityProvidersOutput, error)
 }
 
 var _ API = (*cip.Client)(nil)
@@ -41,18 +45,27 @@ func New(api API) *Client {
 
 // Describe returns the app client as Cognito reports it, with ClientSecret
 // replaced by [RedactedSecret].
+//
+// When the response carries settings this build's SDK does not know, it
+// returns the client together with an [*UnknownMembersError]: the client
+// can be evaluated and reported, but must not be written, because the
+// full-field update would reset those settings.
 func (c *Client) Describe(ctx context.Context, userPoolID, clientID string) (*types.UserPoolClientType, error) {
 	out, err := c.api.DescribeUserPoolClient(ctx, &cip.DescribeUserPoolClientInput{
 		UserPoolId: aws.String(userPoolID),
 		ClientId:   aws.String(clientID),
-	})
+	}, withUnknownCapture)
 	if err != nil {
 		return nil, fmt.Errorf("describe user pool client: %w", err)
 	}
 	if out.UserPoolClient == nil {
 		return nil, errors.New("describe user pool client: response has no UserPoolClient")
 	}
-	return redact(out.UserPoolClient), nil
+	client := redact(out.UserPoolClient)
+	if m := unknownFrom(out.ResultMetadata); len(m) > 0 {
+		return client, &UnknownMembersError{Members: m}
+	}
+	return client, nil
 }
 
 // Update writes fixed with one full-field UpdateUserPoolClient built by

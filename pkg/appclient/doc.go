@@ -34,6 +34,23 @@
 // The cost is a few reflection calls per update, nothing next to a network
 // round trip bounded by a 5 RPS per-pool quota.
 //
+// # Settings the SDK does not know
+//
+// The full-field update can carry only the members the compiled-in SDK
+// knows. [Client.Describe] adds a deserialize middleware to its call that
+// keeps the raw response body and compares the members of its
+// UserPoolClient object with the exported fields of types.UserPoolClientType;
+// members the SDK would drop are returned as an [*UnknownMembersError]
+// together with the client, and the caller must not write it.
+//
+// # Pool reads
+//
+// [Client.ResourceServerScopes], [Client.IdentityProviders] and
+// [Client.SchemaAttributes] read what a pool defines, so that a fix adding a
+// scope, a provider or an attribute can be checked before it is sent.
+// [RejectedContent] tells a content rejection (a smaller update may pass)
+// from other terminal errors.
+//
 // # The secret
 //
 // DescribeUserPoolClient returns ClientSecret in clear. Describe and Update

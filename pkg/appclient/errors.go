@@ -105,3 +105,20 @@ func is[T error](err error) bool {
 	var target T
 	return errors.As(err, &target)
 }
+
+// contentCodes are the errors with which Cognito refuses an update for what
+// it contains (a value out of range, an undefined custom scope, an identity
+// provider or attribute the pool lacks, an OAuth flow combination it does
+// not allow), as opposed to who sent it or when.
+var contentCodes = codes(
+	&types.InvalidParameterException{},
+	&types.ScopeDoesNotExistException{},
+	&types.InvalidOAuthFlowException{},
+)
+
+// RejectedContent reports whether err is Cognito refusing a request for its
+// content: sending a smaller request may succeed where this one cannot.
+func RejectedContent(err error) bool {
+	var apiErr smithy.APIError
+	return errors.As(err, &apiErr) && contentCodes[apiErr.ErrorCode()]
+}

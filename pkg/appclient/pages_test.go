@@ -29,6 +29,18 @@ func (f *fakeAPI) UpdateUserPoolClient(context.Context, *cip.UpdateUserPoolClien
 	panic("unexpected UpdateUserPoolClient")
 }
 
+func (f *fakeAPI) DescribeUserPool(context.Context, *cip.DescribeUserPoolInput, ...func(*cip.Options)) (*cip.DescribeUserPoolOutput, error) {
+	panic("unexpected DescribeUserPool")
+}
+
+func (f *fakeAPI) ListResourceServers(context.Context, *cip.ListResourceServersInput, ...func(*cip.Options)) (*cip.ListResourceServersOutput, error) {
+	panic("unexpected ListResourceServers")
+}
+
+func (f *fakeAPI) ListIdentityProviders(context.Context, *cip.ListIdentityProvidersInput, ...func(*cip.Options)) (*cip.ListIdentityProvidersOutput, error) {
+	panic("unexpected ListIdentityProviders")
+}
+
 func (f *fakeAPI) ListUserPools(_ context.Context, in *cip.ListUserPoolsInput, _ ...func(*cip.Options)) (*cip.ListUserPoolsOutput, error) {
 	tok := aws.ToString(in.NextToken)
 	f.calls = append(f.calls, fmt.Sprintf("ListUserPools max=%d token=%q", aws.ToInt32(in.MaxResults), tok))
