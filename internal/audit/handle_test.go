@@ -10,21 +10,19 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
 
-type fakeRecorder struct {
-	recorded []reconcile.Outcome
-	flushes  int
-}
+// fakeOutputs records the batches emitted.
+type fakeOutputs struct{ batches []outputs.Batch }
 
-func (f *fakeRecorder) Record(outs ...reconcile.Outcome) { f.recorded = append(f.recorded, outs...) }
-func (f *fakeRecorder) Flush() error                     { f.flushes++; return nil }
+func (f *fakeOutputs) Emit(_ context.Context, b outputs.Batch) { f.batches = append(f.batches, b) }
 
-// TestHandle: the handler parses the payload, sweeps, records every
-// outcome as metrics, and returns and logs (as one JSON line) the report
-// with the outcomes asked for.
+// TestHandle: the handler parses the payload, sweeps, hands every outcome
+// to the outputs in one batch, and returns and logs (as one JSON line) the
+// report with the outcomes asked for.
 func TestHandle(t *testing.T) {
 	for _, tc := range []struct {
 		list ClientList
@@ -40,9 +38,9 @@ func TestHandle(t *testing.T) {
 			r := newFakeReconciler(b.b, l)
 			r.script[ref("us-east-1_C", "c2")] = []result{{out: reconcile.Outcome{Status: reconcile.Drift}}}
 			var logs bytes.Buffer
-			m := &fakeRecorder{}
+			m := &fakeOutputs{}
 			s := newSweeper(l, r, b)
-			s.Log, s.Metrics, s.Clients = slog.New(slog.NewJSONHandler(&logs, nil)), m, tc.list
+			s.Log, s.Outputs, s.Clients = slog.New(slog.NewJSONHandler(&logs, nil)), m, tc.list
 
 			rep, err := s.Handle(context.Background(), json.RawMessage(`{"userPoolIds": ["us-east-1_B", "us-east-1_C"]}`))
 			if err != nil {
@@ -54,8 +52,8 @@ func TestHandle(t *testing.T) {
 			if diff := cmp.Diff(map[string]int{"compliant": 4, "drift": 1}, rep.Counts); diff != "" {
 				t.Errorf("counts (-want +got):\n%s", diff)
 			}
-			if len(m.recorded) != 5 || m.flushes != 1 {
-				t.Errorf("metrics got %d outcomes, %d flushes; want 5, 1", len(m.recorded), m.flushes)
+			if len(m.batches) != 1 || len(m.batches[0].Items) != 5 || m.batches[0].Retry {
+				t.Errorf("outputs got %+v; want one batch of 5 outcomes", m.batches)
 			}
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 			if len(lines) != 1 {
