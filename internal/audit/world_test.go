@@ -68,8 +68,13 @@ func (noBackoff) RetryDelay(int, error) (time.Duration, error) { return 0, nil }
 
 func (w *world) calls(op string) (ok, failed map[reconcile.Ref]int) { return w.Calls(op) }
 
+// testLimits are Cognito's own quotas: the emulator enforces them, so a
+// sweep paced at them must still see no throttling, and the tests take a
+// third of the time they take at the default share.
+var testLimits = appclient.Limits{Read: appclient.AccountRPS, Update: appclient.AccountRPS, Pool: appclient.PoolRPS, ListPools: appclient.AccountRPS}
+
 func testConfig(enforce bool) Config {
-	c := Config{Enforce: enforce, Limits: appclient.DefaultLimits, Concurrency: 4, Clients: ClientsAll}
+	c := Config{Enforce: enforce, Limits: testLimits, Concurrency: 4, Clients: ClientsAll}
 	c.BaselineParameter = auditworld.BaselineParameter
 	return c
 }
