@@ -35,11 +35,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/cognito-guard/cognito-guard/internal/audit"
-	"github.com/cognito-guard/cognito-guard/internal/baseline"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/auditworld"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
@@ -96,7 +93,7 @@ func (r result) String() string {
 }
 
 func bench(doc []byte, clients, pools int, share, poolRate float64, concurrency int, latency time.Duration, driftEvery int, enforce bool, runTimeout time.Duration, foreign float64, endpoint string) (result, error) {
-	res := result{clients: clients, pools: pools, share: share, ceiling: math.Min(share, audit.PoolRPS*float64(pools))}
+	res := result{clients: clients, pools: pools, share: share, ceiling: math.Min(share, appclient.PoolRPS*float64(pools))}
 	url := endpoint
 	var foreignRef reconcile.Ref
 	if endpoint == "" {
@@ -139,27 +136,19 @@ func bench(doc []byte, clients, pools int, share, poolRate float64, concurrency 
 		}
 	})
 
-	limits := audit.Limits{Read: share, Update: share, Pool: poolRate, ListPools: audit.DefaultLimits.ListPools}
-	pacer, err := audit.NewPacer(limits)
+	// The function's own constructor, with the benchmark's settings.
+	cfg := audit.Config{
+		Enforce:     enforce,
+		Limits:      appclient.Limits{Read: share, Update: share, Pool: poolRate, ListPools: appclient.DefaultLimits.ListPools},
+		Concurrency: concurrency,
+		Clients:     audit.ClientsAll,
+		Margin:      time.Second,
+	}
+	cfg.BaselineParameter, cfg.BaselineTTL = auditworld.BaselineParameter, time.Hour
+	awsCfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: aws.AnonymousCredentials{}, Retryer: appclient.Retryer(6)}
+	s, err := audit.New(cfg, awsCfg, io.Discard, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return res, err
-	}
-	cog := cip.New(cip.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: aws.AnonymousCredentials{},
-		Retryer: appclient.Retryer(6)(), APIOptions: []func(*middleware.Stack) error{pacer.AddTo},
-	})
-	sm := ssm.New(ssm.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: aws.AnonymousCredentials{}})
-	ac := appclient.New(cog)
-	log := slog.New(slog.DiscardHandler)
-	s := &audit.Sweeper{
-		Baselines:   baseline.NewLoader(sm, auditworld.BaselineParameter, time.Hour, nil),
-		Lister:      ac,
-		Reconciler:  &reconcile.Reconciler{Clients: ac, DryRun: !enforce, Log: log},
-		DryRun:      !enforce,
-		Concurrency: concurrency,
-		Margin:      time.Second,
-		Meter:       pacer,
-		Log:         log,
 	}
 
 	if foreign > 0 {
@@ -216,7 +205,7 @@ func bench(doc []byte, clients, pools int, share, poolRate float64, concurrency 
 	res.dur = time.Since(start)
 	close(stop)
 	wg.Wait()
-	u := pacer.Usage()
+	u := s.Meter.Usage()
 	for _, n := range u.Calls {
 		res.calls += n
 	}

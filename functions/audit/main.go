@@ -1,26 +1,20 @@
 // Command audit is the audit Lambda function. It only wires: read the
-// environment, build the AWS clients (the Cognito one with the audit's
-// pacer), the sweeper, and start the runtime. The sweep lives in internal/audit.
+// environment, build the AWS configuration and the sweeper (audit.New),
+// start the runtime. The sweep lives in internal/audit.
 package main
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/securityhub"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/cognito-guard/cognito-guard/internal/audit"
-	"github.com/cognito-guard/cognito-guard/internal/baseline"
 	"github.com/cognito-guard/cognito-guard/internal/logging"
-	"github.com/cognito-guard/cognito-guard/internal/metrics"
-	"github.com/cognito-guard/cognito-guard/internal/notify"
-	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/settings"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
@@ -32,7 +26,11 @@ const maxAttempts = 6
 
 func main() {
 	log := logging.New(os.Stdout, settings.LogLevel(os.Getenv))
-	s, err := build(context.Background(), log)
+	cfg, err := audit.ConfigFromEnv(os.Getenv)
+	var s *audit.Sweeper
+	if err == nil {
+		s, err = build(context.Background(), cfg, os.Stdout, log)
+	}
 	if err != nil {
 		// A configuration error: fail every invocation with the reason.
 		log.Error("configuration error", "error", err.Error())
@@ -42,46 +40,10 @@ func main() {
 	lambda.Start(s.Handle)
 }
 
-func build(ctx context.Context, log *slog.Logger) (*audit.Sweeper, error) {
-	cfg, err := audit.ConfigFromEnv(os.Getenv)
-	if err != nil {
-		return nil, err
-	}
+func build(ctx context.Context, cfg audit.Config, stdout io.Writer, log *slog.Logger) (*audit.Sweeper, error) {
 	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(appclient.Retryer(maxAttempts)))
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
-	pacer, err := audit.NewPacer(cfg.Limits)
-	if err != nil {
-		return nil, err
-	}
-	cognito := cognitoidentityprovider.NewFromConfig(awsCfg, func(o *cognitoidentityprovider.Options) {
-		o.APIOptions = append(o.APIOptions, pacer.AddTo)
-	})
-	clients := appclient.New(cognito)
-	dryRun := !cfg.Writes()
-	baselines := baseline.NewLoader(ssm.NewFromConfig(awsCfg), cfg.BaselineParameter, cfg.BaselineTTL, nil)
-	s := &audit.Sweeper{
-		Baselines:   baselines,
-		Lister:      clients,
-		Reconciler:  &reconcile.Reconciler{Clients: clients, DryRun: dryRun, Log: log, Baselines: baselines},
-		DryRun:      dryRun,
-		Concurrency: cfg.Concurrency,
-		Margin:      cfg.Margin,
-		Clients:     cfg.Clients,
-		Meter:       pacer,
-		Metrics:     metrics.New(os.Stdout, cfg.MetricsNamespace, "audit", nil),
-		Log:         log,
-	}
-	// Security Hub only from the audit: each sweep sees every client, so
-	// it can resolve findings as well as raise them.
-	opt, on := notify.FromSettings(awsCfg, cfg.Common, "audit")
-	if cfg.SecurityHub {
-		hub := securityhub.NewFromConfig(awsCfg)
-		opt.SecurityHub, opt.Findings, on = hub, hub, true
-	}
-	if on {
-		s.Notify = notify.New(opt)
-	}
-	return s, nil
+	return audit.New(cfg, awsCfg, stdout, log)
 }

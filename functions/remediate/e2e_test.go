@@ -208,11 +208,12 @@ var clientCmp = cmp.Options{
 	cmpopts.SortSlices(func(a, b types.ExplicitAuthFlowsType) bool { return a < b }),
 }
 
-// TestFaults is the fault-injection suite of issue 6: for each fault,
-// nothing is written that should not be, nothing is lost (the invocation
-// fails so Lambda retries it and then keeps it in the on-failure queue), and
-// the reason is clear. The table it logs is the one in the README.
-func TestFaults(t *testing.T) {
+// TestRuntimeFailures runs, through the real runtime, the two ways an
+// invocation fails before or without an outcome: a configuration error
+// (main fails every invocation with the reason) and an invalid baseline
+// (a function error Lambda retries, then keeps). The whole fault table runs
+// in process, against the same emulator, in internal/remediate (TestFaults).
+func TestRuntimeFailures(t *testing.T) {
 	manual := readEvent(t, "manual.json")
 	tests := []struct {
 		name     string
@@ -224,41 +225,8 @@ func TestFaults(t *testing.T) {
 		wantMsg  string           // in the reason or the error
 		writes   int              // successful UpdateUserPoolClient calls
 	}{
-		{name: "describe throttled twice", fault: fail(describe, 2, "TooManyRequestsException"),
-			payload: manual, want: reconcile.Remediated, writes: 1},
-		{name: "describe throttled beyond the retries", fault: fail(describe, 50, "TooManyRequestsException"),
-			payload: manual, wantMsg: "TooManyRequestsException"},
-		{name: "Cognito 5xx beyond the retries", fault: fail(describe, 50, "InternalErrorException"),
-			payload: manual, wantMsg: "InternalErrorException"},
-		{name: "update ConcurrentModificationException once", fault: fail(update, 1, "ConcurrentModificationException"),
-			payload: manual, want: reconcile.Remediated, writes: 1},
-		{name: "update ConcurrentModificationException persists", fault: fail(update, 50, "ConcurrentModificationException"),
-			payload: manual, wantMsg: "ConcurrentModificationException"},
-		{name: "client deleted between describe and update", fault: fail(update, 1, "ResourceNotFoundException"),
-			payload: manual, want: reconcile.Skipped, wantMsg: "no longer exists"},
-		{name: "update rejected by Cognito", fault: fail(update, 1, "InvalidParameterException"),
-			payload: manual, want: reconcile.Failed, wantMsg: "update rejected"},
-		{name: "client does not exist", payload: []byte(`{"userPoolId":"us-east-1_EXAMPLE01","clientId":"nosuchclient"}`),
-			want: reconcile.Skipped, wantMsg: "no longer exists"},
-		{name: "SSM throttled beyond the retries", fault: fail(getParam, 50, "ThrottlingException"),
-			payload: manual, wantMsg: "baseline unavailable"},
-		{name: "baseline parameter missing", env: map[string]string{"BASELINE_PARAMETER": "/no/such/parameter"},
-			payload: manual, wantMsg: "not found"},
 		{name: "baseline invalid", baseline: []byte(`{"version":1,"rules":{"AccessTokenValidity":{"max":"2d"}}}`),
 			payload: manual, wantMsg: "rules.AccessTokenValidity.max"},
-		{name: "baseline has an unknown field", baseline: []byte(`{"version":1,"rules":{"EnableTokenRevokation":true}}`),
-			payload: manual, wantMsg: "EnableTokenRevocation"},
-		{name: "malformed event", payload: []byte(`{"detail-type": "AWS API Call via CloudTrail", "source": "aws.cognito-idp", "detail": `),
-			wantMsg: "invalid input"},
-		{name: "app-client event without IDs", payload: []byte(`{"version":"0","id":"x","detail-type":"AWS API Call via CloudTrail","source":"aws.cognito-idp","account":"123456789012","time":"2026-11-26T07:00:00Z","region":"us-east-1","resources":[],"detail":{"eventSource":"cognito-idp.amazonaws.com","eventName":"UpdateUserPoolClient","eventType":"AwsApiCall","requestParameters":{}}}`),
-			wantMsg: "invalid input"},
-		{name: "failed call event", payload: readEvent(t, "update-user-pool-client-failed.json"),
-			want: reconcile.Skipped, wantMsg: "InvalidParameterException"},
-		{name: "another service's event", payload: readEvent(t, "other-service.json"), want: reconcile.Skipped},
-		{name: "event from another account", env: map[string]string{"EXPECTED_ACCOUNT_ID": "210987654321"},
-			payload: readEvent(t, "update-user-pool-client.json"), want: reconcile.Skipped, wantMsg: "another account"},
-		{name: "dry run", env: map[string]string{"DRY_RUN": "true"}, payload: manual,
-			want: reconcile.Drift, wantMsg: "would remediate"},
 		{name: "missing BASELINE_PARAMETER", env: map[string]string{"BASELINE_PARAMETER": ""}, payload: manual,
 			wantMsg: "BASELINE_PARAMETER"},
 	}
@@ -302,8 +270,4 @@ func TestFaults(t *testing.T) {
 		})
 	}
 	t.Logf("fault-injection table:\n%s", table.String())
-}
-
-func fail(op string, n int, errorType string) func(*emulator.Emulator) {
-	return func(e *emulator.Emulator) { e.Fail(op, n, errorType) }
 }

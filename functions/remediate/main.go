@@ -1,23 +1,19 @@
 // Command remediate is the remediate Lambda function. It only wires: read
-// the environment, build the AWS clients and the handler, start the runtime.
+// the environment, build the AWS configuration and the handler
+// (remediate.New), start the runtime.
 package main
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	"github.com/cognito-guard/cognito-guard/internal/baseline"
 	"github.com/cognito-guard/cognito-guard/internal/logging"
-	"github.com/cognito-guard/cognito-guard/internal/metrics"
-	"github.com/cognito-guard/cognito-guard/internal/notify"
-	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/remediate"
 	"github.com/cognito-guard/cognito-guard/internal/settings"
 	"github.com/cognito-guard/cognito-guard/internal/trigger"
@@ -31,9 +27,9 @@ const maxAttempts = 5
 
 func main() {
 	r := settings.NewReader(os.Getenv)
-	s := settings.Read(r)
-	log := logging.New(os.Stdout, s.LogLevel)
-	h, err := build(context.Background(), s, r.Err(), log)
+	cfg := remediate.Config{Common: settings.Read(r)}
+	log := logging.New(os.Stdout, cfg.LogLevel)
+	h, err := build(context.Background(), cfg, r.Err(), os.Stdout, log)
 	if err != nil {
 		// Fail every invocation with the reason rather than exit: the event
 		// is kept for redrive and the reason is in the result and the log.
@@ -44,7 +40,7 @@ func main() {
 	lambda.Start(h) // a lambda.Handler: raw payload in, JSON result out
 }
 
-func build(ctx context.Context, s settings.Common, envErr error, log *slog.Logger) (*remediate.Handler, error) {
+func build(ctx context.Context, cfg remediate.Config, envErr error, stdout io.Writer, log *slog.Logger) (*remediate.Handler, error) {
 	if envErr != nil {
 		return nil, fmt.Errorf("remediate configuration: %w", envErr)
 	}
@@ -54,27 +50,10 @@ func build(ctx context.Context, s settings.Common, envErr error, log *slog.Logge
 	if err != nil {
 		return nil, fmt.Errorf("remediate configuration: EXECUTION_ROLE_ARN: %w", err)
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(appclient.Retryer(maxAttempts)))
+	cfg.ExecutionRoleARN = role
+	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(appclient.Retryer(maxAttempts)))
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
-	baselines := baseline.NewLoader(ssm.NewFromConfig(cfg), s.BaselineParameter, s.BaselineTTL, nil)
-	h := &remediate.Handler{
-		Baselines: baselines,
-		Reconciler: &reconcile.Reconciler{
-			Clients:   appclient.New(cognitoidentityprovider.NewFromConfig(cfg)),
-			DryRun:    s.DryRun,
-			Log:       log,
-			Baselines: baselines, // version check before each write
-		},
-		ExpectedAccount:  s.ExpectedAccount,
-		DryRun:           s.DryRun,
-		ExecutionRoleARN: role,
-		Log:              log,
-		Metrics:          metrics.New(os.Stdout, s.MetricsNamespace, metrics.FunctionRemediate, nil),
-	}
-	if opt, on := notify.FromSettings(cfg, s, "remediate"); on {
-		h.Notify = notify.New(opt)
-	}
-	return h, nil
+	return remediate.New(cfg, awsCfg, stdout, log), nil
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cognito-guard/cognito-guard/internal/settings"
+	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
 
 // Config is the audit function's environment (README "Configuration"): the
@@ -17,9 +18,9 @@ type Config struct {
 	// Limits: AUDIT_RATE (default 5, at most 15) is the share of both the
 	// UserPoolClientRead and the UserPoolClientUpdate account budgets;
 	// AUDIT_POOL_RATE (default 5, at most 5) caps each operation per pool.
-	Limits      Limits
+	Limits      appclient.Limits
 	Concurrency int           // AUDIT_CONCURRENCY, default 16
-	Clients     ClientList    // AUDIT_REPORT_CLIENTS: all (default), attention, none
+	Clients     ClientList    // AUDIT_REPORT_CLIENTS: attention (default), all, none
 	Margin      time.Duration // AUDIT_DEADLINE_MARGIN, default 10s
 }
 
@@ -38,9 +39,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		Clients:     ClientList(getenv("AUDIT_REPORT_CLIENTS")),
 		Margin:      e.Duration("AUDIT_DEADLINE_MARGIN", 10*time.Second),
 	}
-	rate := e.Float("AUDIT_RATE", DefaultLimits.Read)
-	c.Limits = Limits{Read: rate, Update: rate, Pool: e.Float("AUDIT_POOL_RATE", DefaultLimits.Pool), ListPools: DefaultLimits.ListPools}
-	if err := c.Limits.validate(); err != nil {
+	rate := e.Float("AUDIT_RATE", appclient.DefaultLimits.Read)
+	c.Limits = appclient.Limits{Read: rate, Update: rate, Pool: e.Float("AUDIT_POOL_RATE", appclient.DefaultLimits.Pool), ListPools: appclient.DefaultLimits.ListPools}
+	if err := c.Limits.Validate(); err != nil {
 		e.Fail(fmt.Errorf("AUDIT_RATE/AUDIT_POOL_RATE: %w", err))
 	}
 	if c.Concurrency < 1 || c.Concurrency > 100 {
@@ -48,7 +49,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	switch c.Clients {
 	case "":
-		c.Clients = ClientsAll
+		// Attention, not all: the report is the function's result, and a
+		// Step Functions state holds at most 256 KB.
+		c.Clients = ClientsAttention
 	case ClientsAll, ClientsAttention, ClientsNone:
 	default:
 		e.Fail(fmt.Errorf("AUDIT_REPORT_CLIENTS=%q: want all, attention or none", c.Clients))

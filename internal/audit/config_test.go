@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cognito-guard/cognito-guard/internal/settings"
+	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
 
 func common(param string, dryRun bool) settings.Common {
@@ -25,18 +26,18 @@ func TestConfigFromEnv(t *testing.T) {
 		name: "defaults: report only",
 		env:  map[string]string{"BASELINE_PARAMETER": "/cognito-guard/baseline"},
 		want: Config{Common: common("/cognito-guard/baseline", false),
-			Limits: Limits{Read: 5, Update: 5, Pool: 5, ListPools: 1}, Concurrency: 16, Margin: 10 * time.Second, Clients: ClientsAll},
+			Limits: appclient.Limits{Read: 5, Update: 5, Pool: 5, ListPools: 1}, Concurrency: 16, Margin: 10 * time.Second, Clients: ClientsAttention},
 	}, {
 		name: "enforce",
-		env:  map[string]string{"BASELINE_PARAMETER": "b", "AUDIT_ENFORCE": "true", "AUDIT_RATE": "12", "AUDIT_POOL_RATE": "4.5", "AUDIT_CONCURRENCY": "8", "AUDIT_DEADLINE_MARGIN": "30s", "AUDIT_REPORT_CLIENTS": "attention"},
+		env:  map[string]string{"BASELINE_PARAMETER": "b", "AUDIT_ENFORCE": "true", "AUDIT_RATE": "12", "AUDIT_POOL_RATE": "4.5", "AUDIT_CONCURRENCY": "8", "AUDIT_DEADLINE_MARGIN": "30s", "AUDIT_REPORT_CLIENTS": "all"},
 		want: Config{Common: common("b", false), Enforce: true,
-			Limits: Limits{Read: 12, Update: 12, Pool: 4.5, ListPools: 1}, Concurrency: 8, Margin: 30 * time.Second, Clients: ClientsAttention},
+			Limits: appclient.Limits{Read: 12, Update: 12, Pool: 4.5, ListPools: 1}, Concurrency: 8, Margin: 30 * time.Second, Clients: ClientsAll},
 		wantWrites: true,
 	}, {
 		name: "dry run wins over enforce",
 		env:  map[string]string{"BASELINE_PARAMETER": "b", "AUDIT_ENFORCE": "true", "DRY_RUN": "true"},
 		want: Config{Common: common("b", true), Enforce: true,
-			Limits: Limits{Read: 5, Update: 5, Pool: 5, ListPools: 1}, Concurrency: 16, Margin: 10 * time.Second, Clients: ClientsAll},
+			Limits: appclient.Limits{Read: 5, Update: 5, Pool: 5, ListPools: 1}, Concurrency: 16, Margin: 10 * time.Second, Clients: ClientsAttention},
 	}, {
 		name: "every problem at once",
 		env:  map[string]string{"AUDIT_RATE": "20", "AUDIT_ENFORCE": "yes", "AUDIT_CONCURRENCY": "0"},

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+
+	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
 
 // cursorVersion guards against resuming from a cursor of another layout.
@@ -62,7 +64,7 @@ func DecodeCursor(s string) (Cursor, error) {
 		return Cursor{}, fmt.Errorf("cursor: version %d, want %d", c.V, cursorVersion)
 	}
 	for i, p := range c.Pools {
-		if !poolIDPattern.MatchString(p.ID) {
+		if !appclient.ValidPoolID(p.ID) {
 			return Cursor{}, fmt.Errorf("cursor: pools[%d]: %q is not a user pool ID", i, p.ID)
 		}
 	}

@@ -8,8 +8,9 @@
 //   - Rate. DescribeUserPoolClient and ListUserPoolClients share 15 requests
 //     per second per account and Region with every other caller, and each is
 //     capped at 5 per second per pool; UpdateUserPoolClient has its own 15/5
-//     (cognito-facts.md section d; not adjustable). The Pacer, installed as
-//     SDK middleware, paces every attempt (retries included) against a
+//     (https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html;
+//     not adjustable). appclient.Pacer, installed by New as SDK middleware,
+//     paces every attempt (retries included) against a
 //     configurable share of the account budget and the per-pool cap, and
 //     halves its rate when Cognito still answers TooManyRequestsException.
 //     The Sweeper works on several pools at once so that the account share,
@@ -44,9 +45,10 @@
 //
 // and point the schedule at the state machine instead of the function.
 // Step Functions caps a state at 256 KB, and a 15-minute run reports about
-// 4,500 outcomes (~1 MB), so set AUDIT_REPORT_CLIENTS=none (or attention)
-// for the looped function: the counts stay in the result, every outcome
-// is still logged by reconcile and counted in the metrics. A cursor holds
+// 4,500 outcomes (~1 MB), so keep AUDIT_REPORT_CLIENTS at attention (the
+// default) or none for the looped function, never all: the counts stay in
+// the result, every outcome is still logged by reconcile and counted in
+// the metrics. A cursor holds
 // the IDs of the pools not finished (~30 bytes each), so an account with
 // more than about 7,000 pools also outgrows that limit.
 //
@@ -60,7 +62,20 @@
 // "clients": [reconcile.Outcome...], "pending": [{"userPoolId",
 // "clientId", "reason"}], "poolErrors": [{"userPoolId", "outcome",
 // "reason"}], "apiCalls": {"DescribeUserPoolClient": n, ...},
-// "throttles": {...}}, also logged as one JSON line ("audit report").
+// "throttles": {...}}. "clients" lists those that need attention (all
+// but compliant) unless AUDIT_REPORT_CLIENTS says all or none. The report
+// is also logged as one JSON line ("audit report"), bounded whatever the
+// fleet (LoggedReport: at most 100 clients and 128 KB of lists, with
+// "clientsOmitted" saying how many were left out), below CloudWatch Logs'
+// 256 KB event limit.
+//
+// # Wiring
+//
+// New is the one constructor: functions/audit, the tests and
+// cmd/auditbench build the Sweeper with it from a Config (read from the
+// environment in main) and an aws.Config. Every outcome goes to the
+// outputs (internal/outputs: EMF metrics, EventBridge, SNS, Security Hub)
+// in one batch per run.
 // The invocation fails (nothing written) only for a bad payload, a
 // missing or invalid baseline, or pools that cannot be listed.
 package audit

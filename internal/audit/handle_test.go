@@ -4,27 +4,26 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
 
-type fakeRecorder struct {
-	recorded []reconcile.Outcome
-	flushes  int
-}
+// fakeOutputs records the batches emitted.
+type fakeOutputs struct{ batches []outputs.Batch }
 
-func (f *fakeRecorder) Record(outs ...reconcile.Outcome) { f.recorded = append(f.recorded, outs...) }
-func (f *fakeRecorder) Flush() error                     { f.flushes++; return nil }
+func (f *fakeOutputs) Emit(_ context.Context, b outputs.Batch) { f.batches = append(f.batches, b) }
 
-// TestHandle: the handler parses the payload, sweeps, records every
-// outcome as metrics, and returns and logs (as one JSON line) the report
-// with the outcomes asked for.
+// TestHandle: the handler parses the payload, sweeps, hands every outcome
+// to the outputs in one batch, and returns and logs (as one JSON line) the
+// report with the outcomes asked for.
 func TestHandle(t *testing.T) {
 	for _, tc := range []struct {
 		list ClientList
@@ -40,9 +39,9 @@ func TestHandle(t *testing.T) {
 			r := newFakeReconciler(b.b, l)
 			r.script[ref("us-east-1_C", "c2")] = []result{{out: reconcile.Outcome{Status: reconcile.Drift}}}
 			var logs bytes.Buffer
-			m := &fakeRecorder{}
+			m := &fakeOutputs{}
 			s := newSweeper(l, r, b)
-			s.Log, s.Metrics, s.Clients = slog.New(slog.NewJSONHandler(&logs, nil)), m, tc.list
+			s.Log, s.Outputs, s.Clients = slog.New(slog.NewJSONHandler(&logs, nil)), m, tc.list
 
 			rep, err := s.Handle(context.Background(), json.RawMessage(`{"userPoolIds": ["us-east-1_B", "us-east-1_C"]}`))
 			if err != nil {
@@ -54,8 +53,8 @@ func TestHandle(t *testing.T) {
 			if diff := cmp.Diff(map[string]int{"compliant": 4, "drift": 1}, rep.Counts); diff != "" {
 				t.Errorf("counts (-want +got):\n%s", diff)
 			}
-			if len(m.recorded) != 5 || m.flushes != 1 {
-				t.Errorf("metrics got %d outcomes, %d flushes; want 5, 1", len(m.recorded), m.flushes)
+			if len(m.batches) != 1 || len(m.batches[0].Items) != 5 || m.batches[0].Retry {
+				t.Errorf("outputs got %+v; want one batch of 5 outcomes", m.batches)
 			}
 			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 			if len(lines) != 1 {
@@ -79,5 +78,56 @@ func TestHandleBadInput(t *testing.T) {
 	s := newSweeper(&fakeLister{}, &fakeReconciler{}, &fakeBaselines{})
 	if _, err := s.Handle(context.Background(), json.RawMessage(`{"userPoolID": ["us-east-1_A"]}`)); err == nil {
 		t.Error("no error for an unknown key")
+	}
+}
+
+// TestHandleLogsBoundedReport: with AUDIT_REPORT_CLIENTS=all, 3,000
+// clients made a 279 KB log line, over CloudWatch Logs' 256 KB event
+// limit. The logged line stays bounded and says how many clients it
+// leaves out; the result still lists every client.
+func TestHandleLogsBoundedReport(t *testing.T) {
+	const n = 3000
+	l := &fakeLister{clients: map[string][][]string{"us-east-1_Big": {}}}
+	var page []string
+	for i := range n {
+		page = append(page, fmt.Sprintf("client%06d", i))
+	}
+	l.clients["us-east-1_Big"] = [][]string{page}
+	b := &fakeBaselines{b: &policy.Baseline{}}
+	r := newFakeReconciler(b.b, l)
+	for _, id := range page {
+		r.script[ref("us-east-1_Big", id)] = []result{{out: reconcile.Outcome{Status: reconcile.Drift, ClientName: "app " + id, Reason: "dry run: would remediate AccessTokenValidity",
+			Findings: []policy.Finding{{Rule: "AccessTokenValidity.max", Field: "AccessTokenValidity", Current: "24h", Required: "<= 1h", Action: policy.Enforce, Fixable: true, Fix: "1h"}}}}}
+	}
+	var logs bytes.Buffer
+	s := newSweeper(l, r, b)
+	s.Log, s.Clients = slog.New(slog.NewJSONHandler(&logs, nil)), ClientsAll
+	rep, err := s.Handle(context.Background(), json.RawMessage(`{"userPoolIds": ["us-east-1_Big"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Clients) != n {
+		t.Errorf("result lists %d clients, want %d", len(rep.Clients), n)
+	}
+	line := bytes.TrimSpace(logs.Bytes())
+	if bytes.Count(line, []byte("\n")) != 0 {
+		t.Fatalf("want one log line")
+	}
+	if len(line) > 200<<10 {
+		t.Errorf("log line is %d bytes, want at most 200 KB", len(line))
+	}
+	var logged struct {
+		Report struct {
+			Counts         map[string]int      `json:"counts"`
+			Clients        []reconcile.Outcome `json:"clients"`
+			ClientsOmitted int                 `json:"clientsOmitted"`
+		} `json:"report"`
+	}
+	if err := json.Unmarshal(line, &logged); err != nil {
+		t.Fatal(err)
+	}
+	got := logged.Report
+	if len(got.Clients) == 0 || len(got.Clients)+got.ClientsOmitted != n || got.Counts["drift"] != n {
+		t.Errorf("logged %d clients + %d omitted, counts %v; want %d in all", len(got.Clients), got.ClientsOmitted, got.Counts, n)
 	}
 }

@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"regexp"
+
+	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
 
 // Input is the audit payload. Both fields are optional; the zero Input
@@ -16,9 +17,6 @@ type Input struct {
 	// Cursor resumes a sweep a previous run could not finish.
 	Cursor string `json:"cursor,omitempty"`
 }
-
-// poolIDPattern is UserPoolIdType from the Cognito API model.
-var poolIDPattern = regexp.MustCompile(`^[\w-]+_[0-9a-zA-Z]+$`)
 
 // scheduledEvent is the part of an EventBridge schedule event that tells it
 // apart from a manual payload.
@@ -70,7 +68,7 @@ func (in *Input) validate() error {
 	seen := make(map[string]bool, len(in.UserPoolIDs))
 	ids := in.UserPoolIDs[:0:0]
 	for i, id := range in.UserPoolIDs {
-		if !poolIDPattern.MatchString(id) || len(id) > 55 {
+		if !appclient.ValidPoolID(id) {
 			return fmt.Errorf("userPoolIds[%d]: %q is not a user pool ID", i, id)
 		}
 		if !seen[id] {

@@ -14,6 +14,10 @@ func TestParseInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	cursor := Cursor{Pools: []PoolState{{ID: "us-east-1_A", Token: "t", Done: []string{"c1"}}}}.Encode()
+	// UserPoolId is at most 55 characters (API reference); 56 here, in the
+	// pattern otherwise.
+	long := "us-east-1_" + strings.Repeat("a", 46)
+	longCursor := Cursor{Pools: []PoolState{{ID: long}}}.Encode()
 	for _, tc := range []struct {
 		name    string
 		raw     string
@@ -30,6 +34,8 @@ func TestParseInput(t *testing.T) {
 		{name: "unknown key", raw: `{"userPoolId": "us-east-1_A"}`, wantErr: `unknown field "userPoolId"`},
 		{name: "both", raw: `{"userPoolIds": ["us-east-1_A"], "cursor": "` + cursor + `"}`, wantErr: "mutually exclusive"},
 		{name: "bad pool id", raw: `{"userPoolIds": ["us-east-1_A", "not a pool"]}`, wantErr: `userPoolIds[1]: "not a pool" is not a user pool ID`},
+		{name: "pool id too long", raw: `{"userPoolIds": ["` + long + `"]}`, wantErr: `userPoolIds[0]: "` + long + `" is not a user pool ID`},
+		{name: "cursor pool id too long", raw: `{"cursor": "` + longCursor + `"}`, wantErr: `cursor: pools[0]: "` + long + `" is not a user pool ID`},
 		{name: "bad cursor", raw: `{"cursor": "bm90IGEgY3Vyc29y"}`, wantErr: "not a cursor returned by the audit"},
 		{name: "old cursor", raw: `{"cursor": "eyJ2IjowLCJwb29scyI6W119"}`, wantErr: "version 0, want 1"},
 		{name: "other EventBridge event", raw: `{"source": "aws.events", "detail-type": "Something Else"}`, wantErr: `detail-type "Something Else"`},

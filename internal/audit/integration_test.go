@@ -9,6 +9,7 @@ import (
 
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
+	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
 
 // These tests run the real chain (appclient, reconcile, policy, the pacer
@@ -145,7 +146,9 @@ func TestEmulatorResume(t *testing.T) {
 		if run > 30 {
 			t.Fatal("no end after 30 runs")
 		}
-		s := w.sweeper(t, testConfig(false))
+		cfg := testConfig(false)
+		cfg.Limits = appclient.DefaultLimits
+		s := w.sweeper(t, cfg)
 		// 1.5s of work a run: about 7 calls at 5 RPS, for 21 clients.
 		s.Margin = 500 * time.Millisecond
 		ctx, cancel := contextWithTimeout(2 * time.Second)

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
+	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
@@ -36,23 +37,18 @@ type Reconciler interface {
 	Reconcile(ctx context.Context, b *policy.Baseline, ref reconcile.Ref) (reconcile.Outcome, error)
 }
 
-// Meter reports the API attempts made so far; *Pacer has it.
+// Meter reports the API attempts made so far; *appclient.Pacer has it.
 type Meter interface {
-	Usage() Usage
+	Usage() appclient.Usage
 }
 
-// Recorder counts outcomes as metrics; *metrics.Recorder has it.
-type Recorder interface {
-	Record(outcomes ...reconcile.Outcome)
-	Flush() error
+// Outputs takes every outcome of a run (metrics, notifications, Security
+// Hub); *outputs.Fanout has it.
+type Outputs interface {
+	Emit(ctx context.Context, b outputs.Batch)
 }
 
-// Publisher tells people about outcomes that need attention.
-type Publisher interface {
-	Publish(ctx context.Context, outcomes []reconcile.Outcome) error
-}
-
-// Sweeper runs audit sweeps. Meter, Metrics and Notify may be nil.
+// Sweeper runs audit sweeps. Meter and Outputs may be nil.
 type Sweeper struct {
 	Baselines  Baselines
 	Lister     Lister
@@ -61,7 +57,7 @@ type Sweeper struct {
 	// writes, and main builds both from Config.DryRun.
 	DryRun bool
 	// Concurrency is the number of pools worked on at once (DefaultConcurrency when 0).
-	// One pool cannot use more than PoolRPS, so reaching an account share
+	// One pool cannot use more than appclient.PoolRPS, so reaching an account share
 	// of 15 takes at least three.
 	Concurrency int
 	// Margin is how long before the context's deadline the sweep stops
@@ -73,11 +69,12 @@ type Sweeper struct {
 	// before the first round, doubling (default 1s).
 	RetryRounds  int
 	RetryBackoff time.Duration
-	// Clients says which outcomes the report lists (default ClientsAll).
+	// Clients says which outcomes the report returns (default
+	// ClientsAttention); the logged report is bounded whatever it says
+	// (LogLimit).
 	Clients ClientList
 	Meter   Meter
-	Metrics Recorder
-	Notify  Publisher
+	Outputs Outputs
 	// Now is the clock for the deadline check; time.Now when nil.
 	Now func() time.Time
 	Log *slog.Logger
@@ -123,8 +120,8 @@ type Report struct {
 type ClientList string
 
 const (
-	ClientsAll       ClientList = "all"       // every outcome (default)
-	ClientsAttention ClientList = "attention" // all but compliant
+	ClientsAll       ClientList = "all"       // every outcome
+	ClientsAttention ClientList = "attention" // all but compliant (default)
 	ClientsNone      ClientList = "none"      // counts only
 )
 
@@ -142,10 +139,11 @@ type PoolError struct {
 	Reason     string           `json:"reason"`
 }
 
-// Handle is the Lambda entry point: parse the payload, sweep, log the
-// report as one JSON line and return it. The error is non-nil only when
-// the sweep could not start (bad input, no valid baseline, pools not
-// listable); then nothing has been written.
+// Handle is the Lambda entry point: parse the payload, sweep, hand every
+// outcome to the outputs, log the report as one bounded JSON line
+// (LoggedReport) and return it with the clients Sweeper.Clients asks for.
+// The error is non-nil only when the sweep could not start (bad input, no
+// valid baseline, pools not listable); then nothing has been written.
 func (s *Sweeper) Handle(ctx context.Context, raw json.RawMessage) (*Report, error) {
 	in, err := ParseInput(raw)
 	if err != nil {
@@ -155,19 +153,11 @@ func (s *Sweeper) Handle(ctx context.Context, raw json.RawMessage) (*Report, err
 	if err != nil {
 		return nil, err
 	}
-	if s.Metrics != nil {
-		s.Metrics.Record(rep.Clients...)
-		if err := s.Metrics.Flush(); err != nil {
-			s.log().LogAttrs(ctx, slog.LevelWarn, "metrics not written", slog.String("error", err.Error()))
-		}
-	}
-	if s.Notify != nil {
-		if err := s.Notify.Publish(ctx, rep.Clients); err != nil {
-			s.log().LogAttrs(ctx, slog.LevelWarn, "notification not sent", slog.String("error", err.Error()))
-		}
+	if s.Outputs != nil {
+		s.Outputs.Emit(ctx, outputs.Of(rep.Clients))
 	}
 	rep.Clients = s.Clients.filter(rep.Clients)
-	s.log().LogAttrs(ctx, slog.LevelInfo, "audit report", slog.Any("report", rep))
+	s.log().LogAttrs(ctx, slog.LevelInfo, "audit report", slog.Any("report", NewLoggedReport(rep, DefaultLogLimit)))
 	return rep, nil
 }
 
@@ -216,7 +206,7 @@ type run struct {
 	baseline *policy.Baseline
 	start    time.Time
 	stopAt   time.Time
-	usage    Usage
+	usage    appclient.Usage
 
 	mu         sync.Mutex
 	clients    []reconcile.Outcome
@@ -310,9 +300,13 @@ func (r *run) pool(p *PoolState) {
 		switch appclient.Classify(err) {
 		case appclient.NotFound:
 			// Deleted meanwhile: there is nothing left to evaluate, and
-			// clients queued for retry are gone with it.
+			// clients queued for retry are gone with it. The pool is
+			// done (it leaves the cursor), and counted so.
 			p.Retry = nil
 			r.poolError(p, reconcile.Skipped, "user pool not found")
+			r.mu.Lock()
+			r.poolsDone++
+			r.mu.Unlock()
 			return
 		case appclient.Terminal:
 			// No retry lists the rest (access denied, say); clients
@@ -470,18 +464,18 @@ func (r *run) report(pools []*PoolState) *Report {
 
 func (l ClientList) filter(outs []reconcile.Outcome) []reconcile.Outcome {
 	switch l {
+	case ClientsAll:
+		return outs
 	case ClientsNone:
 		return []reconcile.Outcome{}
-	case ClientsAttention:
-		kept := []reconcile.Outcome{}
-		for _, o := range outs {
-			if o.Status != reconcile.Compliant {
-				kept = append(kept, o)
-			}
-		}
-		return kept
 	}
-	return outs
+	kept := []reconcile.Outcome{} // ClientsAttention, the default
+	for _, o := range outs {
+		if o.Status != reconcile.Compliant {
+			kept = append(kept, o)
+		}
+	}
+	return kept
 }
 
 func countClients(ps []Pending) int {

@@ -381,6 +381,31 @@ func TestFailuresRecorded(t *testing.T) {
 	if !rep.Complete {
 		t.Errorf("incomplete: %s", rep.Cursor)
 	}
+	// Every pool is accounted for: done (the vanished one included) or
+	// left in the cursor.
+	if rep.PoolsDone != 3 || rep.PoolsLeft != 0 {
+		t.Errorf("poolsDone %d, poolsLeft %d; want 3, 0", rep.PoolsDone, rep.PoolsLeft)
+	}
+}
+
+// TestPoolVanishedMidSweep: a pool deleted after its first page was
+// evaluated, with clients queued for retry, counts as done.
+func TestPoolVanishedMidSweep(t *testing.T) {
+	b := &fakeBaselines{b: &policy.Baseline{}}
+	l := threePools()
+	l.failSecondPage = map[string]error{"us-east-1_A": errPoolGone}
+	r := newFakeReconciler(b.b, l)
+	r.script[ref("us-east-1_A", "a2")] = []result{{err: errRetryable}}
+	rep, err := newSweeper(l, r, b).Sweep(context.Background(), Input{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.PoolsDone+rep.PoolsLeft != 3 || !rep.Complete {
+		t.Errorf("poolsDone %d + poolsLeft %d, complete %v; want 3 pools accounted for, complete", rep.PoolsDone, rep.PoolsLeft, rep.Complete)
+	}
+	if diff := cmp.Diff([]PoolError{{UserPoolID: "us-east-1_A", Outcome: reconcile.Skipped, Reason: "user pool not found"}}, rep.PoolErrors); diff != "" {
+		t.Errorf("pool errors (-want +got):\n%s", diff)
+	}
 }
 
 // TestInFlightCutBeforeDeadline: a call still running at the stop (here one

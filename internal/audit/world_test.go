@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -9,11 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/smithy-go/middleware"
 
-	"github.com/cognito-guard/cognito-guard/internal/baseline"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/auditworld"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
@@ -41,48 +38,46 @@ func newWorld(tb testing.TB, opts emulator.Options, pools, perPool, driftEvery i
 	return &world{World: w, url: srv.URL}
 }
 
-// sweeper wires a Sweeper the way functions/audit does, against the world.
+// sweeper wires a Sweeper with audit.New, the constructor of
+// functions/audit, against the world: anonymous credentials, and the SDK's
+// retry backoff removed so that throttling tests take no wall-clock time
+// (the pacer still spaces every attempt, as in production).
 func (w *world) sweeper(tb testing.TB, cfg Config) *Sweeper {
 	tb.Helper()
-	s, err := NewForEndpoint(w.url, cfg, slog.New(slog.DiscardHandler))
+	s, err := New(cfg, w.awsConfig(), io.Discard, slog.New(slog.DiscardHandler))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return s
 }
 
-// NewForEndpoint is the wiring of functions/audit with explicit endpoint
-// and anonymous credentials.
-func NewForEndpoint(url string, cfg Config, log *slog.Logger) (*Sweeper, error) {
-	pacer, err := NewPacer(cfg.Limits)
-	if err != nil {
-		return nil, err
-	}
-	cog := cip.New(cip.Options{
+func (w *world) awsConfig() aws.Config {
+	return aws.Config{
 		Region:       "us-east-1",
-		BaseEndpoint: aws.String(url),
+		BaseEndpoint: aws.String(w.url),
 		Credentials:  aws.AnonymousCredentials{},
-		Retryer:      appclient.Retryer(6)(),
-		APIOptions:   []func(*middleware.Stack) error{pacer.AddTo},
-	})
-	sm := ssm.New(ssm.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: aws.AnonymousCredentials{}})
-	clients := appclient.New(cog)
-	return &Sweeper{
-		Baselines:   baseline.NewLoader(sm, auditworld.BaselineParameter, 0, nil),
-		Lister:      clients,
-		Reconciler:  &reconcile.Reconciler{Clients: clients, DryRun: !cfg.Writes(), Log: log},
-		DryRun:      !cfg.Writes(),
-		Concurrency: cfg.Concurrency,
-		Margin:      cfg.Margin,
-		Meter:       pacer,
-		Log:         log,
-	}, nil
+		Retryer:      func() aws.Retryer { return noBackoff{appclient.Retryer(6)().(aws.RetryerV2)} },
+	}
 }
+
+// noBackoff is the production retryer (same attempts, same errors
+// retried) without the pause between attempts.
+type noBackoff struct{ aws.RetryerV2 }
+
+func (noBackoff) RetryDelay(int, error) (time.Duration, error) { return 0, nil }
 
 func (w *world) calls(op string) (ok, failed map[reconcile.Ref]int) { return w.Calls(op) }
 
+// testLimits pace at 12 of Cognito's 15 requests per second (and the
+// 5-per-pool cap): the emulator enforces the quotas, so a sweep must see no
+// throttling, with some headroom for a loaded machine; the tests take less
+// than half the time they take at the default share of 5.
+var testLimits = appclient.Limits{Read: 12, Update: 12, Pool: appclient.PoolRPS, ListPools: 12}
+
 func testConfig(enforce bool) Config {
-	return Config{Enforce: enforce, Limits: DefaultLimits, Concurrency: 4}
+	c := Config{Enforce: enforce, Limits: testLimits, Concurrency: 4, Clients: ClientsAll}
+	c.BaselineParameter = auditworld.BaselineParameter
+	return c
 }
 
 func sweepAll(tb testing.TB, s *Sweeper) *Report {

@@ -26,4 +26,11 @@
 //
 // Every metric of a line is written, zeros included, so an alarm sees 0
 // rather than missing data in a period where the function ran.
+//
+// Each line also carries "level" and an RFC 3339 "timestamp", so that
+// Lambda's log-level filtering (JSON log format) never drops it: a line
+// without a valid level is treated as INFO and dropped at WARN, which
+// would blind the alarms (see LineLevel).
+//
+// A Recorder is an outputs.Sink: Send records a batch and flushes it.
 package metrics

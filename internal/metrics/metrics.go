@@ -2,14 +2,17 @@ package metrics
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 )
 
@@ -53,6 +56,7 @@ type Recorder struct {
 	namespace string
 	function  string
 	now       func() time.Time
+	level     string
 
 	mu     sync.Mutex
 	counts map[string]*counts // by mode
@@ -73,7 +77,43 @@ func New(w io.Writer, namespace, function string, now func() time.Time) *Recorde
 	if now == nil {
 		now = time.Now
 	}
-	return &Recorder{w: w, namespace: namespace, function: function, now: now, counts: map[string]*counts{}}
+	return &Recorder{w: w, namespace: namespace, function: function, now: now, level: LineLevel(""), counts: map[string]*counts{}}
+}
+
+// WithLevel sets the level written on every EMF line from the function's
+// Lambda application log level (AWS_LAMBDA_LOG_LEVEL); see LineLevel.
+func (r *Recorder) WithLevel(lambdaLogLevel string) *Recorder {
+	r.level = LineLevel(lambdaLogLevel)
+	return r
+}
+
+// LineLevel is the level an EMF line carries so that Lambda's log-level
+// filtering never drops it. With the JSON log format, Lambda keeps an
+// application log line only at or above the function's
+// ApplicationLogLevel, and "if the "level" value field is invalid or
+// missing, Lambda will assign the log output the level INFO"; a line
+// without a valid RFC 3339 timestamp is assigned INFO as well
+// (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html).
+// A bare EMF line is therefore dropped at WARN, and the alarms on its
+// metrics go blind. So each line states a level and a timestamp: the
+// configured threshold itself, which Lambda passes to the function as
+// AWS_LAMBDA_LOG_LEVEL, so the line passes whatever the threshold is
+// without claiming to be an error; and FATAL, the highest level, which
+// passes any threshold, when that variable is unset or unknown.
+func LineLevel(lambdaLogLevel string) string {
+	l := strings.ToUpper(strings.TrimSpace(lambdaLogLevel))
+	switch l {
+	case "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL":
+		return l
+	}
+	return "FATAL"
+}
+
+// Send records the batch's outcomes and flushes them: a Recorder is an
+// outputs.Sink. A batch that will be retried is counted too (Failed).
+func (r *Recorder) Send(_ context.Context, b outputs.Batch) error {
+	r.Record(b.Outcomes()...)
+	return r.Flush()
 }
 
 // Record counts outcomes. The Mode dimension comes from each outcome's DryRun
@@ -117,14 +157,14 @@ func (r *Recorder) Flush() error {
 	if len(r.counts) == 0 {
 		return nil
 	}
-	ts := r.now().UnixMilli()
+	now := r.now()
 	var buf bytes.Buffer
 	for _, mode := range []string{ModeEnforce, ModeDryRun} {
 		c := r.counts[mode]
 		if c == nil {
 			continue
 		}
-		line, err := r.line(ts, mode, c)
+		line, err := r.line(now, mode, c)
 		if err != nil {
 			return err
 		}
@@ -140,7 +180,7 @@ func (r *Recorder) Flush() error {
 	return nil
 }
 
-func (r *Recorder) line(ts int64, mode string, c *counts) ([]byte, error) {
+func (r *Recorder) line(now time.Time, mode string, c *counts) ([]byte, error) {
 	values := []Value{
 		{DriftFound, float64(c.driftFound)},
 		{Remediated, float64(c.remediated)},
@@ -151,7 +191,7 @@ func (r *Recorder) line(ts int64, mode string, c *counts) ([]byte, error) {
 	if r.function == FunctionAudit {
 		values = append(values, Value{ClientsAudited, float64(c.audited)})
 	}
-	return Encode(r.namespace, ts, map[string]string{DimFunction: r.function, DimMode: mode}, values)
+	return encode(r.namespace, now, r.level, map[string]string{DimFunction: r.function, DimMode: mode}, values)
 }
 
 // Value is one metric of an EMF line.
@@ -166,6 +206,19 @@ type Value struct {
 // drop silently: more than 100 metrics or 30 dimensions, and a metric name
 // that repeats or clashes with a dimension or "_aws".
 func Encode(namespace string, timestampMS int64, dims map[string]string, values []Value) ([]byte, error) {
+	return encode(namespace, time.UnixMilli(timestampMS), "", dims, values)
+}
+
+// Keys a line carries for Lambda's log-level filtering (LineLevel).
+const (
+	keyLevel     = "level"
+	keyTimestamp = "timestamp"
+)
+
+// encode is Encode with, when level is set, the level and an RFC 3339
+// timestamp at the root of the line.
+func encode(namespace string, ts time.Time, level string, dims map[string]string, values []Value) ([]byte, error) {
+	timestampMS := ts.UnixMilli()
 	if len(dims) > maxDimensions {
 		return nil, fmt.Errorf("emf: %d dimensions, at most %d", len(dims), maxDimensions)
 	}
@@ -177,8 +230,12 @@ func Encode(namespace string, timestampMS int64, dims map[string]string, values 
 		Unit string `json:"Unit"`
 	}
 	root := map[string]any{}
+	if level != "" {
+		root[keyLevel] = level
+		root[keyTimestamp] = ts.UTC().Format(time.RFC3339Nano)
+	}
 	for k, v := range dims {
-		if k == "_aws" {
+		if _, taken := root[k]; taken || k == "_aws" {
 			return nil, fmt.Errorf("emf: dimension name %q is reserved", k)
 		}
 		root[k] = v

@@ -103,8 +103,10 @@ func line(ns string, audit bool, function, mode string, values map[string]float6
 				"Metrics":    ms,
 			}},
 		},
-		"Function": function,
-		"Mode":     mode,
+		"Function":  function,
+		"Mode":      mode,
+		"level":     "FATAL", // no AWS_LAMBDA_LOG_LEVEL given
+		"timestamp": now.Format(time.RFC3339Nano),
 	}
 	for k, v := range values {
 		m[k] = v

@@ -24,7 +24,7 @@ import (
 // did not expect fails the test.
 
 type call struct {
-	Op   string // "PutEvents", "Publish", "BatchImportFindings", "GetFindings"
+	Op   string // "PutEvents", "Publish", "BatchImportFindings", "BatchUpdateFindings", "GetFindings"
 	Body []byte
 	URL  string
 	Head http.Header
@@ -60,6 +60,8 @@ func (f *fakeAWS) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Header.Get("X-Amz-Target") == "AWSEvents.PutEvents":
 		op, contentType = "PutEvents", "application/x-amz-json-1.1"
+	case r.URL.Path == "/findings/batchupdate":
+		op, contentType = "BatchUpdateFindings", "application/json"
 	case r.URL.Path == "/findings/import":
 		op, contentType = "BatchImportFindings", "application/json"
 	case r.URL.Path == "/findings":

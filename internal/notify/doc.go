@@ -2,9 +2,12 @@
 // EventBridge custom event and an optional SNS message per non-compliant
 // outcome, and optional AWS Security Hub findings for drift that stays.
 //
-// Each channel is on when its client is given to New; one failing does not
-// stop the others, and Publish returns every channel's error, joined and
-// prefixed with the channel ("eventbridge: ", "sns: ", "securityhub: ").
+// A Notifier is an outputs.Sink: both functions add it to their fan-out,
+// which calls Send with each invocation's outcomes. Each channel is on when
+// its client is given to New; one failing does not stop the others, and
+// Send returns every channel's error, joined and prefixed with the channel
+// ("eventbridge: ", "sns: ", "securityhub: "). A batch marked Retry (the
+// remediate invocation fails and its event will come again) is not sent.
 //
 // # Which outcomes
 //
@@ -24,6 +27,11 @@
 //
 //	{
 //	  "function":   "remediate" | "audit",
+//	  "trigger": {                                 // remediate only: the event and who caused it
+//	    "source": "cloudtrail", "eventName": "UpdateUserPoolClient",
+//	    "eventId": "...", "eventTime": "2026-11-26T07:59:58Z",
+//	    "actor": "arn:aws:sts::123456789012:assumed-role/Admin/alice"
+//	  },
 //	  "outcome":    "drift" | "remediated" | "unfixable" | "failed",
 //	  "userPoolId": "us-east-1_EXAMPLE01",
 //	  "clientId":   "6example0client0id0drift01",
@@ -50,8 +58,11 @@
 //
 // One Publish per outcome: Subject is a single ASCII line under 100
 // characters ("cognito-guard: remediated web-portal (6example0client0id0drift01)");
-// Message is a readable summary (reason, each finding, each change as
-// before -> after) followed by the same detail JSON. Message attributes
+// Message is a readable summary (reason, the event ID and actor, each
+// finding, each change as before -> after) followed by the same detail
+// JSON. Strings someone else controls (a client's name may hold newlines:
+// Cognito's name pattern allows whitespace) are escaped with
+// outputs.Printable, so they cannot add lines or reorder text. Message attributes
 // outcome, function, userPoolId and source allow subscription filter
 // policies.
 //
@@ -68,14 +79,16 @@
 //
 // A rule that stays broken (drift reported only or in a dry run, unfixable,
 // report-only rules of a remediated client) is imported with Compliance
-// FAILED, RecordState ACTIVE, Workflow NEW and a severity: HIGH when it
-// cannot be fixed automatically, MEDIUM for enforced drift left by a dry run,
-// LOW for report-only rules. A rule the run fixed is re-imported with the
-// same Id as Compliance PASSED, RecordState ARCHIVED, Workflow RESOLVED,
-// severity INFORMATIONAL. Security Hub keeps the customer's Workflow on an
-// existing finding (BatchImportFindings cannot change it after creation), so
-// PASSED and ARCHIVED are what close it; if the rule breaks again the same Id
-// comes back ACTIVE and Security Hub resets its workflow to NEW.
+// FAILED, RecordState ACTIVE, Workflow NEW (which counts at creation only)
+// and a severity: HIGH when it cannot be fixed automatically, MEDIUM for
+// enforced drift left by a dry run, LOW for report-only rules. A rule the
+// run fixed is re-imported with the same Id as Compliance PASSED,
+// RecordState ARCHIVED, severity INFORMATIONAL, and then, with
+// Options.Workflow set, its workflow status is set to RESOLVED with
+// BatchUpdateFindings: BatchImportFindings ignores Workflow on a finding
+// that exists. If the rule breaks again the same Id comes back ACTIVE and
+// Security Hub resets its workflow to NEW. IAM: securityhub:BatchImportFindings,
+// securityhub:GetFindings and securityhub:BatchUpdateFindings.
 //
 // With Options.Findings set, the open findings of the clients published are
 // looked up first (GetFindings), and every one that the outcome no longer

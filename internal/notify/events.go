@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
-	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/outputs"
 )
 
 // maxEventsPerCall is PutEvents' limit of entries per request.
@@ -19,10 +19,10 @@ const maxEventsPerCall = 10
 // putEvents sends one event per outcome, ten per call, and sends again the
 // entries that EventBridge rejected one by one (FailedEntryCount), up to
 // maxAttempts in all.
-func (n *Notifier) putEvents(ctx context.Context, outcomes []reconcile.Outcome) error {
-	pending := make([]types.PutEventsRequestEntry, 0, len(outcomes))
-	for _, o := range outcomes {
-		e, err := n.eventEntry(o)
+func (n *Notifier) putEvents(ctx context.Context, items []outputs.Item) error {
+	pending := make([]types.PutEventsRequestEntry, 0, len(items))
+	for _, it := range items {
+		e, err := n.eventEntry(it)
 		if err != nil {
 			return err
 		}
@@ -67,8 +67,9 @@ func (n *Notifier) putEvents(ctx context.Context, outcomes []reconcile.Outcome) 
 	return nil
 }
 
-func (n *Notifier) eventEntry(o reconcile.Outcome) (types.PutEventsRequestEntry, error) {
-	detail, err := encodeJSON(NewDetail(n.opt.Function, o), false)
+func (n *Notifier) eventEntry(it outputs.Item) (types.PutEventsRequestEntry, error) {
+	o := it.Outcome
+	detail, err := encodeJSON(newDetail(n.opt.Function, it), false)
 	if err != nil {
 		return types.PutEventsRequestEntry{}, fmt.Errorf("event detail for %s/%s: %w", o.UserPoolID, o.ClientID, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
@@ -41,6 +42,12 @@ type BatchImportFindingsAPI interface {
 	BatchImportFindings(ctx context.Context, params *securityhub.BatchImportFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.BatchImportFindingsOutput, error)
 }
 
+// BatchUpdateFindingsAPI sets the workflow status of findings;
+// *securityhub.Client has it.
+type BatchUpdateFindingsAPI interface {
+	BatchUpdateFindings(ctx context.Context, params *securityhub.BatchUpdateFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.BatchUpdateFindingsOutput, error)
+}
+
 // GetFindingsAPI looks up this tool's open Security Hub findings;
 // *securityhub.Client has it.
 type GetFindingsAPI interface {
@@ -65,6 +72,12 @@ type Options struct {
 	// from the baseline is resolved too. Without it only the findings the
 	// outcome itself reports as fixed are resolved.
 	Findings GetFindingsAPI
+	// Workflow, when set (normally the same *securityhub.Client), sets the
+	// workflow status of resolved findings to RESOLVED with
+	// BatchUpdateFindings: BatchImportFindings ignores Workflow on a
+	// finding that already exists. Without it resolved findings are
+	// archived and PASSED but keep their workflow status.
+	Workflow BatchUpdateFindingsAPI
 	// Account and Region of the user pools: needed for Security Hub (product
 	// and resource ARNs) and to name the pool in an event's Resources. When
 	// empty, they are taken from the invoked function's ARN in the Lambda
@@ -97,17 +110,28 @@ func New(opt Options) *Notifier {
 	return &Notifier{opt: opt, backoff: func(n int) time.Duration { return time.Duration(n) * 200 * time.Millisecond }}
 }
 
-// Publish sends outcomes to every configured channel. EventBridge and SNS get
-// the non-compliant ones (drift, remediated, unfixable, failed); Security Hub
-// gets every outcome that says where a client stands (all but skipped and
-// failed). A failing channel does not stop the others; the error joins each
-// channel's error, prefixed with the channel's name.
+// Publish is Send for outcomes that have no trigger (the audit's).
 func (n *Notifier) Publish(ctx context.Context, outcomes []reconcile.Outcome) error {
+	return n.Send(ctx, outputs.Of(outcomes))
+}
+
+// Send sends a batch to every configured channel; a Notifier is an
+// outputs.Sink. EventBridge and SNS get the non-compliant outcomes (drift,
+// remediated, unfixable, failed); Security Hub gets every outcome that says
+// where a client stands (all but skipped and failed). A batch that will be
+// retried is not sent: people hear of final outcomes only. A failing channel
+// does not stop the others; the error joins each channel's error, prefixed
+// with the channel's name.
+func (n *Notifier) Send(ctx context.Context, b outputs.Batch) error {
+	if b.Retry {
+		return nil
+	}
 	n = n.withIdentity(ctx)
-	var notable []reconcile.Outcome
-	for _, o := range outcomes {
-		if Notable(o.Status) {
-			notable = append(notable, o)
+	outcomes := b.Outcomes()
+	var notable []outputs.Item
+	for _, it := range b.Items {
+		if Notable(it.Status) {
+			notable = append(notable, it)
 		}
 	}
 	var errs []error
@@ -169,6 +193,9 @@ func Notable(s reconcile.Status) bool {
 // the outcome whole, so nothing added to Outcome later is published by
 // accident. testdata/detail.schema.json is its JSON Schema.
 type Detail struct {
+	// Trigger is the event that led to the outcome (the remediate
+	// function's); the audit's outcomes have none.
+	Trigger    *outputs.Trigger `json:"trigger,omitempty"`
 	Function   string           `json:"function"`
 	Outcome    reconcile.Status `json:"outcome"`
 	UserPoolID string           `json:"userPoolId"`
@@ -210,7 +237,13 @@ func secretField(field string) bool {
 
 // NewDetail builds the detail for an outcome.
 func NewDetail(function string, o reconcile.Outcome) Detail {
+	return newDetail(function, outputs.Item{Outcome: o})
+}
+
+func newDetail(function string, it outputs.Item) Detail {
+	o := it.Outcome
 	d := Detail{
+		Trigger:    it.Trigger,
 		Function:   function,
 		Outcome:    o.Status,
 		UserPoolID: o.UserPoolID,
@@ -289,8 +322,20 @@ func partition(region string) string {
 }
 
 // encodeJSON marshals without HTML escaping, so that "<= 1h" reads as
-// written in a message rather than as "\u003c= 1h".
+// written in a message rather than as "\u003c= 1h". encoding/json escapes
+// control characters and U+2028/U+2029 in strings, but not the
+// bidirectional formatting characters, which can only occur inside
+// strings: those are escaped too (outputs.PrintableJSON), so the JSON part
+// of a message reads as the data is.
 func encodeJSON(v any, indent bool) ([]byte, error) {
+	b, err := encodeRawJSON(v, indent)
+	if err != nil {
+		return nil, err
+	}
+	return outputs.PrintableJSON(b), nil
+}
+
+func encodeRawJSON(v any, indent bool) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

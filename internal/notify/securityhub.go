@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
+	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
@@ -20,7 +21,8 @@ import (
 const (
 	SchemaVersion = "2018-10-08"
 	FindingType   = "Software and Configuration Checks/AWS Security Best Practices"
-	// maxFindingsPerCall is BatchImportFindings' limit of findings per request.
+	// maxFindingsPerCall is BatchImportFindings' limit of findings per
+	// request, and BatchUpdateFindings' of finding identifiers.
 	maxFindingsPerCall = 100
 	// maxClientFilters bounds the Id PREFIX filters of one GetFindings query;
 	// beyond it, all of this tool's open findings are listed instead.
@@ -148,10 +150,67 @@ func (n *Notifier) importFindings(ctx context.Context, outcomes []reconcile.Outc
 			add(n.resolvedFinding(o, f.Rule, title(o, f.Rule), now, now))
 		}
 	}
-	if err := n.batchImport(ctx, batch); err != nil {
+	notImported, err := n.batchImport(ctx, batch)
+	if err != nil {
 		errs = append(errs, err)
 	}
+	if n.opt.Workflow != nil {
+		var resolved []string
+		for _, f := range batch {
+			if f.Compliance.Status == types.ComplianceStatusPassed && !notImported[aws.ToString(f.Id)] {
+				resolved = append(resolved, aws.ToString(f.Id))
+			}
+		}
+		if err := n.resolveWorkflow(ctx, resolved); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// resolveWorkflow sets the workflow status of findings to RESOLVED.
+// BatchImportFindings cannot: after a finding is created, Security Hub
+// ignores a provider's updates to Workflow (and Note, UserDefinedFields,
+// VerificationState), which belong to BatchUpdateFindings
+// (https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchImportFindings.html,
+// https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchUpdateFindings.html).
+// Findings Security Hub leaves unprocessed are sent again, up to
+// maxAttempts in all.
+func (n *Notifier) resolveWorkflow(ctx context.Context, ids []string) error {
+	product := aws.String(ProductARN(n.opt.Region, n.opt.Account))
+	pending := ids
+	var lastFailures map[string]int
+	for attempt := 1; len(pending) > 0; attempt++ {
+		if attempt > 1 {
+			if attempt > maxAttempts {
+				return fmt.Errorf("workflow of %d finding(s) not resolved after %d attempts: %s", len(pending), maxAttempts, summary(lastFailures))
+			}
+			if err := n.sleep(ctx, attempt-1); err != nil {
+				return fmt.Errorf("workflow of %d finding(s) not resolved: %w", len(pending), err)
+			}
+		}
+		var retry []string
+		lastFailures = map[string]int{}
+		for start := 0; start < len(pending); start += maxFindingsPerCall {
+			batch := pending[start:min(start+maxFindingsPerCall, len(pending))]
+			in := &securityhub.BatchUpdateFindingsInput{Workflow: &types.WorkflowUpdate{Status: types.WorkflowStatusResolved}}
+			for _, id := range batch {
+				in.FindingIdentifiers = append(in.FindingIdentifiers, types.AwsSecurityFindingIdentifier{Id: aws.String(id), ProductArn: product})
+			}
+			out, err := n.opt.Workflow.BatchUpdateFindings(ctx, in)
+			if err != nil {
+				return fmt.Errorf("update findings: %w", err)
+			}
+			for _, u := range out.UnprocessedFindings {
+				if u.FindingIdentifier != nil {
+					retry = append(retry, aws.ToString(u.FindingIdentifier.Id))
+				}
+				lastFailures[aws.ToString(u.ErrorCode)]++
+			}
+		}
+		pending = retry
+	}
+	return nil
 }
 
 // openFindings lists the ACTIVE findings of this tool for the clients: a
@@ -194,17 +253,26 @@ func (n *Notifier) openFindings(ctx context.Context, clients []reconcile.Outcome
 }
 
 // batchImport sends findings, a hundred per call, and sends again those
-// Security Hub rejected one by one (FailedFindings), up to maxAttempts.
-func (n *Notifier) batchImport(ctx context.Context, findings []types.AwsSecurityFinding) error {
+// Security Hub rejected one by one (FailedFindings), up to maxAttempts. On
+// error it returns the IDs of the findings not imported (all of them when
+// a call failed).
+func (n *Notifier) batchImport(ctx context.Context, findings []types.AwsSecurityFinding) (map[string]bool, error) {
 	pending := findings
 	var lastFailures map[string]int
+	notImported := func() map[string]bool {
+		ids := map[string]bool{}
+		for _, f := range pending {
+			ids[aws.ToString(f.Id)] = true
+		}
+		return ids
+	}
 	for attempt := 1; len(pending) > 0; attempt++ {
 		if attempt > 1 {
 			if attempt > maxAttempts {
-				return fmt.Errorf("%d finding(s) not imported after %d attempts: %s", len(pending), maxAttempts, summary(lastFailures))
+				return notImported(), fmt.Errorf("%d finding(s) not imported after %d attempts: %s", len(pending), maxAttempts, summary(lastFailures))
 			}
 			if err := n.sleep(ctx, attempt-1); err != nil {
-				return fmt.Errorf("%d finding(s) not imported: %w", len(pending), err)
+				return notImported(), fmt.Errorf("%d finding(s) not imported: %w", len(pending), err)
 			}
 		}
 		var retry []types.AwsSecurityFinding
@@ -213,7 +281,7 @@ func (n *Notifier) batchImport(ctx context.Context, findings []types.AwsSecurity
 			batch := pending[start:min(start+maxFindingsPerCall, len(pending))]
 			out, err := n.opt.SecurityHub.BatchImportFindings(ctx, &securityhub.BatchImportFindingsInput{Findings: batch})
 			if err != nil {
-				return fmt.Errorf("import findings: %w", err)
+				return notImported(), fmt.Errorf("import findings: %w", err)
 			}
 			failed := map[string]bool{}
 			for _, f := range out.FailedFindings {
@@ -228,7 +296,7 @@ func (n *Notifier) batchImport(ctx context.Context, findings []types.AwsSecurity
 		}
 		pending = retry
 	}
-	return nil
+	return nil, nil
 }
 
 func (n *Notifier) base(o reconcile.Outcome, rule, ttl string, created, now time.Time) types.AwsSecurityFinding {
@@ -274,6 +342,9 @@ func (n *Notifier) failedFinding(o reconcile.Outcome, f policy.Finding, created,
 	a.FindingProviderFields = &types.FindingProviderFields{Severity: &types.FindingProviderSeverity{Label: sev}, Types: []string{FindingType}}
 	a.Compliance = &types.Compliance{Status: types.ComplianceStatusFailed}
 	a.RecordState = types.RecordStateActive
+	// Workflow counts only when the finding is created; Security Hub sets
+	// a RESOLVED one back to NEW by itself when it fails again
+	// (https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_Workflow.html).
 	a.Workflow = &types.Workflow{Status: types.WorkflowStatusNew}
 	a.LastObservedAt = aws.String(now.Format(time.RFC3339))
 	a.Remediation = &types.Remediation{Recommendation: &types.Recommendation{Text: aws.String(truncate(
@@ -281,9 +352,8 @@ func (n *Notifier) failedFinding(o reconcile.Outcome, f policy.Finding, created,
 	return a
 }
 
-// resolvedFinding re-imports a finding as passed and archived. Security Hub
-// resets the workflow to NEW by itself if the same Id fails again
-// (https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_Workflow.html).
+// resolvedFinding re-imports a finding as passed and archived. Its workflow
+// status is set by resolveWorkflow: an import cannot change it.
 func (n *Notifier) resolvedFinding(o reconcile.Outcome, rule, ttl string, created, now time.Time) types.AwsSecurityFinding {
 	if ttl == "" {
 		ttl = title(o, rule)
@@ -293,12 +363,11 @@ func (n *Notifier) resolvedFinding(o reconcile.Outcome, rule, ttl string, create
 	if o.Status == reconcile.Exempt {
 		how = "is exempt from"
 	}
-	a.Description = aws.String(truncate(fmt.Sprintf("Resolved: app client %s in user pool %s %s rule %s (outcome %s).", o.ClientID, o.UserPoolID, how, rule, o.Status), maxDescription))
+	a.Description = aws.String(truncate(fmt.Sprintf("Resolved: app client %s in user pool %s %s rule %s (outcome %s).", outputs.Printable(o.ClientID), outputs.Printable(o.UserPoolID), how, rule, o.Status), maxDescription))
 	a.Severity = &types.Severity{Label: types.SeverityLabelInformational}
 	a.FindingProviderFields = &types.FindingProviderFields{Severity: &types.FindingProviderSeverity{Label: types.SeverityLabelInformational}, Types: []string{FindingType}}
 	a.Compliance = &types.Compliance{Status: types.ComplianceStatusPassed}
 	a.RecordState = types.RecordStateArchived
-	a.Workflow = &types.Workflow{Status: types.WorkflowStatusResolved}
 	return a
 }
 
@@ -319,6 +388,7 @@ func title(o reconcile.Outcome, rule string) string {
 	if name == "" {
 		name = o.ClientID
 	}
+	name = outputs.Printable(name)
 	return fmt.Sprintf("Cognito app client %s does not meet %s", name, rule)
 }
 
@@ -329,7 +399,7 @@ func description(o reconcile.Outcome, f policy.Finding) string {
 	case !f.Fixable:
 		b.WriteString(" It cannot be fixed automatically")
 		if f.Reason != "" {
-			b.WriteString(": " + f.Reason)
+			b.WriteString(": " + outputs.Printable(f.Reason))
 		}
 		b.WriteString(".")
 	case o.DryRun:
@@ -337,7 +407,7 @@ func description(o reconcile.Outcome, f policy.Finding) string {
 	case action(f) == policy.Report:
 		b.WriteString(" Reported only.")
 	}
-	fmt.Fprintf(&b, " App client %s in user pool %s.", o.ClientID, o.UserPoolID)
+	fmt.Fprintf(&b, " App client %s in user pool %s.", outputs.Printable(o.ClientID), outputs.Printable(o.UserPoolID))
 	return b.String()
 }
 

@@ -49,7 +49,8 @@ func failedSum(client, rule, sev, created string) asffSummary {
 }
 
 func passedSum(client, rule, created string) asffSummary {
-	return asffSummary{FindingID(pool, client, rule), "PASSED", "ARCHIVED", "RESOLVED", "INFORMATIONAL", created}
+	// No Workflow: an import cannot change it; BatchUpdateFindings does.
+	return asffSummary{FindingID(pool, client, rule), "PASSED", "ARCHIVED", "", "INFORMATIONAL", created}
 }
 
 func TestSecurityHubImport(t *testing.T) {
@@ -332,5 +333,57 @@ func TestPartitionARNs(t *testing.T) {
 		if got := ProductARN(tt.region, account); got != tt.product {
 			t.Errorf("ProductARN(%q) = %q, want %q", tt.region, got, tt.product)
 		}
+	}
+}
+
+// TestSecurityHubResolvesWorkflow: a resolved finding is archived by the
+// import and its workflow set to RESOLVED by BatchUpdateFindings (an
+// import cannot change the workflow of an existing finding); a finding
+// the import rejected is not touched, and one left unprocessed is sent
+// again.
+func TestSecurityHubResolvesWorkflow(t *testing.T) {
+	type ident struct{ Id, ProductArn string }
+	var updates [][]ident
+	var statuses []string
+	rejected := FindingID(pool, compliant.ClientID, accessMax.Rule)
+	aws := newFakeAWS(t, map[string]reply{
+		"GetFindings": func(*testing.T, int, []byte) (int, string) {
+			f := func(client, rule string) string {
+				return fmt.Sprintf(`{"Id":%q,"CreatedAt":"2026-10-01T12:00:00Z","Title":"t","RecordState":"ACTIVE"}`, FindingID(pool, client, rule))
+			}
+			return 200, `{"Findings":[` + f(compliant.ClientID, accessMax.Rule) + `,` + f(exempt.ClientID, accessMax.Rule) + `,` + f(exempt.ClientID, "OldRule.removed") + `]}`
+		},
+		"BatchImportFindings": func(t *testing.T, _ int, body []byte) (int, string) {
+			return 200, `{"FailedCount":1,"SuccessCount":2,"FailedFindings":[{"Id":"` + rejected + `","ErrorCode":"InvalidInput","ErrorMessage":"no"}]}`
+		},
+		"BatchUpdateFindings": func(t *testing.T, n int, body []byte) (int, string) {
+			var in struct {
+				FindingIdentifiers []ident
+				Workflow           struct{ Status string }
+			}
+			if err := json.Unmarshal(body, &in); err != nil {
+				t.Fatal(err)
+			}
+			updates = append(updates, in.FindingIdentifiers)
+			statuses = append(statuses, in.Workflow.Status)
+			if n == 1 { // the first one is left for later
+				id := in.FindingIdentifiers[0]
+				return 200, fmt.Sprintf(`{"ProcessedFindings":[],"UnprocessedFindings":[{"FindingIdentifier":{"Id":%q,"ProductArn":%q},"ErrorCode":"FindingNotFound","ErrorMessage":"not yet"}]}`, id.Id, id.ProductArn)
+			}
+			return 200, `{"ProcessedFindings":[],"UnprocessedFindings":[]}`
+		},
+	})
+	sh := aws.securityhub()
+	n := newTestNotifier(Options{SecurityHub: sh, Findings: sh, Workflow: sh})
+	err := n.Publish(context.Background(), []reconcile.Outcome{compliant, exempt})
+	checkErr(t, err, "securityhub: 1 finding(s) not imported after 3 attempts: InvalidInput x1")
+	product := ProductARN(region, account)
+	a, b := FindingID(pool, exempt.ClientID, accessMax.Rule), FindingID(pool, exempt.ClientID, "OldRule.removed")
+	want := [][]ident{{{a, product}, {b, product}}, {{a, product}}}
+	if diff := cmp.Diff(want, updates); diff != "" {
+		t.Errorf("BatchUpdateFindings identifiers (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"RESOLVED", "RESOLVED"}, statuses); diff != "" {
+		t.Errorf("workflow statuses (-want +got):\n%s", diff)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 
+	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 )
 
@@ -20,10 +21,11 @@ const maxSubject = 99
 
 // publishSNS sends one message per outcome. A failed message does not stop
 // the others.
-func (n *Notifier) publishSNS(ctx context.Context, outcomes []reconcile.Outcome) error {
+func (n *Notifier) publishSNS(ctx context.Context, items []outputs.Item) error {
 	var errs []error
-	for _, o := range outcomes {
-		in, err := n.snsInput(o)
+	for _, it := range items {
+		o := it.Outcome
+		in, err := n.snsInput(it)
 		if err == nil {
 			_, err = n.opt.SNS.Publish(ctx, in)
 		}
@@ -34,8 +36,9 @@ func (n *Notifier) publishSNS(ctx context.Context, outcomes []reconcile.Outcome)
 	return errors.Join(errs...)
 }
 
-func (n *Notifier) snsInput(o reconcile.Outcome) (*sns.PublishInput, error) {
-	d := NewDetail(n.opt.Function, o)
+func (n *Notifier) snsInput(it outputs.Item) (*sns.PublishInput, error) {
+	o := it.Outcome
+	d := newDetail(n.opt.Function, it)
 	js, err := encodeJSON(d, true)
 	if err != nil {
 		return nil, err
@@ -98,33 +101,53 @@ func asciiLine(s string) string {
 	}, s)
 }
 
-// Text is the readable part of a message: what happened, why, and the
-// before/after of each field.
+// Text is the readable part of a message: what happened, why, the event
+// and caller that led to it, and the before/after of each field. Every
+// string someone else controls (a client's name, a reason quoting Cognito,
+// the caller's ARN) goes through outputs.Printable, so none can add a line
+// or reorder the text; values are JSON, escaped the same way.
 func Text(d Detail) string {
 	var b strings.Builder
-	name := d.ClientName
+	p := outputs.Printable
+	name := p(d.ClientName)
 	if name == "" {
 		name = "(unnamed)"
 	}
-	fmt.Fprintf(&b, "Cognito app client %s (%s) in user pool %s: %s", name, d.ClientID, d.UserPoolID, d.Outcome)
+	fmt.Fprintf(&b, "Cognito app client %s (%s) in user pool %s: %s", name, p(d.ClientID), p(d.UserPoolID), d.Outcome)
 	if d.DryRun {
 		b.WriteString(" (dry run: nothing was written)")
 	}
 	b.WriteString(".\n")
 	if d.Reason != "" {
-		fmt.Fprintf(&b, "Reason: %s\n", d.Reason)
+		fmt.Fprintf(&b, "Reason: %s\n", p(d.Reason))
 	}
 	if d.Function != "" {
 		fmt.Fprintf(&b, "Function: %s\n", d.Function)
 	}
+	if tr := d.Trigger; tr != nil {
+		fmt.Fprintf(&b, "Event: %s", p(tr.Source))
+		if tr.EventName != "" {
+			fmt.Fprintf(&b, " %s", p(tr.EventName))
+		}
+		if tr.EventID != "" {
+			fmt.Fprintf(&b, " (event ID %s)", p(tr.EventID))
+		}
+		if tr.EventTime != "" {
+			fmt.Fprintf(&b, " at %s", p(tr.EventTime))
+		}
+		b.WriteString("\n")
+		if tr.Actor != "" {
+			fmt.Fprintf(&b, "Actor: %s\n", p(tr.Actor))
+		}
+	}
 	if len(d.Findings) > 0 {
 		b.WriteString("\nFindings:\n")
 		for _, f := range d.Findings {
-			fmt.Fprintf(&b, "- %s: %s is %s, required %s (%s", f.Rule, f.Field, value(f.Current), f.Required, f.Action)
+			fmt.Fprintf(&b, "- %s: %s is %s, required %s (%s", p(f.Rule), p(f.Field), value(f.Current), p(f.Required), f.Action)
 			if !f.Fixable {
 				b.WriteString(", not fixable automatically")
 				if f.Reason != "" {
-					b.WriteString(": " + f.Reason)
+					b.WriteString(": " + p(f.Reason))
 				}
 			}
 			b.WriteString(")\n")
@@ -137,7 +160,7 @@ func Text(d Detail) string {
 			b.WriteString("\nChanges:\n")
 		}
 		for _, c := range d.Changes {
-			fmt.Fprintf(&b, "- %s: %s -> %s\n", c.Field, value(c.Before), value(c.After))
+			fmt.Fprintf(&b, "- %s: %s -> %s\n", p(c.Field), value(c.Before), value(c.After))
 		}
 	}
 	return b.String()

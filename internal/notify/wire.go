@@ -15,7 +15,7 @@ import (
 //
 // Security Hub is not among them: only the audit, which sees every client
 // on each sweep and so can also resolve findings, keeps Security Hub in
-// step (WithSecurityHub). Keeping the Security Hub client out of the
+// step (audit.New adds it). Keeping the Security Hub client out of the
 // remediate binary also keeps that binary small (about 3 MB of it).
 func FromSettings(cfg aws.Config, s settings.Common, function string) (Options, bool) {
 	opt := Options{Bus: s.NotifyEventBus, TopicARN: s.NotifyTopicARN, Account: s.ExpectedAccount, Region: cfg.Region, Function: function}

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/trigger"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
@@ -30,18 +31,13 @@ type Reconciler interface {
 	Reconcile(ctx context.Context, b *policy.Baseline, ref reconcile.Ref) (reconcile.Outcome, error)
 }
 
-// Recorder counts outcomes as metrics.
-type Recorder interface {
-	Record(outcomes ...reconcile.Outcome)
-	Flush() error
+// Outputs takes every outcome (metrics, notifications); *outputs.Fanout
+// has it.
+type Outputs interface {
+	Emit(ctx context.Context, b outputs.Batch)
 }
 
-// Publisher tells people about outcomes that need attention.
-type Publisher interface {
-	Publish(ctx context.Context, outcomes []reconcile.Outcome) error
-}
-
-// Handler handles one invocation. Metrics and Notify may be nil.
+// Handler handles one invocation. Outputs may be nil.
 type Handler struct {
 	Baselines  Baselines
 	Reconciler Reconciler
@@ -57,8 +53,7 @@ type Handler struct {
 	// input errors) as dry-run ones, for the metrics' Mode dimension.
 	DryRun  bool
 	Log     *slog.Logger
-	Metrics Recorder
-	Notify  Publisher
+	Outputs Outputs
 }
 
 // Result is the function's JSON result: the client's outcome and what
@@ -69,13 +64,7 @@ type Result struct {
 }
 
 // Trigger says which event a result answers.
-type Trigger struct {
-	Source    string `json:"source"`
-	EventName string `json:"eventName,omitempty"`
-	EventID   string `json:"eventId,omitempty"`
-	EventTime string `json:"eventTime,omitempty"`
-	Actor     string `json:"actor,omitempty"`
-}
+type Trigger = outputs.Trigger
 
 // InputError is an invocation payload that is not a usable event: it is
 // kept (the invocation fails) for a person to look at. Lambda reports its
@@ -153,34 +142,29 @@ func (h *Handler) handle(ctx context.Context, raw []byte) (Result, error) {
 	return res, err
 }
 
-// report emits metrics and notifications for a result. Their failures are
-// logged, not returned: the client has already been handled, and a retry
-// would find it compliant and notify nobody.
+// report hands the result to the outputs and logs it. An invocation that
+// fails is marked Retry: it is counted, but only final outcomes reach
+// people (each retry would notify again, and the failure queue it ends in
+// is alarmed). Output failures are logged by the outputs, not returned:
+// the client has already been handled.
+//
+// The log line names the event (eventId) and the caller (actor, CloudTrail's
+// userIdentity.arn), so "who changed this client" is one Logs Insights query
+// away. Free text (reason, error) goes through outputs.Printable.
 func (h *Handler) report(ctx context.Context, res Result, err error) {
-	log := h.log()
-	if h.Metrics != nil {
-		h.Metrics.Record(res.Outcome)
-		if ferr := h.Metrics.Flush(); ferr != nil {
-			log.WarnContext(ctx, "metrics not written", "error", ferr.Error())
-		}
+	if h.Outputs != nil {
+		h.Outputs.Emit(ctx, outputs.Batch{Items: []outputs.Item{{Outcome: res.Outcome, Trigger: res.Trigger}}, Retry: err != nil})
 	}
-	// Only final outcomes reach people: an invocation that fails is
-	// retried (each retry would notify again) and then lands in the
-	// failure queue, which is alarmed.
-	if h.Notify != nil && res.ClientID != "" && err == nil {
-		if perr := h.Notify.Publish(ctx, []reconcile.Outcome{res.Outcome}); perr != nil {
-			log.WarnContext(ctx, "notification not sent", "userPoolId", res.UserPoolID, "clientId", res.ClientID, "error", perr.Error())
-		}
-	}
-	attrs := []any{"outcome", string(res.Outcome.Status), "userPoolId", res.UserPoolID, "clientId", res.ClientID, "reason", res.Reason}
-	if res.Trigger != nil {
-		attrs = append(attrs, "eventName", res.Trigger.EventName, "eventId", res.Trigger.EventID, "source", res.Trigger.Source)
+	attrs := []any{"outcome", string(res.Outcome.Status), "userPoolId", res.UserPoolID, "clientId", res.ClientID,
+		"clientName", outputs.Printable(res.ClientName), "reason", outputs.Printable(res.Reason)}
+	if tr := res.Trigger; tr != nil {
+		attrs = append(attrs, "source", tr.Source, "eventName", tr.EventName, "eventId", tr.EventID, "eventTime", tr.EventTime, "actor", tr.Actor)
 	}
 	if err != nil {
-		log.ErrorContext(ctx, "invocation failed; the event will be retried or kept", append(attrs, "error", err.Error())...)
+		h.log().ErrorContext(ctx, "invocation failed; the event will be retried or kept", append(attrs, "error", outputs.Printable(err.Error()))...)
 		return
 	}
-	log.InfoContext(ctx, "invocation done", attrs...)
+	h.log().InfoContext(ctx, "invocation done", attrs...)
 }
 
 // ownEvent reports whether the event records a call this function made: one

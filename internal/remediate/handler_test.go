@@ -9,9 +9,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
+	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
@@ -42,20 +42,10 @@ func (f *reconciler) Reconcile(_ context.Context, _ *policy.Baseline, ref reconc
 	return f.out, f.err
 }
 
-type recorder struct{ got []reconcile.Outcome }
+// emitted records the batches handed to the outputs.
+type emitted struct{ got []outputs.Batch }
 
-func (r *recorder) Record(o ...reconcile.Outcome) { r.got = append(r.got, o...) }
-func (r *recorder) Flush() error                  { return nil }
-
-type publisher struct {
-	got []reconcile.Outcome
-	err error
-}
-
-func (p *publisher) Publish(_ context.Context, o []reconcile.Outcome) error {
-	p.got = append(p.got, o...)
-	return p.err
-}
+func (e *emitted) Emit(_ context.Context, b outputs.Batch) { e.got = append(e.got, b) }
 
 const manual = `{"userPoolId":"us-east-1_EXAMPLE01","clientId":"6example0client0id0drift01"}`
 
@@ -65,14 +55,11 @@ func TestHandler(t *testing.T) {
 		payload     string
 		base        *baselines
 		rec         *reconciler
-		notifyErr   error
 		want        reconcile.Status
 		wantErrType any
-		wantNotify  int
 	}{
-		{name: "remediated, notified; a failed notification does not fail the invocation",
-			payload: manual, base: &baselines{b: &policy.Baseline{}}, rec: &reconciler{out: reconcile.Outcome{Status: reconcile.Remediated}},
-			notifyErr: errors.New("eventbridge: boom"), want: reconcile.Remediated, wantNotify: 1},
+		{name: "remediated", payload: manual, base: &baselines{b: &policy.Baseline{}}, rec: &reconciler{out: reconcile.Outcome{Status: reconcile.Remediated}},
+			want: reconcile.Remediated},
 		{name: "not ours: skipped without loading the baseline", payload: `{"source":"aws.s3","detail-type":"AWS API Call via CloudTrail","detail":{}}`,
 			base: &baselines{err: errors.New("must not be loaded")}, rec: &reconciler{never: true}, want: reconcile.Skipped},
 		{name: "malformed: InputError", payload: `{"userPoolId":`, base: &baselines{}, rec: &reconciler{never: true},
@@ -85,10 +72,9 @@ func TestHandler(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, p := &recorder{}, &publisher{err: tt.notifyErr}
-			var logs strings.Builder
-			h := &Handler{Baselines: tt.base, Reconciler: tt.rec, Metrics: m, Notify: p, DryRun: true,
-				Log: slog.New(slog.NewJSONHandler(&logs, nil))}
+			out := &emitted{}
+			h := &Handler{Baselines: tt.base, Reconciler: tt.rec, Outputs: out, DryRun: true,
+				Log: slog.New(slog.DiscardHandler)}
 			body, err := h.Invoke(context.Background(), []byte(tt.payload))
 			res, _ := h.Handle(context.Background(), []byte(tt.payload)) // same input, the result value
 			if res.Outcome.Status != tt.want {
@@ -105,14 +91,15 @@ func TestHandler(t *testing.T) {
 					t.Errorf("Invoke body %s does not hold the outcome", body)
 				}
 			}
-			if len(p.got) != 2*tt.wantNotify { // Invoke and Handle each publish
-				t.Errorf("%d notifications, want %d", len(p.got), 2*tt.wantNotify)
+			// Invoke and Handle each emit one batch of one outcome, marked
+			// dry run, and Retry exactly when the invocation fails.
+			if len(out.got) != 2 {
+				t.Fatalf("%d batches emitted, want 2", len(out.got))
 			}
-			if len(m.got) != 2 || !m.got[0].DryRun {
-				t.Errorf("metrics recorded %d outcomes (dry run %v), want 2 marked dry run", len(m.got), len(m.got) > 0 && m.got[0].DryRun)
-			}
-			if tt.notifyErr != nil && !strings.Contains(logs.String(), "notification not sent") {
-				t.Errorf("the failed notification was not logged")
+			for _, b := range out.got {
+				if len(b.Items) != 1 || b.Items[0].Status != tt.want || !b.Items[0].DryRun || b.Retry != (err != nil) {
+					t.Errorf("batch %+v, want one %s outcome marked dry run, Retry %v", b, tt.want, err != nil)
+				}
 			}
 		})
 	}
@@ -157,5 +144,50 @@ func TestOwnEventNeverWrites(t *testing.T) {
 				t.Errorf("reconcile calls %+v, want one with NoWrite set: %v", rec.calls, tc.wantNoWrite)
 			}
 		})
+	}
+}
+
+// TestOutcomeNamesEventAndActor: the outcome's log line and the batch for
+// the notifications carry the event ID and the caller (README: "who made
+// the change" is trigger.actor), and a client name that tries to forge log
+// text is escaped.
+func TestOutcomeNamesEventAndActor(t *testing.T) {
+	event, err := os.ReadFile(filepath.Join("..", "..", "events", "update-user-pool-client.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev struct {
+		Detail struct {
+			EventID      string `json:"eventID"`
+			UserIdentity struct {
+				Arn string `json:"arn"`
+			} `json:"userIdentity"`
+		} `json:"detail"`
+	}
+	if err := json.Unmarshal(event, &ev); err != nil || ev.Detail.EventID == "" || ev.Detail.UserIdentity.Arn == "" {
+		t.Fatalf("sample event without eventID or caller: %v", err)
+	}
+	var logs bytes.Buffer
+	out := &emitted{}
+	rec := &reconciler{out: reconcile.Outcome{Status: reconcile.Remediated, ClientName: "web\u202e\nforged", Reason: "remediated\nOK"}}
+	h := &Handler{Baselines: &baselines{b: &policy.Baseline{}}, Reconciler: rec, Outputs: out, Log: slog.New(slog.NewJSONHandler(&logs, nil))}
+	if _, err := h.Handle(context.Background(), event); err != nil {
+		t.Fatal(err)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(logs.Bytes(), &line); err != nil {
+		t.Fatalf("log %s: %v", logs.Bytes(), err)
+	}
+	for k, want := range map[string]string{"eventId": ev.Detail.EventID, "actor": ev.Detail.UserIdentity.Arn, "outcome": "remediated",
+		"clientName": `web\u202e\nforged`, "reason": `remediated\nOK`} {
+		if line[k] != want {
+			t.Errorf("log %s = %v, want %q", k, line[k], want)
+		}
+	}
+	if len(out.got) != 1 || out.got[0].Items[0].Trigger == nil {
+		t.Fatalf("batches %+v, want one with the trigger", out.got)
+	}
+	if tr := out.got[0].Items[0].Trigger; tr.EventID != ev.Detail.EventID || tr.Actor != ev.Detail.UserIdentity.Arn {
+		t.Errorf("batch trigger %+v, want event %s by %s", tr, ev.Detail.EventID, ev.Detail.UserIdentity.Arn)
 	}
 }

@@ -1,5 +1,6 @@
-// Package settings reads the environment both functions share
-// (PRODUCT.md section 2 and the README's configuration table). Every
+// Package settings reads the environment both functions share (the
+// README's configuration table). Each function's main reads it and passes
+// it to the function's constructor. Every
 // problem is reported at once, so a misconfigured deploy shows all its
 // mistakes in the first failed invocation.
 package settings
@@ -17,6 +18,7 @@ type Common struct {
 	BaselineTTL       time.Duration // BASELINE_CACHE_TTL, default 5m
 	DryRun            bool          // DRY_RUN, default false
 	LogLevel          string        // LOG_LEVEL (or AWS_LAMBDA_LOG_LEVEL)
+	LambdaLogLevel    string        // AWS_LAMBDA_LOG_LEVEL: Lambda's ApplicationLogLevel, set by Lambda
 	ExpectedAccount   string        // EXPECTED_ACCOUNT_ID, optional
 	MetricsNamespace  string        // METRICS_NAMESPACE, default CognitoGuard
 	NotifyEventBus    string        // NOTIFY_EVENT_BUS, optional
@@ -31,6 +33,7 @@ func Read(r *Reader) Common {
 		BaselineTTL:       r.Duration("BASELINE_CACHE_TTL", 5*time.Minute),
 		DryRun:            r.Bool("DRY_RUN", false),
 		LogLevel:          LogLevel(r.getenv),
+		LambdaLogLevel:    r.Get("AWS_LAMBDA_LOG_LEVEL"),
 		ExpectedAccount:   r.Get("EXPECTED_ACCOUNT_ID"),
 		MetricsNamespace:  r.Get("METRICS_NAMESPACE"),
 		NotifyEventBus:    r.Get("NOTIFY_EVENT_BUS"),

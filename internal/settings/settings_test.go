@@ -25,7 +25,7 @@ func TestRead(t *testing.T) {
 			env: map[string]string{"BASELINE_PARAMETER": "b", "BASELINE_CACHE_TTL": "30s", "DRY_RUN": "true",
 				"AWS_LAMBDA_LOG_LEVEL": "DEBUG", "EXPECTED_ACCOUNT_ID": "123456789012", "METRICS_NAMESPACE": "X",
 				"NOTIFY_EVENT_BUS": "bus", "NOTIFY_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:t", "SECURITY_HUB": "true"},
-			want: Common{BaselineParameter: "b", BaselineTTL: 30 * time.Second, DryRun: true, LogLevel: "DEBUG",
+			want: Common{BaselineParameter: "b", BaselineTTL: 30 * time.Second, DryRun: true, LogLevel: "DEBUG", LambdaLogLevel: "DEBUG",
 				ExpectedAccount: "123456789012", MetricsNamespace: "X", NotifyEventBus: "bus",
 				NotifyTopicARN: "arn:aws:sns:us-east-1:123456789012:t", SecurityHub: true},
 		},

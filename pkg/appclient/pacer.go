@@ -1,4 +1,4 @@
-package audit
+package appclient
 
 import (
 	"context"
@@ -15,8 +15,12 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Cognito's request-rate quotas (cognito-facts.md section d, QUOTAS). None
-// is adjustable, and every other caller in the account shares them.
+// Cognito's request-rate quotas for app-client operations: the
+// UserPoolClientRead and UserPoolClientUpdate categories allow 15 requests
+// per second per account and Region, and "any individual operation in this
+// category" at most 5 per second on a single user pool
+// (https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html).
+// None is adjustable, and every other caller in the account shares them.
 const (
 	// AccountRPS is the account+Region budget of each category.
 	AccountRPS = 15
@@ -26,11 +30,12 @@ const (
 
 // Limits is the Pacer's share of the quotas. Rates are requests per second.
 type Limits struct {
-	// Read is the audit's share of the UserPoolClientRead budget
+	// Read is the caller's share of the UserPoolClientRead budget
 	// (DescribeUserPoolClient + ListUserPoolClients), at most AccountRPS.
 	Read float64
 	// Update is its share of the UserPoolClientUpdate budget, at most
-	// AccountRPS. The remediate function draws on the same budget.
+	// AccountRPS. The remediate function and the audit draw on the same
+	// budget.
 	Update float64
 	// Pool caps each operation on one pool, at most PoolRPS.
 	Pool float64
@@ -41,7 +46,8 @@ type Limits struct {
 // DefaultLimits leaves two thirds of each account budget to other callers.
 var DefaultLimits = Limits{Read: 5, Update: 5, Pool: PoolRPS, ListPools: 1}
 
-func (l Limits) validate() error {
+// Validate reports a rate that is not above 0 or above its quota.
+func (l Limits) Validate() error {
 	for _, r := range []struct {
 		name   string
 		v, max float64
@@ -78,7 +84,10 @@ func (l Limits) validate() error {
 // other callers of the shared quota and recovers in a few seconds.
 type Pacer struct {
 	limits Limits
-	now    func() time.Time
+	clock  Clock
+	// sent, when set (tests), is called under the lock with the token time
+	// of every attempt that may be sent.
+	sent func(op, pool string, at time.Time)
 
 	mu        sync.Mutex
 	shared    map[string]*adaptive // category
@@ -89,14 +98,43 @@ type Pacer struct {
 
 type poolOp struct{ pool, op string }
 
-// NewPacer returns a Pacer for l.
-func NewPacer(l Limits) (*Pacer, error) {
-	if err := l.validate(); err != nil {
+// Clock is the pacer's time: Now, and Sleep, which waits d or until ctx
+// ends. Tests pass a virtual clock, so that spacing is checked exactly
+// rather than within a wall-clock tolerance.
+type Clock interface {
+	Now() time.Time
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now is time.Now.
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// Sleep waits d, or returns ctx's error when it ends first.
+func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// NewPacer returns a Pacer for l on clock c (SystemClock when nil).
+func NewPacer(l Limits, c Clock) (*Pacer, error) {
+	if err := l.Validate(); err != nil {
 		return nil, fmt.Errorf("pacer: %w", err)
+	}
+	if c == nil {
+		c = SystemClock{}
 	}
 	return &Pacer{
 		limits: l,
-		now:    time.Now,
+		clock:  c,
 		shared: map[string]*adaptive{
 			"read":   newAdaptive(l.Read),
 			"update": newAdaptive(l.Update),
@@ -108,7 +146,8 @@ func NewPacer(l Limits) (*Pacer, error) {
 	}, nil
 }
 
-// categories maps the operations the audit makes to their quota category.
+// categories maps the operations this package makes to their quota
+// category; other operations are not paced.
 var categories = map[string]string{
 	"DescribeUserPoolClient": "read",
 	"ListUserPoolClients":    "read",
@@ -171,7 +210,7 @@ func (p *Pacer) wait(ctx context.Context, op, pool string) error {
 	}
 	for {
 		p.mu.Lock()
-		now := p.now()
+		now := p.clock.Now()
 		var delay time.Duration
 		for _, a := range lims {
 			if d := a.delay(now); d > delay {
@@ -182,17 +221,16 @@ func (p *Pacer) wait(ctx context.Context, op, pool string) error {
 			for _, a := range lims {
 				a.lim.AllowN(now, 1)
 			}
+			if p.sent != nil {
+				p.sent(op, pool, now)
+			}
 			p.mu.Unlock()
 			return nil
 		}
 		p.mu.Unlock()
 		// Another attempt may take the token first; then we wait again.
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := p.clock.Sleep(ctx, delay); err != nil {
+			return err
 		}
 	}
 }
@@ -223,7 +261,7 @@ func (p *Pacer) done(op, pool string, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.calls[op]++
-	now := p.now()
+	now := p.clock.Now()
 	if isThrottle(err) {
 		p.throttles[op]++
 		for _, a := range lims {

@@ -1,0 +1,65 @@
+package remediate
+
+import (
+	"io"
+	"log/slog"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/cognito-guard/cognito-guard/internal/baseline"
+	"github.com/cognito-guard/cognito-guard/internal/metrics"
+	"github.com/cognito-guard/cognito-guard/internal/notify"
+	"github.com/cognito-guard/cognito-guard/internal/outputs"
+	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/settings"
+	"github.com/cognito-guard/cognito-guard/pkg/appclient"
+)
+
+// Config is what the remediate function reads from its environment; main
+// reads it (settings.Read, EXECUTION_ROLE_ARN, REMEDIATE_*) and passes it in.
+type Config struct {
+	settings.Common
+	// ExecutionRoleARN is EXECUTION_ROLE_ARN (see Handler.ExecutionRoleARN).
+	ExecutionRoleARN string
+	// Limits paces this container's Cognito calls (its share of the
+	// account's quotas divided by the event source mapping's maximum
+	// concurrency); zero Limits means no pacing.
+	Limits appclient.Limits
+}
+
+// New wires the handler the one way functions/remediate, the tests and the
+// benchmarks use: Cognito and SSM clients from awsCfg (its retryer, its
+// endpoint), the baseline loader, the reconciler, and the outputs: EMF
+// metrics on stdout, plus EventBridge and SNS when configured. Security
+// Hub is the audit's (notify.FromSettings says why).
+func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) *Handler {
+	out := outputs.New(log).Add("metrics", metrics.New(stdout, cfg.MetricsNamespace, metrics.FunctionRemediate, nil).WithLevel(cfg.LambdaLogLevel))
+	if opt, on := notify.FromSettings(awsCfg, cfg.Common, metrics.FunctionRemediate); on {
+		out.Add("notify", notify.New(opt))
+	}
+	baselines := baseline.NewLoader(ssm.NewFromConfig(awsCfg), cfg.BaselineParameter, cfg.BaselineTTL, nil)
+	var optFns []func(*cognitoidentityprovider.Options)
+	if cfg.Limits != (appclient.Limits{}) {
+		if pacer, err := appclient.NewPacer(cfg.Limits, nil); err == nil {
+			optFns = append(optFns, func(o *cognitoidentityprovider.Options) { o.APIOptions = append(o.APIOptions, pacer.AddTo) })
+		} else {
+			log.Warn("pacing off: invalid limits", "error", err.Error())
+		}
+	}
+	return &Handler{
+		Baselines: baselines,
+		Reconciler: &reconcile.Reconciler{
+			Clients:   appclient.New(cognitoidentityprovider.NewFromConfig(awsCfg, optFns...)),
+			DryRun:    cfg.DryRun,
+			Log:       log,
+			Baselines: baselines, // the version is checked before each write
+		},
+		ExpectedAccount:  cfg.ExpectedAccount,
+		DryRun:           cfg.DryRun,
+		ExecutionRoleARN: cfg.ExecutionRoleARN,
+		Log:              log,
+		Outputs:          out,
+	}
+}
