@@ -94,7 +94,8 @@ func WriteCSV(w io.Writer, outcomes []reconcile.Outcome) error {
 			row(append(head, "", "", "", "", "", "", "", "", "")...)
 			continue
 		}
-		for i, f := range append(append(o.Findings[:len(o.Findings):len(o.Findings)]), o.Exempted...) {
+		all := append(o.Findings[:len(o.Findings):len(o.Findings)], o.Exempted...)
+		for i, f := range all {
 			row(append(append([]string(nil), head...),
 				f.Rule, f.Field, string(f.Action), strconv.FormatBool(f.Fixable), strconv.FormatBool(i >= len(o.Findings)),
 				Value(f.Current), f.Required, Value(f.Fix), f.Reason)...)
