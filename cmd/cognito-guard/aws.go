@@ -26,7 +26,11 @@ const maxAttempts = 6
 // run in process; the SDK still reads the process environment for what
 // is not named here, which main passes unchanged.
 func (a *app) awsConfig(ctx context.Context) (aws.Config, error) {
-	opts := []func(*config.LoadOptions) error{config.WithRetryer(appclient.Retryer(maxAttempts))}
+	retryer := a.retryer
+	if retryer == nil {
+		retryer = appclient.Retryer(maxAttempts)
+	}
+	opts := []func(*config.LoadOptions) error{config.WithRetryer(retryer)}
 	env := a.getenv
 	if r := firstOf(env("AWS_REGION"), env("AWS_DEFAULT_REGION")); r != "" {
 		opts = append(opts, config.WithRegion(r))
@@ -110,7 +114,7 @@ func explain(err error) error {
 	case code == "UnrecognizedClientException" || code == "InvalidClientTokenId" || code == "ExpiredTokenException" || code == "ExpiredToken":
 		return fmt.Errorf("the credentials were refused (%s) calling %s: check the profile or the session: %s", code, action, ae.ErrorMessage())
 	case code == "TooManyRequestsException" || code == "ThrottlingException" || code == "Throttling" || code == "SlowDown":
-		return fmt.Errorf("throttled: %s answered %s after %d attempts; other callers are using the account's quota: run again later or lower --rate", action, code, maxAttempts)
+		return fmt.Errorf("throttled: %s answered %s after the SDK's retries; other callers are using the account's quota: run again later or lower --rate", action, code)
 	case strings.HasSuffix(code, "NotFoundException") || code == "ParameterNotFound" || code == "NoSuchKey" || code == "NoSuchBucket":
 		return fmt.Errorf("not found: %s: %s: %s", action, code, ae.ErrorMessage())
 	}

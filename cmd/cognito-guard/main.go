@@ -26,6 +26,8 @@ import (
 	"os"
 	"os/signal"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 func main() {
@@ -48,6 +50,9 @@ type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	now            func() time.Time
+	// retryer builds the AWS SDK retryer; nil means appclient.Retryer
+	// with maxAttempts. Tests shorten its backoff.
+	retryer func() aws.Retryer
 }
 
 const usage = `cognito-guard: check, preview and report Cognito app-client baselines

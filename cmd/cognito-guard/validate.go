@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -121,6 +122,7 @@ func validateData(name string, data []byte, now time.Time) FileResult {
 			pos := loc.find(p.Path)
 			r.Errors = append(r.Errors, Diagnostic{Path: p.Path, Line: pos.Line, Column: pos.Column, Message: p.Message})
 		}
+		byPosition(r.Errors)
 		return r
 	case err != nil:
 		r.Errors = append(r.Errors, Diagnostic{Path: "(document)", Line: 1, Column: 1, Message: err.Error()})
@@ -135,7 +137,18 @@ func validateData(name string, data []byte, now time.Time) FileResult {
 		pos := loc.find(w.Path)
 		r.Warnings = append(r.Warnings, Diagnostic{Code: w.Code, Path: w.Path, Line: pos.Line, Column: pos.Column, Message: w.Message})
 	}
+	byPosition(r.Warnings)
 	return r
+}
+
+// byPosition orders diagnostics as an editor lists them.
+func byPosition(ds []Diagnostic) {
+	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return a.Column - b.Column
+	})
 }
 
 // readFile reads a file, or standard input for "-", with an error that
