@@ -150,6 +150,7 @@ func runCases(t *testing.T, cases []cmdCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // each case has its own emulator, pacer and clock
 			env := map[string]string{}
 			if tc.fleet {
 				var emu *emulator.Emulator
@@ -202,7 +203,10 @@ func strictServer(t *testing.T, routes map[string]string) *httptest.Server {
 			fmt.Fprint(w, `<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>`)
 			return
 		}
-		w.Header().Set("Content-Type", "application/json")
+		if strings.HasPrefix(body, "<Error>") {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusNotFound)
+		}
 		fmt.Fprint(w, body)
 	}))
 	t.Cleanup(srv.Close)
