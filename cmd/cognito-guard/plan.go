@@ -80,8 +80,11 @@ type Plan struct {
 	Summary   PlanSummary  `json:"summary"`
 }
 
-// Changed reports whether the candidate changes anything on the fleet.
-func (p *Plan) Changed() bool { return p.Summary.Changing > 0 }
+// Changed reports whether the candidate changes anything on the fleet: a
+// field it would write, or a client's outcome (a new report-only rule, a
+// client that becomes unfixable or exempt), since either is what a
+// reviewer must see.
+func (p *Plan) Changed() bool { return p.Summary.Changing > 0 || len(p.Summary.Transitions) > 0 }
 
 type fleetFlags struct {
 	pools string

@@ -39,6 +39,10 @@ func TestPlan(t *testing.T) {
 			fleet: true, setup: putCurrent(t), code: 2},
 		{name: "plan_json", args: with("--current", "testdata/baselines/current.json", "--json"), fleet: true, code: 0},
 		{name: "plan_pools", args: with("--pools", "us-east-1_Stage0001", "--detailed-exitcode"), fleet: true, code: 0},
+		// No field to write, but ci-client goes from compliant to drift (the
+		// report-only name rule): a change for --detailed-exitcode.
+		{name: "plan_outcome_only_detailed", args: with("--pools", "us-east-1_Stage0001", "--current", "testdata/baselines/current.json", "--detailed-exitcode"),
+			fleet: true, code: 2},
 		{name: "plan_no_change_detailed", args: []string{"plan", "--baseline", "testdata/baselines/current.json",
 			"--current", "testdata/baselines/current.json", "--detailed-exitcode", "--rate", fastRate, "-q"}, fleet: true, code: 0},
 		{name: "plan_progress", args: []string{"plan", "--baseline", "testdata/baselines/candidate.json", "--rate", fastRate},

@@ -83,7 +83,6 @@ type Summary struct {
 	Expiring   []ExpiringExemption `json:"expiring"`
 	Pending    []Pending           `json:"pending,omitempty"`
 	PoolErrors []PoolError         `json:"poolErrors,omitempty"`
-	byStatus   map[reconcile.Status]int
 }
 
 // Count is a number of clients with one status.
