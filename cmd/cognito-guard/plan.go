@@ -365,7 +365,7 @@ func writePlan(w io.Writer, p *Plan, title string) {
 	s := p.Summary
 	fmt.Fprintf(w, "\nSummary: %s", plural(s.Clients, "client"))
 	if s.Changing == 0 {
-		fmt.Fprintf(w, "; no changes")
+		fmt.Fprintf(w, "; no field would change")
 	} else {
 		var fs []string
 		for _, f := range sortedKeys(s.Fields) {
