@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
@@ -141,5 +142,30 @@ func TestPlanChanges(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, `"newlyUnfixable": 1`) {
 		t.Errorf("partner-sso's http callback should be the one unfixable client:\n%s", r.stdout)
+	}
+}
+
+// With Cognito's quotas switched on in the emulator, the paced plan is
+// never throttled: the describes of one pool are spaced at 5 per second
+// although eight are in flight.
+func TestPlanPacedWithinQuotas(t *testing.T) {
+	emu := emulator.New(emulator.Options{Quotas: true})
+	seed, err := os.ReadFile("testdata/fleet.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := emu.Seed(seed); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(emu)
+	defer srv.Close()
+	env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_ENDPOINT_URL": srv.URL}
+	if r := invoke(t, fixed, env, "", "plan", "--baseline", "testdata/baselines/candidate.json", "-q"); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, c := range emu.Calls() {
+		if c.Error != "" {
+			t.Errorf("%s %s: %s", c.Op, c.ClientID, c.Error)
+		}
 	}
 }
