@@ -104,8 +104,7 @@ func explain(err error) error {
 	}
 	code := ae.ErrorCode()
 	switch {
-	case code == "AccessDeniedException" || code == "AccessDenied" || code == "UnauthorizedOperation" ||
-		code == "NotAuthorizedException" && oe.Service() == cognitoidentityprovider.ServiceID:
+	case code == "AccessDeniedException" || code == "AccessDenied" || code == "UnauthorizedOperation":
 		extra := ""
 		if action == "ssm:GetParameter" {
 			extra = " (and kms:Decrypt on the key of a SecureString)"

@@ -141,13 +141,19 @@ func fieldList(fs []string) string {
 }
 
 func fixOrReason(f policy.Finding) string {
+	var s string
 	switch {
 	case !f.Fixable:
-		return "unfixable: " + f.Reason
+		s = "no automatic fix: " + f.Reason
 	case f.Fix == nil:
-		return "fix: clear"
+		s = "fix: clear"
+	default:
+		s = "fix: " + Value(f.Fix)
 	}
-	return "fix: " + Value(f.Fix)
+	if f.Action == policy.Report {
+		return "report only; " + s
+	}
+	return s
 }
 
 // md escapes a value for a Markdown table cell: pipes, line breaks, and
