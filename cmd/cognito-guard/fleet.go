@@ -15,10 +15,12 @@ import (
 
 // Fleet is what reading the fleet found besides the clients.
 type Fleet struct {
-	Region  string   `json:"region"`
-	Pools   int      `json:"pools"`
-	Clients int      `json:"clients"`
-	Gone    []string `json:"gone,omitempty"` // pools or clients deleted while reading
+	Region  string `json:"region"`
+	Pools   int    `json:"pools"`
+	Clients int    `json:"clients"`
+	// Gone are the pools and clients (pool/client) that were not found:
+	// deleted while reading, or a --pools entry that names no pool.
+	Gone []string `json:"gone,omitempty"`
 }
 
 // workers is how many describes are in flight: enough for the pacer's

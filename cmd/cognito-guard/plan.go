@@ -339,7 +339,7 @@ func writePlan(w io.Writer, p *Plan, title string) {
 	}
 	fmt.Fprintln(w)
 	if len(p.Fleet.Gone) > 0 {
-		fmt.Fprintf(w, "Deleted while reading: %s\n", strings.Join(p.Fleet.Gone, ", "))
+		fmt.Fprintf(w, "Not found (deleted while reading, or no such pool): %s\n", strings.Join(p.Fleet.Gone, ", "))
 	}
 	for _, c := range p.Clients {
 		fmt.Fprintf(w, "\n%s %s / %s (%s): ", mark(c), c.UserPoolID, c.ClientID, nameOr(c.ClientName))

@@ -74,8 +74,10 @@ func (l *locator) walk(dec *json.Decoder, path string) error {
 				return err
 			}
 			p := joinPath(path, tok.(string))
-			if _, seen := l.at[p]; !seen { // a duplicate key: the parser keeps the first
+			if _, seen := l.at[p]; !seen {
 				l.at[p] = off
+			} else if _, seen := l.at[p+dupSuffix]; !seen {
+				l.at[p+dupSuffix] = off // the parser keeps the first and reports the second
 			}
 			if err := l.walk(dec, p); err != nil {
 				return err
@@ -92,6 +94,18 @@ func (l *locator) walk(dec *json.Decoder, path string) error {
 	}
 	_, err = dec.Token() // the closing delimiter
 	return err
+}
+
+// dupSuffix marks the second occurrence of a key in the locator.
+const dupSuffix = "\x00dup"
+
+// findProblem is find for a problem of pkg/policy: a duplicate key is
+// reported where it is repeated.
+func (l *locator) findProblem(path, message string) Position {
+	if off, ok := l.at[path+dupSuffix]; ok && message == "duplicate key" {
+		return positionAt(l.data, off)
+	}
+	return l.find(path)
 }
 
 // find returns the position of path, or of its nearest ancestor present

@@ -119,7 +119,7 @@ func validateData(name string, data []byte, now time.Time) FileResult {
 	switch {
 	case errors.As(err, &ve):
 		for _, p := range ve.Problems {
-			pos := loc.find(p.Path)
+			pos := loc.findProblem(p.Path, p.Message)
 			r.Errors = append(r.Errors, Diagnostic{Path: p.Path, Line: pos.Line, Column: pos.Column, Message: p.Message})
 		}
 		byPosition(r.Errors)

@@ -45,6 +45,17 @@ func TestLocator(t *testing.T) {
 	}
 }
 
+// A duplicate key is reported where it is repeated; other problems under
+// that key point at the occurrence the parser kept.
+func TestDuplicateKeyPosition(t *testing.T) {
+	data := []byte("{\"version\": 1,\n \"rules\": {\"AccessTokenValidity\": {\"max\": \"1h\"},\n  \"AccessTokenValidity\": {\"max\": \"2h\"}}}")
+	r := validateData("b.json", data, now)
+	want := []Diagnostic{{Path: "rules.AccessTokenValidity", Line: 3, Column: 3, Message: "duplicate key"}}
+	if diff := cmp.Diff(want, r.Errors); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
 func TestCoversKey(t *testing.T) {
 	for _, tc := range []struct {
 		wide, narrow string
