@@ -53,13 +53,14 @@ func (a *app) readFleet(ctx context.Context, cl *appclient.Client, region string
 			return fl, explain(err)
 		}
 	}
-	var refs []ref
+	byPool := make([][]ref, 0, len(pools))
 	for _, p := range pools {
+		var refs []ref
 		err := cl.ClientPages(ctx, p, "", func(cs []types.UserPoolClientDescription, _ string) error {
 			for _, c := range cs {
 				refs = append(refs, ref{p, aws.ToString(c.ClientId)})
 			}
-			prog.maybe("listed %d clients in %d of %d pools", len(refs), fl.Pools+1, len(pools))
+			prog.maybe("listed %d clients in %d of %d pools", fl.Clients+len(refs), fl.Pools+1, len(pools))
 			return nil
 		})
 		if err != nil {
@@ -70,8 +71,10 @@ func (a *app) readFleet(ctx context.Context, cl *appclient.Client, region string
 			return fl, explain(err)
 		}
 		fl.Pools++
+		fl.Clients += len(refs)
+		byPool = append(byPool, refs)
 	}
-	fl.Clients = len(refs)
+	refs := interleave(byPool)
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -132,6 +135,26 @@ func (a *app) readFleet(ctx context.Context, cl *appclient.Client, region string
 		return fl, err
 	}
 	return fl, nil
+}
+
+// interleave takes one client of each pool in turn, so that the describes
+// in flight are spread over the pools: Cognito caps each pool at 5 per
+// second, and clients taken pool by pool would hold the plan to that cap
+// whatever the account share (300 clients in 10 pools at --rate 15: 47 s
+// pool by pool, 21 s interleaved).
+func interleave(byPool [][]ref) []ref {
+	var out []ref
+	for i := 0; ; i++ {
+		n := len(out)
+		for _, refs := range byPool {
+			if i < len(refs) {
+				out = append(out, refs[i])
+			}
+		}
+		if len(out) == n {
+			return out
+		}
+	}
 }
 
 // progressLine writes a progress line at most every progressEvery.

@@ -169,3 +169,13 @@ func TestPlanPacedWithinQuotas(t *testing.T) {
 		}
 	}
 }
+
+func TestInterleave(t *testing.T) {
+	a := []ref{{"a", "1"}, {"a", "2"}, {"a", "3"}}
+	b := []ref{{"b", "1"}}
+	got := interleave([][]ref{a, b, nil})
+	want := []ref{{"a", "1"}, {"b", "1"}, {"a", "2"}, {"a", "3"}}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(ref{})); diff != "" {
+		t.Errorf("interleave (-want +got):\n%s", diff)
+	}
+}
