@@ -17,6 +17,12 @@
 //     queue. Nothing is dropped: malformed records fail (and are kept), and
 //     records not yet started when the deadline approaches fail too.
 //     https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+//   - Across batches, a warm container remembers when it last started a
+//     reconcile that finished for each client. A CloudTrail event recorded
+//     at least CoveredAfter before that start changed the client before the
+//     describe read it, so it is already answered: it is acknowledged
+//     without another DescribeUserPoolClient. Manual payloads and events
+//     without a usable eventTime are never taken as covered.
 //   - A baseline that cannot be loaded fails every record of the batch at
 //     once instead of reading SSM again for each client.
 package batch
@@ -26,6 +32,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -44,7 +51,18 @@ type Single interface {
 // describe under throttling retries.
 const DefaultMargin = 5 * time.Second
 
-// Handler handles one SQS batch.
+// CoveredAfter is how much later than an event's eventTime a describe must
+// have started to be sure it saw the event's change: CloudTrail's eventTime
+// is truncated to the second, and the function's clock and AWS's may
+// differ by a little.
+const CoveredAfter = 2 * time.Second
+
+// maxRemembered bounds the per-container memory of reconciles; past it the
+// memory starts afresh (a forgotten client only costs one more describe).
+const maxRemembered = 50000
+
+// Handler handles one SQS batch. A Handler lives as long as the container,
+// so its memory of recent reconciles spans batches.
 type Handler struct {
 	Single Single
 	// Own reports whether a request is the function's own update coming
@@ -53,14 +71,23 @@ type Handler struct {
 	// Margin before the deadline (DefaultMargin when 0).
 	Margin time.Duration
 	Log    *slog.Logger
-	// Now is the clock the deadline is judged by; time.Now when nil.
+	// Now is the clock the deadline and the memory are judged by;
+	// time.Now when nil.
 	Now func() time.Time
+
+	mu   sync.Mutex
+	last map[[2]string]time.Time // client -> start of its last finished reconcile
 }
 
 // group is the records of one client (or one unparseable record).
 type group struct {
 	rep int   // index of the record that is reconciled
 	ids []int // every record the outcome answers
+	// key is the client; zero for a record that did not parse.
+	key [2]string
+	// newest is the latest eventTime among the records; zero when any
+	// record has none (a manual payload), which is never covered.
+	newest time.Time
 }
 
 // Handle reconciles each client named in the batch once and reports the
@@ -75,7 +102,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		}
 	}
 	log := h.log()
-	stats := struct{ records, clients, failed, deferred int }{records: len(ev.Records), clients: len(groups)}
+	stats := struct{ records, clients, covered, failed, deferred int }{records: len(ev.Records), clients: len(groups)}
 	for gi, g := range groups {
 		if h.late(ctx) {
 			// Not started: back to the queue, untouched.
@@ -87,9 +114,17 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 				"records", stats.deferred, "margin", h.margin().String())
 			break
 		}
+		if at, ok := h.covered(g); ok {
+			stats.covered += len(g.ids)
+			log.DebugContext(ctx, "batch: events already answered by an earlier reconcile", "userPoolId", g.key[0],
+				"clientId", g.key[1], "records", len(g.ids), "reconciledAt", at.Format(time.RFC3339Nano))
+			continue
+		}
 		msg := ev.Records[g.rep]
+		started := h.now()
 		res, err := h.Single.Handle(ctx, []byte(msg.Body))
 		if err == nil {
+			h.remember(g, started)
 			continue
 		}
 		fail(g)
@@ -110,7 +145,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 			"clientId", res.ClientID, "messageId", msg.MessageId, "records", len(g.ids), "error", err.Error())
 	}
 	log.InfoContext(ctx, "batch done", "records", stats.records, "clients", stats.clients,
-		"failedRecords", stats.failed, "deferredRecords", stats.deferred)
+		"coveredRecords", stats.covered, "failedRecords", stats.failed, "deferredRecords", stats.deferred)
 	return resp, nil
 }
 
@@ -130,14 +165,20 @@ func (h *Handler) group(recs []events.SQSMessage) []group {
 		}
 		key := [2]string{req.UserPoolID, req.ClientID}
 		own := h.Own != nil && h.Own(req)
+		at := eventTime(req)
 		gi, ok := byClient[key]
 		if !ok {
 			byClient[key] = len(groups)
 			ownRep[len(groups)] = own
-			groups = append(groups, group{rep: i, ids: []int{i}})
+			groups = append(groups, group{rep: i, ids: []int{i}, key: key, newest: at})
 			continue
 		}
 		groups[gi].ids = append(groups[gi].ids, i)
+		if at.IsZero() || groups[gi].newest.IsZero() {
+			groups[gi].newest = time.Time{}
+		} else if at.After(groups[gi].newest) {
+			groups[gi].newest = at
+		}
 		if ownRep[gi] && !own {
 			// Someone else changed the client too: their event may write.
 			groups[gi].rep = i
@@ -145,6 +186,45 @@ func (h *Handler) group(recs []events.SQSMessage) []group {
 		}
 	}
 	return groups
+}
+
+// eventTime is the CloudTrail eventTime of a request; zero for a manual
+// one or one whose time does not parse.
+func eventTime(req trigger.Request) time.Time {
+	if req.Source != trigger.SourceCloudTrail || req.EventTime == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, req.EventTime)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// covered reports whether every record of g was recorded before a reconcile
+// of its client that this container started and finished.
+func (h *Handler) covered(g group) (time.Time, bool) {
+	if g.key == [2]string{} || g.newest.IsZero() {
+		return time.Time{}, false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	at, ok := h.last[g.key]
+	return at, ok && !at.Before(g.newest.Add(CoveredAfter))
+}
+
+func (h *Handler) remember(g group, started time.Time) {
+	if g.key == [2]string{} {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.last == nil || len(h.last) >= maxRemembered {
+		h.last = make(map[[2]string]time.Time)
+	}
+	if started.After(h.last[g.key]) {
+		h.last[g.key] = started
+	}
 }
 
 func (h *Handler) late(ctx context.Context) bool {

@@ -268,3 +268,57 @@ func TestRouter(t *testing.T) {
 		t.Errorf("response %s, want %s", out, want)
 	}
 }
+
+// at returns the update sample recorded at t.
+func updateAt(t *testing.T, at time.Time) string {
+	return strings.Replace(sample(t, "update-user-pool-client.json"), `"eventTime": "2026-11-26T07:02:11Z"`,
+		fmt.Sprintf(`"eventTime": %q`, at.UTC().Format(time.RFC3339)), 1)
+}
+
+func TestHandleAcrossBatches(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	clock := t0
+	f := &fake{t: t, results: map[string]error{pool + "/" + drift: nil, pool + "/" + other: &reconcile.RetryableError{Err: errors.New("5xx")}}}
+	h := &Handler{Single: f, Now: func() time.Time { return clock }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	handle := func(bodies ...string) []string {
+		t.Helper()
+		f.calls = nil
+		resp, err := h.Handle(context.Background(), sqs(bodies...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return failures(resp)
+	}
+
+	// Batch 1 at t0+10s reconciles the client (and fails the other one).
+	clock = t0.Add(10 * time.Second)
+	if got := handle(updateAt(t, t0), manual(pool, other)); !cmp.Equal(got, []string{"m1"}) {
+		t.Fatalf("batch 1 failures %v", got)
+	}
+	clock = t0.Add(20 * time.Second)
+	tests := []struct {
+		name      string
+		body      string
+		wantCalls []string
+	}{
+		{"an event recorded before that reconcile is answered", updateAt(t, t0.Add(8*time.Second)), nil},
+		{"an event within CoveredAfter of it is reconciled", updateAt(t, t0.Add(9*time.Second)), []string{pool + "/" + drift}},
+		{"a manual payload is always reconciled", manual(pool, drift), []string{pool + "/" + drift}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := handle(tt.body); len(got) != 0 {
+				t.Errorf("failures %v", got)
+			}
+			if diff := cmp.Diff(tt.wantCalls, f.calls); diff != "" {
+				t.Errorf("reconciles (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// The failed client was not remembered: an old event for it still runs.
+	otherOld := strings.Replace(updateAt(t, t0), drift, other, -1)
+	handle(otherOld)
+	if diff := cmp.Diff([]string{pool + "/" + other}, f.calls); diff != "" {
+		t.Errorf("a client whose reconcile failed was taken as covered (-want +got):\n%s", diff)
+	}
+}
