@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	// The pacer moves to pkg/appclient; only this file names its package.
-	pacing "github.com/cognito-guard/cognito-guard/internal/audit"
+	pacing "github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
 
 // pacer keeps the command's Cognito calls within its share of the
@@ -26,7 +26,7 @@ func newPacer(rate float64) (*pacer, error) {
 		Update:    pacing.DefaultLimits.Update,
 		Pool:      pacing.PoolRPS,
 		ListPools: pacing.DefaultLimits.ListPools,
-	})
+	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("--rate: %w", err)
 	}

@@ -40,7 +40,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/cognito-guard/cognito-guard/internal/audit"
 	"github.com/cognito-guard/cognito-guard/internal/baseline"
 	"github.com/cognito-guard/cognito-guard/internal/batch"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
@@ -345,7 +344,7 @@ func poll(q *queue, h *batch.Handler, c config) {
 // main does, with the pacer at its share of the configured rate.
 func container(url string, c config) (*batch.Handler, error) {
 	per := c.share / float64(c.concurrency)
-	pacer, err := audit.NewPacer(audit.Limits{Read: per, Update: per, Pool: math.Min(audit.PoolRPS, c.poolShare/float64(c.concurrency)), ListPools: audit.DefaultLimits.ListPools})
+	pacer, err := appclient.NewPacer(appclient.Limits{Read: per, Update: per, Pool: math.Min(appclient.PoolRPS, c.poolShare/float64(c.concurrency)), ListPools: appclient.DefaultLimits.ListPools}, nil)
 	if err != nil {
 		return nil, err
 	}
