@@ -179,3 +179,7 @@ func (h *Handler) log() *slog.Logger {
 	}
 	return slog.Default()
 }
+
+// Own reports whether req is the function's own update coming back; the
+// SQS batch handler uses it to prefer another writer's event for a client.
+func (h *Handler) Own(req trigger.Request) bool { return h.ownEvent(req) }
