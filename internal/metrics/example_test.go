@@ -17,5 +17,5 @@ func ExampleRecorder() {
 		panic(err)
 	}
 	// Output:
-	// {"DriftFound":1,"Failed":0,"Function":"remediate","Mode":"enforce","Remediated":1,"Skipped":0,"Unfixable":0,"_aws":{"CloudWatchMetrics":[{"Dimensions":[["Function","Mode"]],"Metrics":[{"Name":"DriftFound","Unit":"Count"},{"Name":"Remediated","Unit":"Count"},{"Name":"Unfixable","Unit":"Count"},{"Name":"Failed","Unit":"Count"},{"Name":"Skipped","Unit":"Count"}],"Namespace":"CognitoGuard"}],"Timestamp":1795680000000},"level":"WARN","timestamp":"2026-11-26T08:00:00Z"}
+	// {"DriftFound":1,"Failed":0,"Function":"remediate","Mode":"enforce","Remediated":1,"Skipped":0,"Unfixable":0,"UnknownMembers":0,"_aws":{"CloudWatchMetrics":[{"Dimensions":[["Function","Mode"]],"Metrics":[{"Name":"DriftFound","Unit":"Count"},{"Name":"Remediated","Unit":"Count"},{"Name":"Unfixable","Unit":"Count"},{"Name":"Failed","Unit":"Count"},{"Name":"Skipped","Unit":"Count"},{"Name":"UnknownMembers","Unit":"Count"}],"Namespace":"CognitoGuard"}],"Timestamp":1795680000000},"level":"WARN","timestamp":"2026-11-26T08:00:00Z"}
 }

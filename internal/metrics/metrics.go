@@ -24,6 +24,9 @@ const (
 	Failed         = "Failed"
 	Skipped        = "Skipped"
 	ClientsAudited = "ClientsAudited"
+	// UnknownMembers counts clients left unwritten because Describe
+	// returned a setting the bundled SDK does not know (an upgrade is due).
+	UnknownMembers = "UnknownMembers"
 )
 
 // Dimension names and values.
@@ -63,7 +66,7 @@ type Recorder struct {
 }
 
 type counts struct {
-	driftFound, remediated, unfixable, failed, skipped, audited int
+	driftFound, remediated, unfixable, failed, skipped, audited, unknown int
 }
 
 // New returns a Recorder writing to w (os.Stdout in Lambda). function is the
@@ -132,6 +135,9 @@ func (r *Recorder) Record(outcomes ...reconcile.Outcome) {
 			r.counts[mode] = c
 		}
 		c.audited++
+		if len(o.UnknownMembers) > 0 {
+			c.unknown++
+		}
 		switch o.Status {
 		case reconcile.Drift:
 			c.driftFound++
@@ -187,6 +193,7 @@ func (r *Recorder) line(now time.Time, mode string, c *counts) ([]byte, error) {
 		{Unfixable, float64(c.unfixable)},
 		{Failed, float64(c.failed)},
 		{Skipped, float64(c.skipped)},
+		{UnknownMembers, float64(c.unknown)},
 	}
 	if r.function == FunctionAudit {
 		values = append(values, Value{ClientsAudited, float64(c.audited)})

@@ -41,7 +41,7 @@ func TestRecorderFlush(t *testing.T) {
 			function: metrics.FunctionRemediate,
 			outcomes: []reconcile.Outcome{o(reconcile.Remediated, false)},
 			want: []map[string]any{
-				line("CognitoGuard", false, "remediate", "enforce", map[string]float64{"DriftFound": 1, "Remediated": 1, "Unfixable": 0, "Failed": 0, "Skipped": 0}),
+				line("CognitoGuard", false, "remediate", "enforce", map[string]float64{"DriftFound": 1, "Remediated": 1, "Unfixable": 0, "Failed": 0, "Skipped": 0, "UnknownMembers": 0}),
 			},
 		},
 		{
@@ -50,13 +50,13 @@ func TestRecorderFlush(t *testing.T) {
 			namespace: "Custom/NS",
 			outcomes: []reconcile.Outcome{
 				o(reconcile.Compliant, false), o(reconcile.Remediated, false), o(reconcile.Drift, false),
-				o(reconcile.Unfixable, false), o(reconcile.Exempt, false), o(reconcile.Skipped, false),
+				unknown(o(reconcile.Unfixable, false)), o(reconcile.Exempt, false), o(reconcile.Skipped, false),
 				o(reconcile.Failed, false), o(reconcile.Failed, false),
 				o(reconcile.Drift, true), o(reconcile.Compliant, true),
 			},
 			want: []map[string]any{
-				line("Custom/NS", true, "audit", "enforce", map[string]float64{"DriftFound": 3, "Remediated": 1, "Unfixable": 1, "Failed": 2, "Skipped": 1, "ClientsAudited": 8}),
-				line("Custom/NS", true, "audit", "dryrun", map[string]float64{"DriftFound": 1, "Remediated": 0, "Unfixable": 0, "Failed": 0, "Skipped": 0, "ClientsAudited": 2}),
+				line("Custom/NS", true, "audit", "enforce", map[string]float64{"DriftFound": 3, "Remediated": 1, "Unfixable": 1, "Failed": 2, "Skipped": 1, "UnknownMembers": 1, "ClientsAudited": 8}),
+				line("Custom/NS", true, "audit", "dryrun", map[string]float64{"DriftFound": 1, "Remediated": 0, "Unfixable": 0, "Failed": 0, "Skipped": 0, "UnknownMembers": 0, "ClientsAudited": 2}),
 			},
 		},
 	}
@@ -84,9 +84,15 @@ func TestRecorderFlush(t *testing.T) {
 	}
 }
 
+// unknown marks an outcome as held back for a member the SDK does not know.
+func unknown(o reconcile.Outcome) reconcile.Outcome {
+	o.UnknownMembers = []string{"FutureSetting"}
+	return o
+}
+
 // line builds the expected decoded EMF line.
 func line(ns string, audit bool, function, mode string, values map[string]float64) map[string]any {
-	names := []string{"DriftFound", "Remediated", "Unfixable", "Failed", "Skipped"}
+	names := []string{"DriftFound", "Remediated", "Unfixable", "Failed", "Skipped", "UnknownMembers"}
 	if audit {
 		names = append(names, "ClientsAudited")
 	}

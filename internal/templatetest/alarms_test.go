@@ -16,7 +16,7 @@ import (
 func TestUnfixableAlarmMatchesMetrics(t *testing.T) {
 	// UnknownMembers: the metric name given to internal/metrics for outcomes
 	// with reconcile.Outcome.UnknownMembers.
-	for alarm, name := range map[string]string{"UnfixableDriftAlarm": metrics.Unfixable, "FailedOutcomeAlarm": metrics.Failed, "UnknownMembersAlarm": "UnknownMembers"} {
+	for alarm, name := range map[string]string{"UnfixableDriftAlarm": metrics.Unfixable, "FailedOutcomeAlarm": metrics.Failed, "UnknownMembersAlarm": metrics.UnknownMembers} {
 		t.Run(alarm, func(t *testing.T) { checkAlarm(t, alarm, name) })
 	}
 }
