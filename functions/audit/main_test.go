@@ -114,6 +114,7 @@ func want(w *auditworld.World, drifted reconcile.Status) map[reconcile.Ref]recon
 }
 
 func TestDryRunThenEnforce(t *testing.T) {
+	t.Parallel() // pacing waits on the clock, not the CPU: the sweeps overlap well
 	w, url := newWorld(t, 3, 4, 3)
 	addSecretClient(t, w)
 
@@ -169,6 +170,7 @@ func TestDryRunThenEnforce(t *testing.T) {
 }
 
 func TestDeletedAndThrottledMidSweep(t *testing.T) {
+	t.Parallel() // pacing waits on the clock, not the CPU: the sweeps overlap well
 	w, url := newWorld(t, 3, 3, 2)
 	gone := w.All[4]
 	w.DeleteAfterList(gone)
@@ -196,6 +198,7 @@ func TestDeletedAndThrottledMidSweep(t *testing.T) {
 // second short; invoking again with the cursor finishes the sweep, and the
 // emulator's call log shows every client described exactly once.
 func TestDeadlineResume(t *testing.T) {
+	t.Parallel() // pacing waits on the clock, not the CPU: the sweeps overlap well
 	w, url := newWorld(t, 3, 4, 0)
 	f := start(t, url, map[string]string{"AWS_LAMBDA_FUNCTION_TIMEOUT": "3", "AUDIT_DEADLINE_MARGIN": "1500ms", "AUDIT_RATE": "5"})
 	var got []string
