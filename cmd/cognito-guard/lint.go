@@ -96,7 +96,7 @@ func lint(d *doc, now time.Time) []Warning {
 
 // unfixableKinds spots rules of the baseline (not of overrides) whose fix
 // Cognito would refuse for a whole kind of client, the cross-field rules
-// pkg/policy withholds fixes for (cognito-facts.md section b; see the
+// pkg/policy withholds fixes for (UpdateUserPoolClient API reference; see the
 // policy package doc). The checks are cheap and conservative: each one
 // names the kind of client it leaves unfixable.
 func unfixableKinds(d *doc) []Warning {

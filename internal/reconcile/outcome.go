@@ -3,7 +3,7 @@ package reconcile
 import "github.com/cognito-guard/cognito-guard/pkg/policy"
 
 // Status is what happened to one client. The values are the contract of
-// PRODUCT.md section 6.
+// README's "What it returns and publishes".
 type Status string
 
 const (

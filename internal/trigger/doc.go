@@ -14,7 +14,7 @@
 // request, from detail.responseElements.userPoolClient) and nothing else from
 // the request or the response: the client is always described again, because
 // CloudTrail events arrive late, out of order, duplicated, and with masked
-// values (PRODUCT.md section 5). Keeping the settings out of Request also
+// values (see the README, "How it decides"). Keeping the settings out of Request also
 // keeps the client secret, which a create response carries, out of
 // everything downstream.
 //

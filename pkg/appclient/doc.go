@@ -6,7 +6,7 @@
 //
 // UpdateUserPoolClient replaces the whole client: "If you don't provide a
 // value for an attribute, Amazon Cognito sets it to its default value" (API
-// reference; cognito-facts.md section a). A partial update therefore
+// reference, https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPoolClient.html). A partial update therefore
 // silently drops callback URLs, identity providers, attributes or token
 // settings. [Client.Update] sends the client as just described, with the
 // caller's fixes applied, built by [UpdateInput].

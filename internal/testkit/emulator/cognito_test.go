@@ -32,7 +32,7 @@ func TestCreateDescribeMinimal(t *testing.T) {
 	got := e.describe(t, aws.ToString(created.ClientId))
 
 	ts := e.clock.t
-	// Shape of a minimal create as AWS returns it (cognito-facts.md a,
+	// Shape of a minimal create as AWS returns it (UpdateUserPoolClient API reference and the AWS CLI examples,
 	// "Describe output gotchas" 2): no Access/IdTokenValidity, no
 	// Read/WriteAttributes, no SupportedIdentityProviders, no
 	// PreventUserExistenceErrors, units {}, refresh 30.
@@ -99,7 +99,7 @@ func TestDescribeRichRoundTrip(t *testing.T) {
 		EnablePropagateAdditionalUserContextData: in.EnablePropagateAdditionalUserContextData,
 		AuthSessionValidity:                      in.AuthSessionValidity,
 		RefreshTokenRotation:                     in.RefreshTokenRotation,
-		// AWS fills in the service-linked role (cognito-facts.md a, [O]).
+		// AWS fills in the service-linked role (the AWS CLI create-user-pool-client example, aws/aws-cli awscli/examples/cognito-idp).
 		AnalyticsConfiguration: &types.AnalyticsConfigurationType{
 			ApplicationArn: in.AnalyticsConfiguration.ApplicationArn,
 			RoleArn:        aws.String("arn:aws:iam::123456789012:role/aws-service-role/cognito-idp.amazonaws.com/AWSServiceRoleForAmazonCognitoIdp"),
@@ -120,7 +120,7 @@ func TestDescribeReordersLists(t *testing.T) {
 	created := e.create(t, in)
 	got := e.describe(t, aws.ToString(created.ClientId))
 	// The AWS CLI example sends ["code","implicit"] and gets
-	// ["implicit","code"] back (cognito-facts.md a).
+	// ["implicit","code"] back (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPoolClient.html).
 	if diff := cmp.Diff([]types.OAuthFlowType{"implicit", "code"}, got.AllowedOAuthFlows); diff != "" {
 		t.Errorf("AllowedOAuthFlows (-want +got):\n%s", diff)
 	}

@@ -42,7 +42,7 @@ func urls(n int) []string {
 	return out
 }
 
-// TestCreateValidation covers cognito-facts.md section b. Every case is
+// TestCreateValidation covers the request constraints of the CreateUserPoolClient/UpdateUserPoolClient API reference. Every case is
 // also run as an update of an existing client, which validates the same way.
 func TestCreateValidation(t *testing.T) {
 	const (
@@ -235,7 +235,7 @@ func TestRefreshTokenValidityDefaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// RefreshTokenValidity 0 is not sent by the SDK (zero value);
-			// either way AWS uses 30 days (cognito-facts.md a).
+			// either way AWS uses 30 days (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPoolClient.html).
 			c := e.create(t, &cip.CreateUserPoolClientInput{ClientName: aws.String("r"), TokenValidityUnits: tt.units})
 			if got := e.describe(t, aws.ToString(c.ClientId)).RefreshTokenValidity; got != tt.want {
 				t.Errorf("RefreshTokenValidity = %d, want %d", got, tt.want)

@@ -78,7 +78,7 @@ func TestWire(t *testing.T) {
 	}
 
 	// The SDK never sends RefreshTokenValidity 0, the CLI and other SDKs
-	// can: AWS substitutes the 30-day default (cognito-facts.md a).
+	// can: AWS substitutes the 30-day default (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPoolClient.html).
 	zero := post(t, e.url, cog+"CreateUserPoolClient", `{"UserPoolId":"`+poolID+`","ClientName":"zero","RefreshTokenValidity":0}`)
 	if got := zero.body["UserPoolClient"].(map[string]any)["RefreshTokenValidity"]; got != 30.0 {
 		t.Errorf("RefreshTokenValidity 0 stored as %v, want 30", got)
