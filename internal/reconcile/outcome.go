@@ -30,6 +30,10 @@ type Outcome struct {
 	Changes           []policy.Change    `json:"changes,omitempty"`
 	Exemptions        []policy.Exemption `json:"exemptions,omitempty"`
 	ExpiredExemptions []policy.Exemption `json:"expiredExemptions,omitempty"`
+	// Overrides are the baseline overrides that matched this client (index
+	// and match): a match on clientName is decided by whoever can rename
+	// the client, so the outcome says which rule set applied.
+	Overrides []policy.AppliedOverride `json:"overrides,omitempty"`
 	// BaselineVersion is the SSM parameter version of the baseline the
 	// client was judged by (0, omitted, when unknown).
 	BaselineVersion int64 `json:"baselineVersion,omitempty"`

@@ -194,6 +194,7 @@ func (r *Reconciler) once(ctx context.Context, b *policy.Baseline, ref Ref, out 
 	out.Findings = res.Findings
 	out.Exempted = res.Exempted
 	out.Exemptions = res.Exemptions
+	out.Overrides = res.Overrides
 	out.ExpiredExemptions = res.Expired
 	unfixable := countUnfixable(res.Findings)
 	if res.Fixed == nil {

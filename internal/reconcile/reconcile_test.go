@@ -207,3 +207,23 @@ func errString(err error) string {
 }
 
 func noBackoff(int) time.Duration { return 0 }
+
+// An override matched on clientName weakens a rule for whoever can rename
+// the client: the outcome names the override that applied.
+func TestOutcomeNamesTheOverrideThatApplied(t *testing.T) {
+	b, err := policy.Parse([]byte(`{"version": 1, "rules": {"EnableTokenRevocation": true},
+  "overrides": [{"match": {"clientName": "legacy-*"}, "rules": {"EnableTokenRevocation": null}},
+                {"match": {"clientName": "web-*"}, "rules": {"EnableTokenRevocation": null}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &script{t: t, steps: []step{{op: "describe", client: client(false)}}}
+	r := &Reconciler{Clients: s, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	out, err := r.Reconcile(context.Background(), b, Ref{UserPoolID: "us-east-1_EXAMPLE01", ClientID: "6example0client0id0drift01"})
+	if err != nil || out.Status != Compliant {
+		t.Fatalf("status %s, err %v", out.Status, err)
+	}
+	if len(out.Overrides) != 1 || out.Overrides[0].Index != 1 || out.Overrides[0].Match.ClientName != "web-*" {
+		t.Errorf("overrides in the outcome: %+v, want the second (web-*)", out.Overrides)
+	}
+}
