@@ -25,8 +25,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
-	"math"
 	"net/http/httptest"
 	"os"
 	"strconv"
@@ -37,13 +37,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/smithy-go/middleware"
 
-	"github.com/cognito-guard/cognito-guard/internal/baseline"
 	"github.com/cognito-guard/cognito-guard/internal/batch"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/remediate"
+	"github.com/cognito-guard/cognito-guard/internal/settings"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/auditworld"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
@@ -340,24 +338,22 @@ func poll(q *queue, h *batch.Handler, c config) {
 	}
 }
 
-// container builds one warm remediate container as functions/remediate's
-// main does, with the pacer at its share of the configured rate.
+// container builds one warm remediate container the way functions/remediate
+// does (remediate.New, pacing from remediate.Share), pointed at the emulator.
 func container(url string, c config) (*batch.Handler, error) {
-	per := c.share / float64(c.concurrency)
-	pacer, err := appclient.NewPacer(appclient.Limits{Read: per, Update: per, Pool: math.Min(appclient.PoolRPS, c.poolShare/float64(c.concurrency)), ListPools: appclient.DefaultLimits.ListPools}, nil)
+	limits, err := remediate.Share(c.share, c.poolShare, float64(c.concurrency))
 	if err != nil {
 		return nil, err
 	}
-	cog := cip.New(cip.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: aws.AnonymousCredentials{},
-		Retryer: appclient.Retryer(5)(), APIOptions: []func(*middleware.Stack) error{pacer.AddTo}})
-	sm := ssm.New(ssm.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: aws.AnonymousCredentials{}})
+	awsCfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: aws.AnonymousCredentials{},
+		Retryer: appclient.Retryer(5)}
 	log := slog.New(slog.DiscardHandler)
-	single := &remediate.Handler{
-		Baselines:  baseline.NewLoader(sm, auditworld.BaselineParameter, 5*time.Minute, nil),
-		Reconciler: &reconcile.Reconciler{Clients: appclient.New(cog), Log: log},
-		Log:        log,
+	cfg := remediate.Config{Common: settings.Common{BaselineParameter: auditworld.BaselineParameter, BaselineTTL: 5 * time.Minute}, Limits: limits}
+	single, err := remediate.New(cfg, awsCfg, io.Discard, log)
+	if err != nil {
+		return nil, err
 	}
-	return &batch.Handler{Single: single, Log: log}, nil
+	return &batch.Handler{Single: single, Own: single.Own, Log: log}, nil
 }
 
 func fatal(err error) {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strconv"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -30,6 +29,14 @@ const maxAttempts = 5
 func main() {
 	r := settings.NewReader(os.Getenv)
 	cfg := remediate.Config{Common: settings.Read(r)}
+	// Pacing: the function's share of Cognito's quotas (REMEDIATE_RATE of
+	// the 15 reads and 15 updates per second, REMEDIATE_POOL_RATE of each
+	// pool's 5), divided among REMEDIATE_MAX_CONCURRENCY containers.
+	limits, err := remediate.Share(r.Float("REMEDIATE_RATE", 5), r.Float("REMEDIATE_POOL_RATE", 3), r.Float("REMEDIATE_MAX_CONCURRENCY", 2))
+	if err != nil {
+		r.Fail(fmt.Errorf("REMEDIATE_RATE, REMEDIATE_POOL_RATE, REMEDIATE_MAX_CONCURRENCY: %w", err))
+	}
+	cfg.Limits = limits
 	log := logging.New(os.Stdout, cfg.LogLevel)
 	h, err := build(context.Background(), cfg, r.Err(), os.Stdout, log)
 	if err != nil {
@@ -46,39 +53,6 @@ func main() {
 	lambda.Start(batch.Router{Single: h, Batch: &batch.Handler{Single: h, Own: h.Own, Log: log}})
 }
 
-// limits reads the pacing of one container: REMEDIATE_RATE requests per
-// second of the read and of the update budget (default 5 of Cognito's 15)
-// and REMEDIATE_POOL_RATE per pool (default 3 of 5), both for the whole
-// function, divided by REMEDIATE_MAX_CONCURRENCY (the event source
-// mapping's maximum concurrency, default 2), so that all containers
-// together stay within the share.
-func limits(getenv func(string) string) (appclient.Limits, error) {
-	num := func(name string, def, lo, hi float64) (float64, error) {
-		v := getenv(name)
-		if v == "" {
-			return def, nil
-		}
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < lo || f > hi {
-			return 0, fmt.Errorf("%s=%q: want a number from %g to %g", name, v, lo, hi)
-		}
-		return f, nil
-	}
-	rate, err := num("REMEDIATE_RATE", 5, 0.1, appclient.AccountRPS)
-	if err != nil {
-		return appclient.Limits{}, err
-	}
-	pool, err := num("REMEDIATE_POOL_RATE", 3, 0.1, appclient.PoolRPS)
-	if err != nil {
-		return appclient.Limits{}, err
-	}
-	conc, err := num("REMEDIATE_MAX_CONCURRENCY", 2, 1, 1000)
-	if err != nil {
-		return appclient.Limits{}, err
-	}
-	return appclient.Limits{Read: rate / conc, Update: rate / conc, Pool: pool / conc, ListPools: appclient.DefaultLimits.ListPools}, nil
-}
-
 func build(ctx context.Context, cfg remediate.Config, envErr error, stdout io.Writer, log *slog.Logger) (*remediate.Handler, error) {
 	if envErr != nil {
 		return nil, fmt.Errorf("remediate configuration: %w", envErr)
@@ -90,12 +64,9 @@ func build(ctx context.Context, cfg remediate.Config, envErr error, stdout io.Wr
 		return nil, fmt.Errorf("remediate configuration: EXECUTION_ROLE_ARN: %w", err)
 	}
 	cfg.ExecutionRoleARN = role
-	if cfg.Limits, err = limits(os.Getenv); err != nil {
-		return nil, fmt.Errorf("remediate configuration: %w", err)
-	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(appclient.Retryer(maxAttempts)))
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
-	return remediate.New(cfg, awsCfg, stdout, log), nil
+	return remediate.New(cfg, awsCfg, stdout, log)
 }

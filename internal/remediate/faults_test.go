@@ -79,7 +79,11 @@ func newInProcess(t *testing.T, baseline []byte, cfg Config) *inProcess {
 	}
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	return &inProcess{emu: emu, h: New(cfg, awsCfg, logs, log), logs: logs}
+	h, err := New(cfg, awsCfg, logs, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &inProcess{emu: emu, h: h, logs: logs}
 }
 
 func (w *inProcess) writes() int {

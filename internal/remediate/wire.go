@@ -1,6 +1,7 @@
 package remediate
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 
@@ -34,7 +35,7 @@ type Config struct {
 // endpoint), the baseline loader, the reconciler, and the outputs: EMF
 // metrics on stdout, plus EventBridge and SNS when configured. Security
 // Hub is the audit's (notify.FromSettings says why).
-func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) *Handler {
+func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) (*Handler, error) {
 	out := outputs.New(log).Add("metrics", metrics.New(stdout, cfg.MetricsNamespace, metrics.FunctionRemediate, nil).WithLevel(cfg.LambdaLogLevel))
 	if opt, on := notify.FromSettings(awsCfg, cfg.Common, metrics.FunctionRemediate); on {
 		out.Add("notify", notify.New(opt))
@@ -42,11 +43,11 @@ func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) *Han
 	baselines := baseline.NewLoader(ssm.NewFromConfig(awsCfg), cfg.BaselineParameter, cfg.BaselineTTL, nil)
 	var optFns []func(*cognitoidentityprovider.Options)
 	if cfg.Limits != (appclient.Limits{}) {
-		if pacer, err := appclient.NewPacer(cfg.Limits, nil); err == nil {
-			optFns = append(optFns, func(o *cognitoidentityprovider.Options) { o.APIOptions = append(o.APIOptions, pacer.AddTo) })
-		} else {
-			log.Warn("pacing off: invalid limits", "error", err.Error())
+		pacer, err := appclient.NewPacer(cfg.Limits, nil)
+		if err != nil {
+			return nil, fmt.Errorf("remediate pacing: %w", err)
 		}
+		optFns = append(optFns, func(o *cognitoidentityprovider.Options) { o.APIOptions = append(o.APIOptions, pacer.AddTo) })
 	}
 	return &Handler{
 		Baselines: baselines,
@@ -61,5 +62,22 @@ func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) *Han
 		ExecutionRoleARN: cfg.ExecutionRoleARN,
 		Log:              log,
 		Outputs:          out,
+	}, nil
+}
+
+// Share is the pacing of one container when the function as a whole may use
+// rate requests per second of Cognito's read budget and of its update budget
+// (each 15 per account) and poolRate per pool (5 per pool), spread over
+// concurrency containers: the event source mapping's maximum concurrency.
+func Share(rate, poolRate, concurrency float64) (appclient.Limits, error) {
+	switch {
+	case !(concurrency >= 1):
+		return appclient.Limits{}, fmt.Errorf("maximum concurrency %v: want at least 1", concurrency)
+	case !(rate > 0 && rate <= appclient.AccountRPS):
+		return appclient.Limits{}, fmt.Errorf("rate %v: want more than 0 and at most %d requests per second", rate, appclient.AccountRPS)
+	case !(poolRate > 0 && poolRate <= appclient.PoolRPS):
+		return appclient.Limits{}, fmt.Errorf("pool rate %v: want more than 0 and at most %d requests per second", poolRate, appclient.PoolRPS)
 	}
+	l := appclient.Limits{Read: rate / concurrency, Update: rate / concurrency, Pool: poolRate / concurrency, ListPools: appclient.DefaultLimits.ListPools}
+	return l, l.Validate()
 }
