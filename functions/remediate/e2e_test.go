@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,14 +48,9 @@ func seed(tb testing.TB, baseline []byte, logLevel string, env map[string]string
 	if baseline == nil {
 		baseline = readEvent(tb, "baseline.json")
 	}
-	emu := emulator.New(emulator.Options{Account: sample.Account, Region: sample.Region, MaxCalls: 100000})
-	if err := sample.Seed(emu, baseline); err != nil {
-		tb.Fatal(err)
-	}
-	srv := httptest.NewServer(emu)
-	tb.Cleanup(srv.Close)
+	emu, url := sample.Serve(tb, baseline)
 	vars := map[string]string{
-		"AWS_ENDPOINT_URL":      srv.URL,
+		"AWS_ENDPOINT_URL":      url,
 		"AWS_REGION":            sample.Region,
 		"AWS_ACCESS_KEY_ID":     "AKIDEXAMPLE",
 		"AWS_SECRET_ACCESS_KEY": "not-a-real-key",

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,15 +61,10 @@ func newInProcess(t *testing.T, baseline []byte, cfg Config) *inProcess {
 	if baseline == nil {
 		baseline = readEvent(t, "baseline.json")
 	}
-	emu := emulator.New(emulator.Options{Account: sample.Account, Region: sample.Region, MaxCalls: 100000})
-	if err := sample.Seed(emu, baseline); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(emu)
-	t.Cleanup(srv.Close)
+	emu, url := sample.Serve(t, baseline)
 	awsCfg := aws.Config{
 		Region:       sample.Region,
-		BaseEndpoint: aws.String(srv.URL),
+		BaseEndpoint: aws.String(url),
 		Credentials:  aws.AnonymousCredentials{},
 		Retryer:      func() aws.Retryer { return noBackoff{appclient.Retryer(5)().(aws.RetryerV2)} },
 	}

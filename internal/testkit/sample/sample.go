@@ -10,6 +10,8 @@ package sample
 
 import (
 	"fmt"
+	"net/http/httptest"
+	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
@@ -93,4 +95,17 @@ func Seed(e *emulator.Emulator, baseline []byte) error {
 		return fmt.Errorf("seed baseline: %w", err)
 	}
 	return nil
+}
+
+// Serve starts an emulator holding the sample account and baseline, serves
+// it over HTTP until the test ends, and returns it with its URL.
+func Serve(tb testing.TB, baseline []byte) (*emulator.Emulator, string) {
+	tb.Helper()
+	emu := emulator.New(emulator.Options{Account: Account, Region: Region, MaxCalls: 100000})
+	if err := Seed(emu, baseline); err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewServer(emu)
+	tb.Cleanup(srv.Close)
+	return emu, srv.URL
 }
