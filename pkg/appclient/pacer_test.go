@@ -3,7 +3,6 @@ package appclient
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -156,12 +155,9 @@ func TestPacerSchedule(t *testing.T) {
 	}
 }
 
-// TestPacerSpacing: concurrent callers. In the pacer's time, no attempt
-// goes out ahead of the schedule: on one pool any n+1 attempts span at
-// least n/Pool seconds less half an interval (a slot taken late is kept,
-// see TestPacerKeepsLateSlots), and all reads at least n/Read less half of
-// theirs, exactly (no tolerance: the clock is virtual; two sleepers may
-// both advance it, which makes some sends late).
+// TestPacerSpacing: concurrent callers. In the pacer's time, attempts on
+// one pool are at least 1/Pool apart and all reads at least 1/Read apart,
+// exactly (no tolerance: the clock is virtual).
 func TestPacerSpacing(t *testing.T) {
 	stub := &cognitoStub{}
 	c, p, log := pacedStub(t, stub, Limits{Read: 8, Update: 5, Pool: 5, ListPools: 1})
@@ -176,15 +172,16 @@ func TestPacerSpacing(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	byPool := map[string][]time.Duration{}
-	var all []time.Duration
+	last := map[string]time.Duration{}
+	prev := time.Duration(-1)
 	for _, s := range log.sends {
-		byPool[s.Pool] = append(byPool[s.Pool], s.At)
-		all = append(all, s.At)
-	}
-	onSchedule(t, "reads", all, 125*ms)
-	for pool, at := range byPool {
-		onSchedule(t, pool, at, 200*ms)
+		if l, ok := last[s.Pool]; ok && s.At-l < 200*ms {
+			t.Errorf("%s: attempts %v apart, want at least 200ms", s.Pool, s.At-l)
+		}
+		if prev >= 0 && s.At-prev < 125*ms {
+			t.Errorf("read attempts %v apart, want at least 125ms", s.At-prev)
+		}
+		last[s.Pool], prev = s.At, s.At
 	}
 	want := Usage{Calls: map[string]int64{"DescribeUserPoolClient": 12}, Throttles: map[string]int64{}}
 	if diff := cmp.Diff(want, p.Usage()); diff != "" {
@@ -255,19 +252,6 @@ func TestLimitsValidate(t *testing.T) {
 	}
 }
 
-// onSchedule checks the pacer's guarantee on send times at (in order):
-// any n+1 consecutive sends span at least n intervals less half of one.
-func onSchedule(t *testing.T, what string, at []time.Duration, interval time.Duration) {
-	t.Helper()
-	for i := range at {
-		for j := i + 1; j < len(at); j++ {
-			if min := time.Duration(j-i)*interval - interval/2; at[j]-at[i] < min {
-				t.Errorf("%s: sends %d and %d are %v apart, want at least %v", what, i, j, at[j]-at[i], min)
-			}
-		}
-	}
-}
-
 // lateClock is a virtual clock whose Sleep oversleeps by late: a timer that
 // fires late, or a process that gets the CPU late (a small Lambda function
 // has a fraction of a vCPU).
@@ -311,10 +295,14 @@ func TestPacerKeepsLateSlots(t *testing.T) {
 		if span := s[len(s)-1].At - s[0].At; span != tt.wantSpan {
 			t.Errorf("late %v: 11 sends over %v, want %v", tt.late, span, tt.wantSpan)
 		}
-		var at []time.Duration
-		for _, x := range s {
-			at = append(at, x.At)
+		// Never ahead of the schedule: any n+1 consecutive sends span at
+		// least n intervals less half an interval.
+		for i := range s {
+			for j := i + 1; j < len(s); j++ {
+				if min := time.Duration(j-i)*200*ms - 100*ms; s[j].At-s[i].At < min {
+					t.Errorf("late %v: sends %d and %d are %v apart, want at least %v", tt.late, i, j, s[j].At-s[i].At, min)
+				}
+			}
 		}
-		onSchedule(t, fmt.Sprintf("late %v", tt.late), at, 200*ms)
 	}
 }
