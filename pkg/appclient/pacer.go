@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
+	"golang.org/x/time/rate"
 )
 
 // Cognito's request-rate quotas for app-client operations: the
@@ -72,9 +73,9 @@ func (l Limits) Validate() error {
 //
 // Each attempt must get a token from the account share of its category
 // and from the (pool, operation) bucket; both are taken at the same
-// instant, so the send time is the slot of both. The schedule never sends
-// before a slot (no burst after an idle pool, which is what Cognito
-// throttles) and keeps a slot that was taken a little late (see adaptive).
+// instant, so the send time is the token time of both and the per-pool
+// spacing holds exactly. Buckets hold one token: Cognito's own buckets are
+// small, and a burst after an idle pool is what gets throttled.
 //
 // On TooManyRequestsException the account share and the pool bucket that
 // saw it halve their rate (at most once a second, floor a tenth); each
@@ -218,7 +219,7 @@ func (p *Pacer) wait(ctx context.Context, op, pool string) error {
 		}
 		if delay == 0 {
 			for _, a := range lims {
-				a.take(now)
+				a.lim.AllowN(now, 1)
 			}
 			if p.sent != nil {
 				p.sent(op, pool, now)
@@ -278,44 +279,27 @@ func isThrottle(err error) bool {
 	return errors.As(err, &ae) && ae.ErrorCode() == "TooManyRequestsException"
 }
 
-// adaptive is a send schedule (GCRA, the generic cell rate algorithm) whose
-// rate moves between max/10 and max. tat is the time the next attempt may
-// go out. An attempt sent at most half an interval after tat keeps the
-// schedule (the next slot is tat + interval); one sent later restarts it
-// from now. So a timer that fires late, or a process that gets the CPU
-// late (Lambda gives a small function a fraction of a vCPU), does not lose
-// its slot, while no attempt ever goes out before its slot: the long-run
-// rate never exceeds the configured one, and two attempts are never closer
-// than half an interval (Cognito's buckets absorb that: a one-token bucket
-// would lose a slot to every late wake-up, which measured 45-68 % of the
-// ceiling on a contended CPU).
+// adaptive is a one-token bucket whose rate moves between max/10 and max.
 type adaptive struct {
-	rate, max float64
-	tat       time.Time
-	lastCut   time.Time
+	lim     *rate.Limiter
+	max     rate.Limit
+	lastCut time.Time
 }
 
-func newAdaptive(rps float64) *adaptive { return &adaptive{rate: rps, max: rps} }
-
-func (a *adaptive) interval() time.Duration {
-	return time.Duration(float64(time.Second) / a.rate)
+func newAdaptive(rps float64) *adaptive {
+	return &adaptive{lim: rate.NewLimiter(rate.Limit(rps), 1), max: rate.Limit(rps)}
 }
 
-// delay is how long an attempt at now must wait for its slot.
 func (a *adaptive) delay(now time.Time) time.Duration {
-	if now.Before(a.tat) {
-		return a.tat.Sub(now)
+	tok := a.lim.TokensAt(now)
+	if tok >= 1 {
+		return 0
 	}
-	return 0
-}
-
-// take books the slot of an attempt sent at now (delay(now) was 0).
-func (a *adaptive) take(now time.Time) {
-	iv := a.interval()
-	if a.tat.IsZero() || now.Sub(a.tat) > iv/2 {
-		a.tat = now // idle, or too late to keep the schedule
+	d := time.Duration((1 - tok) / float64(a.lim.Limit()) * float64(time.Second))
+	if d <= 0 {
+		d = time.Millisecond // rounding: never spin
 	}
-	a.tat = a.tat.Add(iv)
+	return d
 }
 
 func (a *adaptive) throttled(now time.Time) {
@@ -325,16 +309,12 @@ func (a *adaptive) throttled(now time.Time) {
 		return
 	}
 	a.lastCut = now
-	a.rate = max(a.rate/2, a.max/10)
-	// The next slot is a full new interval away.
-	if next := now.Add(a.interval()); next.After(a.tat) {
-		a.tat = next
-	}
+	a.lim.SetLimitAt(now, max(a.lim.Limit()/2, a.max/10))
 }
 
-func (a *adaptive) succeeded(time.Time) {
-	if a.rate < a.max {
-		a.rate = min(a.rate+a.max/50, a.max)
+func (a *adaptive) succeeded(now time.Time) {
+	if l := a.lim.Limit(); l < a.max {
+		a.lim.SetLimitAt(now, min(l+a.max/50, a.max))
 	}
 }
 
