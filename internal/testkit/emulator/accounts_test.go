@@ -140,7 +140,7 @@ func apiCode(err error) string {
 func TestAccessKeyID(t *testing.T) {
 	for h, want := range map[string]string{
 		"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/us-east-1/cognito-idp/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc": "AKIDEXAMPLE",
-		"AWS4-HMAC-SHA256 Credential=ASIA5EXAMPLE0001/20261126/eu-west-1/ssm/aws4_request,SignedHeaders=host,Signature=abc":                "ASIA5EXAMPLE0001",
+		"AWS4-HMAC-SHA256 Credential=ASIA5EXAMPLE0001/20261126/eu-west-1/ssm/aws4_request,SignedHeaders=host,Signature=abc":                 "ASIA5EXAMPLE0001",
 		"": "", "Bearer abc": "",
 	} {
 		if got := emulator.AccessKeyID(h); got != want {
