@@ -57,7 +57,7 @@ func processed(t *testing.T) (map[string]any, map[string][]string) {
 		unavailable(t, "cfn-lint", `pip install "cfn-lint==1.51.*" (it brings aws-sam-translator)`)
 	}
 	_, tmpl := loadTemplate(t)
-	dig(t, tmpl, "Globals", "Function").(map[string]any)["CodeUri"] = packagedCodeURI
+	packageLocal(tmpl)
 	in, err := json.Marshal(tmpl)
 	if err != nil {
 		t.Fatal(err)
@@ -85,6 +85,39 @@ func processed(t *testing.T) (map[string]any, map[string][]string) {
 		t.Fatalf("aws-sam-translator printed %.200q: %v", out, err)
 	}
 	return res.Template, res.NameProperties
+}
+
+// packagedURIs are the properties `sam package` uploads and replaces with an S3 location, by SAM
+// resource type (Globals.Function counts as a function).
+var packagedURIs = map[string]string{
+	"AWS::Serverless::Function":     "CodeUri",
+	"AWS::Serverless::LayerVersion": "ContentUri",
+	"AWS::Serverless::StateMachine": "DefinitionUri",
+	"AWS::Serverless::Api":          "DefinitionUri",
+	"AWS::Serverless::HttpApi":      "DefinitionUri",
+}
+
+// packageLocal does what `sam package` does to tmpl's local paths: each becomes an S3 URI.
+func packageLocal(tmpl map[string]any) {
+	local := func(props map[string]any, prop string) {
+		if v, ok := props[prop].(string); ok && !strings.HasPrefix(v, "s3://") {
+			props[prop] = packagedCodeURI
+			if prop != "CodeUri" && prop != "ContentUri" {
+				props[prop] = strings.TrimSuffix(packagedCodeURI, "/0123456789abcdef") + "/" + filepath.Base(v)
+			}
+		}
+	}
+	if g, ok := dig0(tmpl, "Globals", "Function").(map[string]any); ok {
+		local(g, "CodeUri")
+	}
+	resources, _ := tmpl["Resources"].(map[string]any)
+	for _, r := range resources {
+		r, _ := r.(map[string]any)
+		typ, _ := r["Type"].(string)
+		if props, ok := r["Properties"].(map[string]any); ok && packagedURIs[typ] != "" {
+			local(props, packagedURIs[typ])
+		}
+	}
 }
 
 func lastLine(s string) string {
