@@ -389,14 +389,20 @@ func forwardRule(t *testing.T, central string) (string, ebtypes.Target) {
 	return string(pattern), ebtypes.Target{Id: aws.String(tg["Id"].(string)), Arn: aws.String(arn)}
 }
 
-// startMoto runs moto_server on a free loopback port for this test and returns its URL. Without
-// moto the test is skipped, except under CI=true unless .ci/run declared moto unavailable.
+// startMoto runs moto's server on a free loopback port for this test and returns its URL:
+// moto_server, or `$MOTO_PYTHON -m moto.server` (.ci/run sets MOTO_PYTHON to the python that has
+// moto). Without moto the test is skipped, except under CI=true unless .ci/run declared moto
+// unavailable.
 func startMoto(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
+	var argv []string
+	if bin, err := exec.LookPath("moto_server"); err == nil {
+		argv = []string{bin}
+	} else if py := os.Getenv("MOTO_PYTHON"); py != "" {
+		argv = []string{py, "-m", "moto.server"}
+	} else {
 		if os.Getenv("CI") == "true" && !strings.Contains(" "+os.Getenv("CHECKERS_UNAVAILABLE")+" ", " moto ") {
-			t.Fatal(`moto_server is not on PATH (CI=true): pip install "moto[server]==5.2.*"`)
+			t.Fatal(`neither moto_server nor MOTO_PYTHON (CI=true): pip install "moto[server]==5.2.*"`)
 		}
 		t.Skip(`SKIPPED: moto_server is not on PATH (pip install "moto[server]==5.2.*")`)
 	}
@@ -407,7 +413,7 @@ func startMoto(t *testing.T) string {
 	addr := l.Addr().String()
 	_, port, _ := net.SplitHostPort(addr)
 	l.Close()
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", port)
+	cmd := exec.Command(argv[0], append(argv[1:], "-H", "127.0.0.1", "-p", port)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // a pyenv shim may start python: end both
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
