@@ -286,26 +286,41 @@ func TestStackSetNames(t *testing.T) {
 // the Region the stack instance is in (Lambda reads code only from a bucket in its own Region).
 var stacksetJQ = regexp.MustCompile(`jq --arg b "\$ARTIFACTS" '([^']+)' processed\.json > stackset\.json`)
 
-// TestStackSetTemplate runs the README's rewrite of the processed template and cfn-lint on the result,
-// the template a StackSet is given: no transform left, and every function's code in the artifact
-// bucket of the stack instance's Region.
-func TestStackSetTemplate(t *testing.T) {
-	t.Parallel()
+// artifactPrefix is $ARTIFACTS in the README's commands.
+const artifactPrefix = "cognito-guard-artifacts-111111111111"
+
+// readmeCommand finds a jq command of the README and returns its filter.
+func readmeCommand(t *testing.T, re *regexp.Regexp) string {
+	t.Helper()
 	root, _ := loadTemplate(t)
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := stacksetJQ.FindSubmatch(readme)
+	m := re.FindSubmatch(readme)
 	if m == nil {
-		t.Fatalf("README.md has no %s", stacksetJQ)
+		t.Fatalf("README.md has no %s", re)
 	}
+	return string(m[1])
+}
+
+func jqPath(t *testing.T) string {
+	t.Helper()
 	jq, err := exec.LookPath("jq")
 	if err != nil {
 		unavailable(t, "jq", "apt-get install jq")
 	}
+	return jq
+}
+
+// stacksetTemplate writes processed.json (template.yaml processed) into a new directory, runs the
+// README's jq rewrite on it as the README does, and returns the directory and stackset.json.
+func stacksetTemplate(t *testing.T) (dir string, stackset []byte) {
+	t.Helper()
+	filter := readmeCommand(t, stacksetJQ)
+	jq := jqPath(t)
 	tmpl, _ := processed(t)
-	dir := t.TempDir()
+	dir = t.TempDir()
 	data, err := json.Marshal(tmpl)
 	if err != nil {
 		t.Fatal(err)
@@ -316,16 +331,25 @@ func TestStackSetTemplate(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "processed.json"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	const prefix = "cognito-guard-artifacts-111111111111"
-	cmd := exec.Command(jq, "--arg", "b", prefix, string(m[1]), "processed.json")
+	cmd := exec.Command(jq, "--arg", "b", artifactPrefix, filter, "processed.json")
 	cmd.Dir = dir
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("jq %s: %v", m[1], err)
+		t.Fatalf("jq %s: %v", filter, err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "stackset.json"), out, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return dir, out
+}
+
+// TestStackSetTemplate runs the README's rewrite of the processed template and cfn-lint on the result,
+// the template a StackSet is given: no transform left, and every function's code in the artifact
+// bucket of the stack instance's Region.
+func TestStackSetTemplate(t *testing.T) {
+	t.Parallel()
+	dir, out := stacksetTemplate(t)
+	const prefix = artifactPrefix
 	var stackset map[string]any
 	if err := json.Unmarshal(out, &stackset); err != nil {
 		t.Fatal(err)
@@ -351,4 +375,208 @@ func TestStackSetTemplate(t *testing.T) {
 	if out, err := lint.CombinedOutput(); err != nil {
 		t.Errorf("cfn-lint stackset.json: %v\n%s", err, out)
 	}
+}
+
+// stacksetParamsJQ finds the README's command that writes the StackSet's parameter file.
+var stacksetParamsJQ = regexp.MustCompile(`jq -n --rawfile doc events/baseline\.json '([^']+)' > stackset-params\.json`)
+
+// motoRollout rolls a StackSet out in moto (mock_aws): an organisation with two member accounts in
+// one organisational unit, an artifact bucket per Region holding the code key, then the README's
+// create-stack-set (service-managed, automatic deployment) and create-stack-instances (the
+// organisational unit, two Regions, failure tolerance and concurrency). moto creates each instance's
+// resources in its account and Region. It prints, per instance, what the functions see; per
+// account, its IAM role names (global across Regions); and the error of a second rollout whose
+// template is given a fixed role name.
+//
+// moto 5.2 lacks two things CloudFormation does for AWS::SSM::Parameter: a generated name when
+// Name is left out, and Tags as a key-value object. The patch below gives it both, as
+// CloudFormation documents them; nothing else is changed.
+const motoRollout = `
+import json, os, sys
+os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+import boto3
+from moto import mock_aws
+from moto.ssm import models as ssmm
+
+_create = ssmm.Parameter.create_from_cloudformation_json.__func__
+def _cfn_parameter(cls, resource_name, cloudformation_json, account_id, region_name, **kw):
+    props = cloudformation_json["Properties"]
+    props.setdefault("Name", resource_name)
+    if isinstance(props.get("Tags"), dict):
+        props["Tags"] = [{"Key": k, "Value": v} for k, v in props["Tags"].items()]
+    return _create(cls, resource_name, cloudformation_json, account_id, region_name, **kw)
+ssmm.Parameter.create_from_cloudformation_json = classmethod(_cfn_parameter)
+
+job = json.load(sys.stdin)
+regions = ["us-east-1", "eu-west-1"]
+
+def rollout(template):
+    org = boto3.client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    root = org.list_roots()["Roots"][0]["Id"]
+    ou = org.create_organizational_unit(ParentId=root, Name="workloads")["OrganizationalUnit"]["Id"]
+    accounts = []
+    for i in range(2):
+        a = org.create_account(Email=f"member{i}@example.com", AccountName=f"member{i}")["CreateAccountStatus"]["AccountId"]
+        org.move_account(AccountId=a, SourceParentId=root, DestinationParentId=ou)
+        accounts.append(a)
+    for r in regions:
+        s3 = boto3.client("s3", region_name=r)
+        bucket = job["prefix"] + "-" + r
+        s3.create_bucket(Bucket=bucket, **({} if r == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": r}}))
+        s3.put_object(Bucket=bucket, Key=job["key"], Body=b"PK\x05\x06" + b"\0" * 18)  # an empty zip
+    cf = boto3.client("cloudformation")
+    cf.create_stack_set(StackSetName="cognito-guard", TemplateBody=template, Parameters=job["parameters"],
+                        Capabilities=["CAPABILITY_IAM"], PermissionModel="SERVICE_MANAGED",
+                        AutoDeployment={"Enabled": True, "RetainStacksOnAccountRemoval": False})
+    cf.create_stack_instances(StackSetName="cognito-guard", DeploymentTargets={"OrganizationalUnitIds": [ou]}, Regions=regions,
+                              OperationPreferences={"RegionConcurrencyType": "PARALLEL", "FailureToleranceCount": 1, "MaxConcurrentCount": 2})
+    name = {a: f"member{i}" for i, a in enumerate(accounts)}
+    out = {"instances": sorted(f'{name[s["Account"]]} {s["Region"]} {s["StackInstanceStatus"]["DetailedStatus"]}'
+                               for s in cf.list_stack_instances(StackSetName="cognito-guard")["Summaries"]),
+           "stacks": {}, "roles": {}}
+    for a in accounts:
+        os.environ["MOTO_ACCOUNT_ID"] = a  # act as the member account
+        for r in regions:
+            ssm, ev = boto3.client("ssm", region_name=r), boto3.client("events", region_name=r)
+            baselines = []
+            for f in boto3.client("lambda", region_name=r).list_functions()["Functions"]:
+                p = f.get("Environment", {}).get("Variables", {}).get("BASELINE_PARAMETER", "")
+                baselines.append(ssm.get_parameter(Name=p)["Parameter"]["Value"] if p else "")
+            out["stacks"][name[a] + " " + r] = {
+                "functionBaselines": sorted(baselines),
+                "forwardTargets": sorted(t["Arn"] for rule in ev.list_rules()["Rules"]
+                                         for t in ev.list_targets_by_rule(Rule=rule["Name"])["Targets"] if ":event-bus/" in t["Arn"]),
+                "queues": len(boto3.client("sqs", region_name=r).list_queues().get("QueueUrls", [])),
+            }
+        # Organizations' own role in every account it creates is not the stack's.
+        roles = [x["RoleName"] for x in boto3.client("iam").list_roles()["Roles"] if x["RoleName"] != "OrganizationAccountAccessRole"]
+        out["roles"][name[a]] = [len(roles), len(set(roles))]
+        del os.environ["MOTO_ACCOUNT_ID"]
+    return out
+
+with mock_aws():
+    result = rollout(job["template"])
+with mock_aws():
+    try:
+        rollout(job["fixedNameTemplate"])
+        result["fixedName"] = ""
+    except Exception as e:
+        result["fixedName"] = str(e)
+print(json.dumps(result))
+`
+
+// TestStackSetRollout rolls the StackSet out in moto with the README's templates and parameters: in
+// two accounts of an organisational unit and two Regions, every stack instance succeeds, each has
+// its two functions reading the baseline passed as BaselineDocument from a parameter of its own and
+// a rule forwarding to the central bus; IAM role names (global in an account) never repeat. The same
+// rollout with a fixed role name fails on the second Region, so the check can fail. moto does not
+// model IAM evaluation, the StackSets execution roles, or the transform; it skips resource types it
+// does not know (alarms, queue policy, Lambda event invoke config).
+func TestStackSetRollout(t *testing.T) {
+	t.Parallel()
+	py := motoPython(t)
+	root, _ := loadTemplate(t)
+	_, stackset := stacksetTemplate(t)
+	cmd := exec.Command(jqPath(t), "-n", "--rawfile", "doc", "events/baseline.json", readmeCommand(t, stacksetParamsJQ))
+	cmd.Dir = root
+	paramsJSON, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("the README's jq for stackset-params.json: %v", err)
+	}
+	var params []map[string]string
+	if err := json.Unmarshal(paramsJSON, &params); err != nil {
+		t.Fatal(err)
+	}
+	byKey := map[string]string{}
+	for _, p := range params {
+		byKey[p["ParameterKey"]] = p["ParameterValue"]
+	}
+	var fixed map[string]any
+	if err := json.Unmarshal(stackset, &fixed); err != nil {
+		t.Fatal(err)
+	}
+	resource(fixed, "AuditFunctionRole")["Properties"].(map[string]any)["RoleName"] = "cognito-guard-audit"
+	fixedJSON, err := json.Marshal(fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := json.Marshal(map[string]any{
+		"template": string(stackset), "fixedNameTemplate": string(fixedJSON), "parameters": params,
+		"prefix": artifactPrefix, "key": strings.SplitN(strings.TrimPrefix(packagedCodeURI, "s3://"), "/", 2)[1],
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := exec.Command(py, "-c", motoRollout)
+	run.Stdin = bytes.NewReader(job)
+	var stderr bytes.Buffer
+	run.Stderr = &stderr
+	out, err := run.Output()
+	if err != nil {
+		t.Fatalf("moto rollout: %v\n%s", err, lastLines(stderr.String(), 15))
+	}
+	var got struct {
+		Instances []string
+		Stacks    map[string]struct {
+			FunctionBaselines []string
+			ForwardTargets    []string
+			Queues            int
+		}
+		Roles     map[string][2]int
+		FixedName string
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("moto rollout printed %.300q: %v", out, err)
+	}
+	var wantInstances []string
+	for _, a := range []string{"member0", "member1"} {
+		for _, r := range []string{"eu-west-1", "us-east-1"} {
+			wantInstances = append(wantInstances, a+" "+r+" SUCCEEDED")
+		}
+	}
+	if diff := cmp.Diff(wantInstances, got.Instances); diff != "" {
+		t.Errorf("stack instances (-want +got):\n%s", diff)
+	}
+	var baseline bytes.Buffer
+	doc, err := os.ReadFile(filepath.Join(root, "events", "baseline.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Compact(&baseline, doc); err != nil {
+		t.Fatal(err)
+	}
+	if byKey["BaselineDocument"] != baseline.String() || !strings.HasPrefix(byKey["CentralEventBusArn"], "arn:aws:events:") {
+		t.Errorf("the README's parameter file: BaselineDocument %.60q…, CentralEventBusArn %q", byKey["BaselineDocument"], byKey["CentralEventBusArn"])
+	}
+	for _, inst := range wantInstances {
+		key := strings.TrimSuffix(inst, " SUCCEEDED")
+		st, ok := got.Stacks[key]
+		if !ok {
+			t.Errorf("%s: no resources", key)
+			continue
+		}
+		if diff := cmp.Diff([]string{baseline.String(), baseline.String()}, st.FunctionBaselines); diff != "" {
+			t.Errorf("%s: the baseline each function reads (-want +got):\n%s", key, diff)
+		}
+		if diff := cmp.Diff([]string{byKey["CentralEventBusArn"]}, st.ForwardTargets); diff != "" || st.Queues != 2 {
+			t.Errorf("%s: %d queues; forwarding (-want +got):\n%s", key, st.Queues, diff)
+		}
+	}
+	for a, n := range got.Roles {
+		if n[0] != 6 || n[1] != n[0] {
+			t.Errorf("%s: %d IAM roles, %d distinct names; want 6 (3 per Region), all distinct", a, n[0], n[1])
+		}
+	}
+	if !strings.Contains(got.FixedName, "EntityAlreadyExists") {
+		t.Errorf("a fixed RoleName rolled out without a collision: %q", got.FixedName)
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
