@@ -388,9 +388,10 @@ var stacksetParamsJQ = regexp.MustCompile(`jq -n --rawfile doc events/baseline\.
 // account, its IAM role names (global across Regions); and the error of a second rollout whose
 // template is given a fixed role name.
 //
-// moto 5.2 lacks two things CloudFormation does for AWS::SSM::Parameter: a generated name when
-// Name is left out, and Tags as a key-value object. The patch below gives it both, as
-// CloudFormation documents them; nothing else is changed.
+// moto 5.2 lacks two things CloudFormation does for AWS::SSM::Parameter
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html):
+// a generated name when Name is left out, and Tags as a key-value object. The patch below gives it
+// both; nothing else is changed.
 const motoRollout = `
 import json, os, sys
 os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
