@@ -272,7 +272,7 @@ func (r *Reconciler) once(ctx context.Context, b *policy.Baseline, ref Ref, out 
 			// update once, never resent as it was (it is a full-field
 			// replace from the describe above). Start again from a fresh
 			// describe, which also sees a write that did land before a 5xx.
-			return out, &restart{reason: "Cognito did not take the update (" + errorCode(err) + ")", cause: err, backoff: true}
+			return out, &restart{reason: scrub("Cognito did not take the update ("+errorCode(err)+")", secret), cause: err, backoff: true}
 		}
 		out.Changes = nil // nothing was written
 		return failed(out, "update", err, secret)
@@ -552,11 +552,12 @@ func (r *Reconciler) log() *slog.Logger {
 }
 
 // errorCode names an SDK error by its API code, or says it had none (a
-// network failure, a deadline).
+// network failure, a deadline). Never the error's text: Cognito's messages
+// can quote what was sent, the client secret included.
 func errorCode(err error) string {
 	var api smithy.APIError
 	if errors.As(err, &api) {
 		return api.ErrorCode()
 	}
-	return "no response: " + err.Error()
+	return "no response" // a network failure or a deadline; the text may quote the request
 }
