@@ -14,6 +14,7 @@ import (
 	"github.com/cognito-guard/cognito-guard/internal/notify"
 	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/s3object"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
 
@@ -22,7 +23,8 @@ import (
 // endpoint) with the pacer installed for cfg.Limits, the SSM baseline
 // loader, the reconciler (writing only when cfg.Writes()), and the outputs:
 // EMF metrics on stdout, EventBridge and SNS when configured, Security Hub
-// when cfg.SecurityHub. The Sweeper's Meter is the pacer.
+// when cfg.SecurityHub; and the S3 report when cfg.ReportBucket is set.
+// The Sweeper's Meter is the pacer.
 func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) (*Sweeper, error) {
 	pacer, err := appclient.NewPacer(cfg.Limits, nil)
 	if err != nil {
@@ -44,6 +46,10 @@ func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) (*Sw
 	if on {
 		out.Add("notify", notify.New(opt))
 	}
+	var reports *ReportWriter
+	if cfg.ReportBucket != "" {
+		reports = &ReportWriter{Store: s3object.New(awsCfg, cfg.ReportBucket, cfg.ReportEndpoint), Bucket: cfg.ReportBucket}
+	}
 	baselines := baseline.NewLoader(ssm.NewFromConfig(awsCfg), cfg.BaselineParameter, cfg.BaselineTTL, nil)
 	return &Sweeper{
 		Baselines:   baselines,
@@ -55,6 +61,7 @@ func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) (*Sw
 		Clients:     cfg.Clients,
 		Meter:       pacer,
 		Outputs:     out,
+		Reports:     reports,
 		Log:         log,
 	}, nil
 }
