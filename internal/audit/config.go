@@ -30,6 +30,10 @@ type Config struct {
 	// S3 endpoint.
 	ReportBucket   string
 	ReportEndpoint string
+	// Unpaced leaves the pacer out (and Sweeper.Meter nil). Benchmarks
+	// only (cmd/auditbench -unpaced measures memory against an emulator
+	// without quotas); the environment cannot set it.
+	Unpaced bool
 }
 
 // Writes reports whether the audit may write to Cognito: only when

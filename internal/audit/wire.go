@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/cognito-guard/cognito-guard/internal/baseline"
 	"github.com/cognito-guard/cognito-guard/internal/metrics"
@@ -26,12 +27,17 @@ import (
 // when cfg.SecurityHub; and the S3 report when cfg.ReportBucket is set.
 // The Sweeper's Meter is the pacer.
 func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) (*Sweeper, error) {
-	pacer, err := appclient.NewPacer(cfg.Limits, nil)
-	if err != nil {
-		return nil, err
+	var meter Meter
+	var pace []func(*middleware.Stack) error
+	if !cfg.Unpaced {
+		pacer, err := appclient.NewPacer(cfg.Limits, nil)
+		if err != nil {
+			return nil, err
+		}
+		meter, pace = pacer, []func(*middleware.Stack) error{pacer.AddTo}
 	}
 	cognito := cognitoidentityprovider.NewFromConfig(awsCfg, func(o *cognitoidentityprovider.Options) {
-		o.APIOptions = append(o.APIOptions, pacer.AddTo)
+		o.APIOptions = append(o.APIOptions, pace...)
 	})
 	clients := appclient.New(cognito)
 	dryRun := !cfg.Writes()
@@ -59,7 +65,7 @@ func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) (*Sw
 		Concurrency: cfg.Concurrency,
 		Margin:      cfg.Margin,
 		Clients:     cfg.Clients,
-		Meter:       pacer,
+		Meter:       meter,
 		Outputs:     out,
 		Reports:     reports,
 		Log:         log,
