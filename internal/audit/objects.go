@@ -45,8 +45,9 @@ type ObjectStore interface {
 // Memory does not grow with the number of clients: outcomes go to files
 // in a temporary directory as they come (report.Spool), the page is
 // rendered from those files, and each object is sent from its file. The
-// directory takes about 1.5 KB of /tmp per client and is removed when the
-// invocation ends.
+// directory takes about 0.4 KB of /tmp per client (twice that in the run
+// that assembles a multi-run sweep; internal/audit/BENCH.md) and is
+// removed when the invocation ends.
 type ReportWriter struct {
 	Store  ObjectStore
 	Bucket string
