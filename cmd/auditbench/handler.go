@@ -129,14 +129,16 @@ func benchHandler(doc []byte, o handlerOpts) (string, error) {
 		if o.runTimeout > 0 {
 			ctx, cancel = context.WithTimeout(ctx, o.runTimeout)
 		}
+		callStart := time.Now()
 		rep, err := s.Handle(ctx, raw)
+		callDur := time.Since(callStart)
 		cancel()
 		if err != nil {
 			return "", err
 		}
 		runs++
 		if debugRuns {
-			fmt.Fprintf(os.Stderr, "run %d: complete %v counts %v pending %d dur %dms\n", runs, rep.Complete, rep.Counts, len(rep.Pending), rep.DurationMS)
+			fmt.Fprintf(os.Stderr, "run %d: complete %v counts %v, sweep %d ms, handler %d ms\n", runs, rep.Complete, rep.Counts, rep.DurationMS, callDur.Milliseconds())
 			for i, p := range rep.Pending {
 				if i < 3 {
 					fmt.Fprintf(os.Stderr, "  pending %+v\n", p)
