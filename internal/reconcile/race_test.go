@@ -330,3 +330,58 @@ func pct(ds []time.Duration, p int) time.Duration {
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[(len(s)-1)*p/100]
 }
+
+// TestRefusedUpdateNeverResentAsItWas: an update that Cognito throttles
+// (or answers with a 5xx) is not resent by the SDK's retryer: it was built
+// from a describe, and an administrator's edit landing during the retry
+// backoff would be overwritten. The reconcile starts again from a fresh
+// describe, and the edit stands.
+func TestRefusedUpdateNeverResentAsItWas(t *testing.T) {
+	for _, code := range []string{"TooManyRequestsException", "InternalErrorException"} {
+		t.Run(code, func(t *testing.T) {
+			emu, ac := startRace(t, 0)
+			seedDrifted(t, emu, "refused01")
+			b := parse(t, `{"version": 1, "rules": {"EnableTokenRevocation": true}}`)
+			ctx := context.Background()
+			emu.Fail("UpdateUserPoolClient", 1, code)
+			edited := []string{"https://app.example.com/cb", "https://app.example.com/added"}
+			var backoffs int
+			r := &reconcile.Reconciler{Clients: ac, Log: quietLog, Backoff: func(int) time.Duration {
+				// An administrator adds a callback URL while we wait.
+				backoffs++
+				cur, err := ac.Describe(ctx, racePool, "refused01")
+				if err != nil {
+					t.Fatal(err)
+				}
+				cur.CallbackURLs = edited
+				if _, err := ac.Update(ctx, cur); err != nil {
+					t.Fatal(err)
+				}
+				return 0
+			}}
+			emu.ResetCalls()
+			out, err := r.Reconcile(ctx, b, reconcile.Ref{UserPoolID: racePool, ClientID: "refused01"})
+			if err != nil || out.Status != reconcile.Remediated || out.Restarts != 1 || backoffs != 1 {
+				t.Fatalf("outcome %q restarts %d backoffs %d err %v (%s); want remediated after one restart", out.Status, out.Restarts, backoffs, err, out.Reason)
+			}
+			var updates []string
+			for _, c := range emu.Calls() {
+				if c.Op == "UpdateUserPoolClient" {
+					updates = append(updates, c.Error)
+				}
+			}
+			// Ours refused, the administrator's, ours from the fresh describe.
+			if want := []string{code, "", ""}; !slices.Equal(updates, want) {
+				t.Errorf("UpdateUserPoolClient errors %q, want %q (a refused update is never resent)", updates, want)
+			}
+			got, err := ac.Describe(ctx, racePool, "refused01")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !aws.ToBool(got.EnableTokenRevocation) || !slices.Equal(got.CallbackURLs, edited) {
+				t.Errorf("final client: revocation %v, callbacks %q; want revocation on and the administrator's callbacks %q",
+					aws.ToBool(got.EnableTokenRevocation), got.CallbackURLs, edited)
+			}
+		})
+	}
+}

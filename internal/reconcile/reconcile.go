@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
@@ -265,6 +266,13 @@ func (r *Reconciler) once(ctx context.Context, b *policy.Baseline, ref Ref, out 
 		var conflict *types.ConcurrentModificationException
 		if errors.As(err, &conflict) {
 			return out, &restart{reason: "another writer was changing the client (ConcurrentModificationException)", cause: err, backoff: true}
+		}
+		if appclient.Classify(err) == appclient.Retryable {
+			// Throttled, a 5xx or a network failure: the adapter sends an
+			// update once, never resent as it was (it is a full-field
+			// replace from the describe above). Start again from a fresh
+			// describe, which also sees a write that did land before a 5xx.
+			return out, &restart{reason: "Cognito did not take the update (" + errorCode(err) + ")", cause: err, backoff: true}
 		}
 		out.Changes = nil // nothing was written
 		return failed(out, "update", err, secret)
@@ -541,4 +549,14 @@ func (r *Reconciler) log() *slog.Logger {
 		return r.Log
 	}
 	return slog.Default()
+}
+
+// errorCode names an SDK error by its API code, or says it had none (a
+// network failure, a deadline).
+func errorCode(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorCode()
+	}
+	return "no response: " + err.Error()
 }

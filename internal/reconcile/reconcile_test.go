@@ -123,8 +123,15 @@ func TestReconcile(t *testing.T) {
 			wantReason: "update rejected"},
 		{name: "throttled describe is retried by the caller", steps: []step{{op: "describe", err: throttled}},
 			want: Failed, wantErr: true},
-		{name: "throttled update is retried by the caller", steps: []step{
-			{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update", err: throttled}}, want: Failed, wantErr: true, wantWrites: 1},
+		{name: "throttled update: start again from a fresh describe, bounded, then the caller retries", steps: []step{
+			{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update", err: throttled},
+			{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update", err: throttled},
+			{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update", err: throttled}},
+			want: Failed, wantErr: true, wantWrites: 3, wantReason: "Cognito did not take the update (TooManyRequestsException), 3 times"},
+		{name: "throttled update, then taken from a fresh describe", steps: []step{
+			{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update", err: throttled},
+			{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update"}, {op: "describe", client: fixed}},
+			want: Remediated, wantWrites: 2, wantReason: "remediated"},
 		{name: "verification describe throttled: the write is still reported", steps: []step{
 			{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update"}, {op: "describe", err: throttled}},
 			want: Remediated, wantWrites: 1, wantReason: "not verified"},

@@ -18,7 +18,8 @@ import (
 func TestEnvironment(t *testing.T) {
 	_, tmpl := loadTemplate(t)
 	common := map[string]string{
-		"BASELINE_PARAMETER":  "map[Ref:BaselineParameterName]",
+		// Fn::If [HasBaselineDocument, the stack's own parameter, BaselineParameterName]: TestBaselineDocument.
+		"BASELINE_PARAMETER":  "map[Fn::If:?]",
 		"BASELINE_CACHE_TTL":  "map[Ref:BaselineCacheTtl]",
 		"DRY_RUN":             "map[Ref:DryRun]",
 		"LOG_LEVEL":           "map[Ref:LogLevel]",

@@ -185,6 +185,28 @@ func TestIAM(t *testing.T) {
 				"ssm:GetParameter": {paramArn("cognito-guard-baseline")},
 			},
 		},
+		{
+			// The stack's own baseline parameter replaces BaselineParameterName; a central bus
+			// changes nothing here (EventBridge forwards with its own role: TestCentralBusForward).
+			name: "baseline document, central bus",
+			params: map[string]string{"BaselineDocument": `{"version":1}`, "BaselineParameterName": "/ignored",
+				"CentralEventBusArn": "arn:aws:events:us-east-1:222222222222:event-bus/central"},
+			wantRemediate: map[string][]string{
+				"cognito-idp:DescribeUserPoolClient": {userPools},
+				"cognito-idp:DescribeUserPool":       {userPools}, "cognito-idp:ListResourceServers": {userPools}, "cognito-idp:ListIdentityProviders": {userPools},
+				"cognito-idp:UpdateUserPoolClient": {userPools},
+				"ssm:GetParameter":                 {paramArn("${BaselineDocumentParameter}")},
+				"events:PutEvents":                 {bus("default")},
+			},
+			wantAudit: map[string][]string{
+				"cognito-idp:ListUserPools":          {"*"},
+				"cognito-idp:ListUserPoolClients":    {userPools},
+				"cognito-idp:DescribeUserPoolClient": {userPools},
+				"cognito-idp:DescribeUserPool":       {userPools}, "cognito-idp:ListResourceServers": {userPools}, "cognito-idp:ListIdentityProviders": {userPools},
+				"ssm:GetParameter": {paramArn("${BaselineDocumentParameter}")},
+				"events:PutEvents": {bus("default")},
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -199,9 +221,13 @@ func TestIAM(t *testing.T) {
 			for a, r := range reportGrants {
 				tt.wantAudit[a] = r
 			}
+			baselineArn := paramArn(strings.TrimPrefix(name, "/"))
+			if tt.params["BaselineDocument"] != "" {
+				baselineArn = paramArn("${BaselineDocumentParameter}")
+			}
 			for fn, want := range map[string]map[string][]string{"RemediateFunction": tt.wantRemediate, "AuditFunction": tt.wantAudit} {
 				gs := grants(t, ev, tmpl, fn)
-				checkRules(t, fn, gs, paramArn(strings.TrimPrefix(name, "/")))
+				checkRules(t, fn, gs, baselineArn)
 				if diff := cmp.Diff(want, byAction(gs)); diff != "" {
 					t.Errorf("%s grants (-want +got):\n%s", fn, diff)
 				}

@@ -16,7 +16,8 @@ const tagKey, tagValue = "Application", "cognito-guard"
 
 // tagForms says how each resource type the template declares takes Tags, from the CloudFormation
 // resource reference (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-template-resource-type-ref.html)
-// and the SAM specification: "map" (SAM), "list" (Key/Value pairs) or "" (no Tags property). A
+// and the SAM specification: "map" (SAM), "list" (Key/Value pairs), "object" (a plain key-value
+// object, as AWS::SSM::Parameter takes) or "" (no Tags property). A
 // type missing here fails TestResourceRules, so a new resource is classified when it is added;
 // TestTagFormsMatchCfnLint checks the table against cfn-lint's copy of the resource schemas.
 var tagForms = map[string]string{
@@ -25,6 +26,9 @@ var tagForms = map[string]string{
 	"AWS::SQS::Queue":           "list",
 	"AWS::SQS::QueuePolicy":     "",
 	"AWS::CloudWatch::Alarm":    "list",
+	"AWS::SSM::Parameter":       "object",
+	"AWS::IAM::Role":            "list",
+	"AWS::Events::Rule":         "list",
 	"AWS::S3::Bucket":           "list",
 	"AWS::S3::BucketPolicy":     "",
 }
@@ -67,6 +71,10 @@ func resourceProblems(tmpl map[string]any) []string {
 			}
 			if propagate != true {
 				problems = append(problems, fmt.Sprintf("%s: PropagateTags is not true (the generated role and rules go untagged)", name))
+			}
+		case form == "object":
+			if tags, _ := props["Tags"].(map[string]any); tags[tagKey] != tagValue {
+				problems = append(problems, fmt.Sprintf("%s: no tag %s=%s", name, tagKey, tagValue))
 			}
 		case form == "list":
 			tagged := false

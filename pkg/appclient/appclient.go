@@ -82,7 +82,7 @@ func (c *Client) Update(ctx context.Context, fixed *types.UserPoolClientType) (*
 		// carry: refuse rather than damage the client.
 		return nil, fmt.Errorf("update user pool client: %w", err)
 	}
-	out, err := c.api.UpdateUserPoolClient(ctx, UpdateInput(fixed))
+	out, err := c.api.UpdateUserPoolClient(ctx, UpdateInput(fixed), sendOnce)
 	if err != nil {
 		return nil, fmt.Errorf("update user pool client: %w", err)
 	}
@@ -91,6 +91,14 @@ func (c *Client) Update(ctx context.Context, fixed *types.UserPoolClientType) (*
 	}
 	return redact(out.UserPoolClient), nil
 }
+
+// sendOnce turns the SDK's retries off for one call. An update is a
+// full-field replace built from a describe: resending it after a throttle
+// or a 5xx, however short the backoff, would overwrite whatever another
+// writer changed meanwhile (Cognito has no conditional write). The caller
+// starts again from a fresh describe instead (internal/reconcile); reads
+// keep the retryer.
+func sendOnce(o *cip.Options) { o.RetryMaxAttempts = 1 }
 
 // redact masks the secret in place: the SDK output is ours alone.
 func redact(c *types.UserPoolClientType) *types.UserPoolClientType {

@@ -62,8 +62,11 @@
 // [Classify] maps an error to [NotFound] (skip), [Terminal] (report, do not
 // retry) or [Retryable] (keep the event). Unknown errors are Retryable: a
 // failure we do not understand must not drop an event. [Retryer] is the SDK's
-// standard retryer (backoff with jitter) with ConcurrentModificationException
-// added; the SDK retries inside each call, so there is no hand-written loop.
+// standard retryer (backoff with jitter) and resends reads that were
+// throttled or met a 5xx. [Client.Update] is sent once: a full-field replace
+// built from a describe must not be resent after a backoff during which
+// someone else may have changed the client; the caller describes again
+// (internal/reconcile) and ConcurrentModificationException is never resent.
 //
 // # Listing
 //

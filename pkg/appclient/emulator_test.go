@@ -285,8 +285,10 @@ func TestErrorsThroughEmulator(t *testing.T) {
 		wantCalls int
 	}{
 		{name: "concurrent modification is not resent", fault: "ConcurrentModificationException", wantErr: true, wantClass: appclient.Retryable, wantCalls: 1},
-		{name: "throttling retried to success", fault: "TooManyRequestsException", wantCalls: 3},
-		{name: "internal error retried to success", fault: "InternalErrorException", wantCalls: 3},
+		// An update is a full-field replace built from a describe: never
+		// resent as it was (the caller describes again), unlike reads.
+		{name: "throttled update is not resent", fault: "TooManyRequestsException", wantErr: true, wantClass: appclient.Retryable, wantCalls: 1},
+		{name: "internal error is not resent", fault: "InternalErrorException", wantErr: true, wantClass: appclient.Retryable, wantCalls: 1},
 		{
 			name:      "redirect outside the callbacks is terminal, sent once",
 			edit:      func(c *types.UserPoolClientType) { c.DefaultRedirectURI = aws.String("https://elsewhere.example.com/") },
@@ -348,6 +350,17 @@ func TestErrorsThroughEmulator(t *testing.T) {
 				t.Errorf("UpdateUserPoolClient calls = %d, want %d (%v)", got, tt.wantCalls, emu.Calls())
 			}
 		})
+	}
+	// Reads keep the SDK's retries: a throttled or failed describe is resent.
+	for _, fault := range []string{"TooManyRequestsException", "InternalErrorException"} {
+		emu.ResetCalls()
+		emu.Fail("DescribeUserPoolClient", 2, fault)
+		if _, err := ac.Describe(ctx, poolID, clientID); err != nil {
+			t.Errorf("Describe after 2 %s: %v, want success on the third attempt", fault, err)
+		}
+		if got := len(emu.Calls()); got != 3 {
+			t.Errorf("DescribeUserPoolClient calls after 2 %s = %d, want 3", fault, got)
+		}
 	}
 
 	if _, err := ac.Describe(ctx, poolID, "0000000000000000000000000a"); appclient.Classify(err) != appclient.NotFound {

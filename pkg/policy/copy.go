@@ -27,19 +27,12 @@ func unshare(w, c *types.UserPoolClientType) {
 	w.AllowedOAuthFlows = ownSlice(w.AllowedOAuthFlows, c.AllowedOAuthFlows)
 	w.AllowedOAuthFlowsUserPoolClient = own(w.AllowedOAuthFlowsUserPoolClient, c.AllowedOAuthFlowsUserPoolClient)
 	w.AllowedOAuthScopes = ownSlice(w.AllowedOAuthScopes, c.AllowedOAuthScopes)
-	if a := w.AnalyticsConfiguration; a != nil {
-		orig := c.AnalyticsConfiguration
-		if a == orig {
-			ac := *a
-			w.AnalyticsConfiguration, a = &ac, &ac
-		}
-		if orig != nil {
-			a.ApplicationArn = own(a.ApplicationArn, orig.ApplicationArn)
-			a.ApplicationId = own(a.ApplicationId, orig.ApplicationId)
-			a.ExternalId = own(a.ExternalId, orig.ExternalId)
-			a.RoleArn = own(a.RoleArn, orig.RoleArn)
-		}
-	}
+	w.AnalyticsConfiguration = ownNested(w.AnalyticsConfiguration, c.AnalyticsConfiguration, func(a, orig *types.AnalyticsConfigurationType) {
+		a.ApplicationArn = own(a.ApplicationArn, orig.ApplicationArn)
+		a.ApplicationId = own(a.ApplicationId, orig.ApplicationId)
+		a.ExternalId = own(a.ExternalId, orig.ExternalId)
+		a.RoleArn = own(a.RoleArn, orig.RoleArn)
+	})
 	w.AuthSessionValidity = own(w.AuthSessionValidity, c.AuthSessionValidity)
 	w.CallbackURLs = ownSlice(w.CallbackURLs, c.CallbackURLs)
 	w.ClientId = own(w.ClientId, c.ClientId)
@@ -54,16 +47,9 @@ func unshare(w, c *types.UserPoolClientType) {
 	w.LastModifiedDate = own(w.LastModifiedDate, c.LastModifiedDate)
 	w.LogoutURLs = ownSlice(w.LogoutURLs, c.LogoutURLs)
 	w.ReadAttributes = ownSlice(w.ReadAttributes, c.ReadAttributes)
-	if r := w.RefreshTokenRotation; r != nil {
-		orig := c.RefreshTokenRotation
-		if r == orig {
-			rc := *r
-			w.RefreshTokenRotation, r = &rc, &rc
-		}
-		if orig != nil {
-			r.RetryGracePeriodSeconds = own(r.RetryGracePeriodSeconds, orig.RetryGracePeriodSeconds)
-		}
-	}
+	w.RefreshTokenRotation = ownNested(w.RefreshTokenRotation, c.RefreshTokenRotation, func(r, orig *types.RefreshTokenRotationType) {
+		r.RetryGracePeriodSeconds = own(r.RetryGracePeriodSeconds, orig.RetryGracePeriodSeconds)
+	})
 	w.SupportedIdentityProviders = ownSlice(w.SupportedIdentityProviders, c.SupportedIdentityProviders)
 	w.TokenValidityUnits = own(w.TokenValidityUnits, c.TokenValidityUnits)
 	w.UserPoolId = own(w.UserPoolId, c.UserPoolId)
@@ -77,6 +63,22 @@ func own[T any](p, orig *T) *T {
 	}
 	v := *p
 	return &v
+}
+
+// ownNested is own for a struct that holds pointers itself: p is copied when
+// it is orig, and then fields unshares its members with orig's.
+func ownNested[T any](p, orig *T, fields func(p, orig *T)) *T {
+	if p == nil {
+		return nil
+	}
+	if p == orig {
+		cp := *p
+		p = &cp
+	}
+	if orig != nil {
+		fields(p, orig)
+	}
+	return p
 }
 
 // ownSlice returns a copy of s when it shares its backing array with orig.

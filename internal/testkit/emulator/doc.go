@@ -102,6 +102,13 @@
 // /_emulator/ are a control API for black-box runs; see
 // [Emulator.ServeHTTP].
 //
+// # Several accounts
+//
+// One Emulator is one account in one Region. [Accounts] serves several at one
+// address and picks the account by the access key ID that signs each request,
+// as AWS does: each account keeps its own pools, parameters, call log and
+// quota buckets (Cognito's quotas are per account and Region).
+//
 // # Scale
 //
 // Identical client settings are interned (package unique) and stored once;

@@ -1,0 +1,583 @@
+package templatetest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The StackSet checks. Service-managed StackSets refuse templates that use macros, the
+// AWS::Serverless transform included (CreateStackSet, Capabilities:
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackSet.html), so a
+// StackSet gets template.yaml as CloudFormation processes it (README "Every account of an
+// organisation"). These tests build that processed template here with aws-sam-translator, the
+// library behind the transform (cfn-lint's own dependency), from template.yaml packaged the way
+// `sam package` leaves it, and check it.
+
+// samTransform translates a packaged SAM template (stdin, JSON) and prints it with, for each resource
+// type it uses, the properties that name the resource: create-only, settable, ending in "Name" (from
+// cfn-lint's copy of the CloudFormation resource schemas).
+const samTransform = `
+import json, os, sys
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+from samtranslator.translator.translator import Translator
+from samtranslator.parser.parser import Parser
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER as m
+out = Translator(managed_policy_map={}, sam_parser=Parser()).translate(
+    sam_template=json.load(sys.stdin), parameter_values={}, passthrough_metadata=False)
+names = {}
+for r in out["Resources"].values():
+    t = r["Type"]
+    if t in names:
+        continue
+    s = m.get_resource_schema("us-east-1", t).schema
+    ro = {p.split("/")[-1] for p in s.get("readOnlyProperties", [])}
+    names[t] = sorted(p.split("/")[-1] for p in s.get("createOnlyProperties", [])
+                      if p.count("/") == 2 and p.endswith("Name") and p.split("/")[-1] not in ro)
+print(json.dumps({"template": out, "nameProperties": names}))
+`
+
+// packagedCodeURI stands in for the S3 location `sam package` writes into CodeUri.
+const packagedCodeURI = "s3://cognito-guard-artifacts-111111111111-us-east-1/cognito-guard/0123456789abcdef"
+
+// processed returns template.yaml as the AWS::Serverless transform leaves it, and the name
+// properties of each resource type in it.
+func processed(t *testing.T) (map[string]any, map[string][]string) {
+	t.Helper()
+	if _, err := exec.LookPath("cfn-lint"); err != nil {
+		unavailable(t, "cfn-lint", `pip install "cfn-lint==1.51.*" (it brings aws-sam-translator)`)
+	}
+	// One translation per test binary; each caller gets its own copy to edit.
+	transformOnce.Do(func() {
+		_, tmpl := loadTemplate(t)
+		packageLocal(tmpl)
+		in, err := json.Marshal(tmpl)
+		if err != nil {
+			transformErr = err.Error()
+			return
+		}
+		var errs []string
+		for _, py := range []string{"python3", "/usr/bin/python3"} {
+			cmd := exec.Command(py, "-c", samTransform)
+			cmd.Stdin = bytes.NewReader(in)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if transformOut, err = cmd.Output(); err == nil {
+				return
+			}
+			errs = append(errs, fmt.Sprintf("%s: %v: %s", py, err, lastLine(stderr.String())))
+		}
+		transformErr = strings.Join(errs, "; ")
+	})
+	if transformErr != "" {
+		t.Skipf("SKIPPED: cfn-lint is installed but no python3 here runs aws-sam-translator with it (%s)", transformErr)
+	}
+	out := transformOut
+	var res struct {
+		Template       map[string]any      `json:"template"`
+		NameProperties map[string][]string `json:"nameProperties"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("aws-sam-translator printed %.200q: %v", out, err)
+	}
+	return res.Template, res.NameProperties
+}
+
+// packagedURIs are the properties `sam package` uploads and replaces with an S3 location, by SAM
+// resource type (Globals.Function counts as a function).
+var packagedURIs = map[string]string{
+	"AWS::Serverless::Function":     "CodeUri",
+	"AWS::Serverless::LayerVersion": "ContentUri",
+	"AWS::Serverless::StateMachine": "DefinitionUri",
+	"AWS::Serverless::Api":          "DefinitionUri",
+	"AWS::Serverless::HttpApi":      "DefinitionUri",
+}
+
+// packageLocal does what `sam package` does to tmpl's local paths: each becomes an S3 URI.
+func packageLocal(tmpl map[string]any) {
+	local := func(props map[string]any, prop string) {
+		if v, ok := props[prop].(string); ok && !strings.HasPrefix(v, "s3://") {
+			props[prop] = packagedCodeURI
+			if prop != "CodeUri" && prop != "ContentUri" {
+				props[prop] = strings.TrimSuffix(packagedCodeURI, "/0123456789abcdef") + "/" + filepath.Base(v)
+			}
+		}
+	}
+	if g, ok := dig0(tmpl, "Globals", "Function").(map[string]any); ok {
+		local(g, "CodeUri")
+	}
+	resources, _ := tmpl["Resources"].(map[string]any)
+	for _, r := range resources {
+		r, _ := r.(map[string]any)
+		typ, _ := r["Type"].(string)
+		if props, ok := r["Properties"].(map[string]any); ok && packagedURIs[typ] != "" {
+			local(props, packagedURIs[typ])
+		}
+	}
+}
+
+var (
+	transformOnce sync.Once
+	transformOut  []byte
+	transformErr  string
+)
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+// nameProblems lists every resource of a processed template that sets one of its name properties to
+// a value that two stacks could share: two stack instances (other accounts or Regions, or a second
+// stack in one account and Region) would then fight over one name, or fail to create. A name is
+// unique when it is derived from the stack name, from a resource of the same stack (its Ref or an
+// attribute: the function's own log group), or from both the account ID and the Region; a literal,
+// a parameter or only one of account and Region is not. Under Fn::If both branches must be unique.
+func nameProblems(tmpl map[string]any, names map[string][]string) []string {
+	resources, _ := tmpl["Resources"].(map[string]any)
+	var problems []string
+	for _, id := range sortedKeys(resources) {
+		r, _ := resources[id].(map[string]any)
+		typ, _ := r["Type"].(string)
+		props, _ := r["Properties"].(map[string]any)
+		known, ok := names[typ]
+		if !ok {
+			problems = append(problems, fmt.Sprintf("%s: no name properties known for %s", id, typ))
+			continue
+		}
+		for _, p := range known {
+			if v, set := props[p]; set && !uniqueName(v, resources) {
+				problems = append(problems, fmt.Sprintf("%s: %s %s is the same in every stack", id, p, compact(v)))
+			}
+		}
+	}
+	return problems
+}
+
+func compact(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func uniqueName(v any, resources map[string]any) bool {
+	if m, ok := v.(map[string]any); ok && len(m) == 1 {
+		if branches, ok := m["Fn::If"].([]any); ok && len(branches) == 3 {
+			return uniqueBranch(branches[1], resources) && uniqueBranch(branches[2], resources)
+		}
+	}
+	seen := map[string]bool{}
+	nameTokens(v, resources, seen)
+	return seen["stack"] || seen["resource"] || (seen["AWS::AccountId"] && seen["AWS::Region"])
+}
+
+func uniqueBranch(v any, resources map[string]any) bool {
+	if m, ok := v.(map[string]any); ok && m["Ref"] == "AWS::NoValue" {
+		return true // the property is left out: CloudFormation generates the name
+	}
+	return uniqueName(v, resources)
+}
+
+var subRef = regexp.MustCompile(`\$\{([^!}][^}]*)\}`)
+
+// nameTokens records what a name is built from: "stack" (AWS::StackName), "resource" (a resource of
+// the template), AWS::AccountId, AWS::Region.
+func nameTokens(v any, resources map[string]any, seen map[string]bool) {
+	ref := func(name string) {
+		name, _, _ = strings.Cut(name, ".")
+		switch {
+		case name == "AWS::StackName" || name == "AWS::StackId":
+			seen["stack"] = true
+		case name == "AWS::AccountId" || name == "AWS::Region":
+			seen[name] = true
+		case resources[name] != nil:
+			seen["resource"] = true
+		}
+	}
+	switch v := v.(type) {
+	case []any:
+		for _, x := range v {
+			nameTokens(x, resources, seen)
+		}
+	case map[string]any:
+		for k, x := range v {
+			switch k {
+			case "Ref":
+				if s, ok := x.(string); ok {
+					ref(s)
+				}
+			case "Fn::GetAtt":
+				switch a := x.(type) {
+				case string:
+					ref(a)
+				case []any:
+					if len(a) > 0 {
+						if s, ok := a[0].(string); ok {
+							ref(s)
+						}
+					}
+				}
+			case "Fn::Sub":
+				var str string
+				var vars map[string]any
+				switch a := x.(type) {
+				case string:
+					str = a
+				case []any:
+					if len(a) == 2 {
+						str, _ = a[0].(string)
+						vars, _ = a[1].(map[string]any)
+					}
+				}
+				for _, m := range subRef.FindAllStringSubmatch(str, -1) {
+					if val, ok := vars[m[1]]; ok {
+						nameTokens(val, resources, seen)
+					} else {
+						ref(m[1])
+					}
+				}
+			default:
+				nameTokens(x, resources, seen)
+			}
+		}
+	}
+}
+
+// TestStackSetNames: nothing in the processed template is named the same in every stack instance.
+func TestStackSetNames(t *testing.T) {
+	t.Parallel() // python and aws-sam-translator take a second
+	tmpl, names := processed(t)
+	if diff := cmp.Diff([]string(nil), nameProblems(tmpl, names)); diff != "" {
+		t.Errorf("processed template.yaml (-want +got):\n%s", diff)
+	}
+	// The check must catch each kind of fixed name, on the same processed template.
+	set := func(id, prop string, v any) {
+		tmpl["Resources"].(map[string]any)[id].(map[string]any)["Properties"].(map[string]any)[prop] = v
+	}
+	set("RemediateFailureQueue", "QueueName", "cognito-guard-failures")
+	set("AuditFunctionRole", "RoleName", map[string]any{"Ref": "BaselineParameterName"})
+	set("AuditErrorsAlarm", "AlarmName", map[string]any{"Fn::Sub": "cognito-guard-audit-${AWS::Region}"})
+	set("RemediateErrorsAlarm", "AlarmName", map[string]any{"Fn::If": []any{"HasAlarmTopic", map[string]any{"Fn::Sub": "${AWS::StackName}-remediate"}, "remediate"}})
+	// ... and accept the derived ones.
+	set("RemediateFunctionRole", "RoleName", map[string]any{"Fn::Sub": "cognito-guard-${AWS::AccountId}-${AWS::Region}"})
+	set("RemediateFunctionClientChange", "Name", map[string]any{"Fn::Join": []any{"-", []any{map[string]any{"Ref": "AWS::StackName"}, "client-change"}}})
+	set("UnknownMembersAlarm", "AlarmName", map[string]any{"Fn::Sub": []any{"${Fn}-unknown", map[string]any{"Fn": map[string]any{"Ref": "AuditFunction"}}}})
+	want := []string{
+		`AuditErrorsAlarm: AlarmName {"Fn::Sub":"cognito-guard-audit-${AWS::Region}"} is the same in every stack`,
+		`AuditFunctionRole: RoleName {"Ref":"BaselineParameterName"} is the same in every stack`,
+		`RemediateErrorsAlarm: AlarmName {"Fn::If":["HasAlarmTopic",{"Fn::Sub":"${AWS::StackName}-remediate"},"remediate"]} is the same in every stack`,
+		`RemediateFailureQueue: QueueName "cognito-guard-failures" is the same in every stack`,
+	}
+	if diff := cmp.Diff(want, nameProblems(tmpl, names)); diff != "" {
+		t.Errorf("edited processed template (-want +got):\n%s", diff)
+	}
+}
+
+// stacksetJQ finds the README's command that points each function's code at the artifact bucket of
+// the Region the stack instance is in (Lambda reads code only from a bucket in its own Region).
+var stacksetJQ = regexp.MustCompile(`jq --arg b "\$ARTIFACTS" '([^']+)' processed\.json > stackset\.json`)
+
+// artifactPrefix is $ARTIFACTS in the README's commands.
+const artifactPrefix = "cognito-guard-artifacts-111111111111"
+
+// readmeCommand finds a jq command of the README and returns its filter.
+func readmeCommand(t *testing.T, re *regexp.Regexp) string {
+	t.Helper()
+	root, _ := loadTemplate(t)
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := re.FindSubmatch(readme)
+	if m == nil {
+		t.Fatalf("README.md has no %s", re)
+	}
+	return string(m[1])
+}
+
+func jqPath(t *testing.T) string {
+	t.Helper()
+	jq, err := exec.LookPath("jq")
+	if err != nil {
+		unavailable(t, "jq", "apt-get install jq")
+	}
+	return jq
+}
+
+// stacksetTemplate writes processed.json (template.yaml processed) into a new directory, runs the
+// README's jq rewrite on it as the README does, and returns the directory and stackset.json.
+func stacksetTemplate(t *testing.T) (dir string, stackset []byte) {
+	t.Helper()
+	filter := readmeCommand(t, stacksetJQ)
+	jq := jqPath(t)
+	tmpl, _ := processed(t)
+	dir = t.TempDir()
+	data, err := json.Marshal(tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, []byte("Fn::Transform")) || tmpl["Transform"] != nil {
+		t.Fatalf("the processed template still uses a transform: %v", tmpl["Transform"])
+	}
+	if err := os.WriteFile(filepath.Join(dir, "processed.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(jq, "--arg", "b", artifactPrefix, filter, "processed.json")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("jq %s: %v", filter, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "stackset.json"), out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, out
+}
+
+// TestStackSetTemplate runs the README's rewrite of the processed template and cfn-lint on the result,
+// the template a StackSet is given: no transform left, and every function's code in the artifact
+// bucket of the stack instance's Region.
+func TestStackSetTemplate(t *testing.T) {
+	t.Parallel()
+	dir, out := stacksetTemplate(t)
+	const prefix = artifactPrefix
+	var stackset map[string]any
+	if err := json.Unmarshal(out, &stackset); err != nil {
+		t.Fatal(err)
+	}
+	var code []string
+	for _, id := range sortedKeys(stackset["Resources"].(map[string]any)) {
+		r := stackset["Resources"].(map[string]any)[id].(map[string]any)
+		if r["Type"] == "AWS::Lambda::Function" {
+			code = append(code, id+" "+compact(r["Properties"].(map[string]any)["Code"]))
+		}
+	}
+	key := strings.SplitN(strings.TrimPrefix(packagedCodeURI, "s3://"), "/", 2)[1]
+	var want []string
+	for _, fn := range []string{"AuditFunction", "RemediateFunction"} {
+		want = append(want, fn+` {"S3Bucket":{"Fn::Sub":"`+prefix+`-${AWS::Region}"},"S3Key":"`+key+`"}`)
+	}
+	sort.Strings(code)
+	if diff := cmp.Diff(want, code); diff != "" {
+		t.Errorf("function code after the README's jq (-want +got):\n%s", diff)
+	}
+	lint := exec.Command("cfn-lint", "--regions", "us-east-1", "eu-west-1", "--", "stackset.json")
+	lint.Dir = dir
+	if out, err := lint.CombinedOutput(); err != nil {
+		t.Errorf("cfn-lint stackset.json: %v\n%s", err, out)
+	}
+}
+
+// stacksetParamsJQ finds the README's command that writes the StackSet's parameter file.
+var stacksetParamsJQ = regexp.MustCompile(`jq -n --rawfile doc events/baseline\.json '([^']+)' > stackset-params\.json`)
+
+// motoRollout rolls a StackSet out in moto (mock_aws): an organisation with two member accounts in
+// one organisational unit, an artifact bucket per Region holding the code key, then the README's
+// create-stack-set (service-managed, automatic deployment) and create-stack-instances (the
+// organisational unit, two Regions, failure tolerance and concurrency). moto creates each instance's
+// resources in its account and Region. It prints, per instance, what the functions see; per
+// account, its IAM role names (global across Regions); and the error of a second rollout whose
+// template is given a fixed role name.
+//
+// moto 5.2 lacks two things CloudFormation does for AWS::SSM::Parameter
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html):
+// a generated name when Name is left out, and Tags as a key-value object. The patch below gives it
+// both; nothing else is changed.
+const motoRollout = `
+import json, os, sys
+os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+import boto3
+from moto import mock_aws
+from moto.ssm import models as ssmm
+
+_create = ssmm.Parameter.create_from_cloudformation_json.__func__
+def _cfn_parameter(cls, resource_name, cloudformation_json, account_id, region_name, **kw):
+    props = cloudformation_json["Properties"]
+    props.setdefault("Name", resource_name)
+    if isinstance(props.get("Tags"), dict):
+        props["Tags"] = [{"Key": k, "Value": v} for k, v in props["Tags"].items()]
+    return _create(cls, resource_name, cloudformation_json, account_id, region_name, **kw)
+ssmm.Parameter.create_from_cloudformation_json = classmethod(_cfn_parameter)
+
+job = json.load(sys.stdin)
+regions = ["us-east-1", "eu-west-1"]
+
+def rollout(template):
+    org = boto3.client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    root = org.list_roots()["Roots"][0]["Id"]
+    ou = org.create_organizational_unit(ParentId=root, Name="workloads")["OrganizationalUnit"]["Id"]
+    accounts = []
+    for i in range(2):
+        a = org.create_account(Email=f"member{i}@example.com", AccountName=f"member{i}")["CreateAccountStatus"]["AccountId"]
+        org.move_account(AccountId=a, SourceParentId=root, DestinationParentId=ou)
+        accounts.append(a)
+    for r in regions:
+        s3 = boto3.client("s3", region_name=r)
+        bucket = job["prefix"] + "-" + r
+        s3.create_bucket(Bucket=bucket, **({} if r == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": r}}))
+        s3.put_object(Bucket=bucket, Key=job["key"], Body=b"PK\x05\x06" + b"\0" * 18)  # an empty zip
+    cf = boto3.client("cloudformation")
+    cf.create_stack_set(StackSetName="cognito-guard", TemplateBody=template, Parameters=job["parameters"],
+                        Capabilities=["CAPABILITY_IAM"], PermissionModel="SERVICE_MANAGED",
+                        AutoDeployment={"Enabled": True, "RetainStacksOnAccountRemoval": False})
+    cf.create_stack_instances(StackSetName="cognito-guard", DeploymentTargets={"OrganizationalUnitIds": [ou]}, Regions=regions,
+                              OperationPreferences={"RegionConcurrencyType": "PARALLEL", "FailureToleranceCount": 1, "MaxConcurrentCount": 2})
+    name = {a: f"member{i}" for i, a in enumerate(accounts)}
+    out = {"instances": sorted(f'{name[s["Account"]]} {s["Region"]} {s["StackInstanceStatus"]["DetailedStatus"]}'
+                               for s in cf.list_stack_instances(StackSetName="cognito-guard")["Summaries"]),
+           "stacks": {}, "roles": {}}
+    for a in accounts:
+        os.environ["MOTO_ACCOUNT_ID"] = a  # act as the member account
+        for r in regions:
+            ssm, ev = boto3.client("ssm", region_name=r), boto3.client("events", region_name=r)
+            baselines = []
+            for f in boto3.client("lambda", region_name=r).list_functions()["Functions"]:
+                p = f.get("Environment", {}).get("Variables", {}).get("BASELINE_PARAMETER", "")
+                baselines.append(ssm.get_parameter(Name=p)["Parameter"]["Value"] if p else "")
+            out["stacks"][name[a] + " " + r] = {
+                "functionBaselines": sorted(baselines),
+                "forwardTargets": sorted(t["Arn"] for rule in ev.list_rules()["Rules"]
+                                         for t in ev.list_targets_by_rule(Rule=rule["Name"])["Targets"] if ":event-bus/" in t["Arn"]),
+                "queues": len(boto3.client("sqs", region_name=r).list_queues().get("QueueUrls", [])),
+            }
+        # Organizations' own role in every account it creates is not the stack's.
+        roles = [x["RoleName"] for x in boto3.client("iam").list_roles()["Roles"] if x["RoleName"] != "OrganizationAccountAccessRole"]
+        out["roles"][name[a]] = [len(roles), len(set(roles))]
+        del os.environ["MOTO_ACCOUNT_ID"]
+    return out
+
+with mock_aws():
+    result = rollout(job["template"])
+with mock_aws():
+    try:
+        rollout(job["fixedNameTemplate"])
+        result["fixedName"] = ""
+    except Exception as e:
+        result["fixedName"] = str(e)
+print(json.dumps(result))
+`
+
+// TestStackSetRollout rolls the StackSet out in moto with the README's templates and parameters: in
+// two accounts of an organisational unit and two Regions, every stack instance succeeds, each has
+// its two functions reading the baseline passed as BaselineDocument from a parameter of its own and
+// a rule forwarding to the central bus; IAM role names (global in an account) never repeat. The same
+// rollout with a fixed role name fails on the second Region, so the check can fail. moto does not
+// model IAM evaluation, the StackSets execution roles, or the transform; it skips resource types it
+// does not know (alarms, queue policy, Lambda event invoke config).
+func TestStackSetRollout(t *testing.T) {
+	t.Parallel()
+	py := motoPython(t)
+	root, _ := loadTemplate(t)
+	_, stackset := stacksetTemplate(t)
+	cmd := exec.Command(jqPath(t), "-n", "--rawfile", "doc", "events/baseline.json", readmeCommand(t, stacksetParamsJQ))
+	cmd.Dir = root
+	paramsJSON, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("the README's jq for stackset-params.json: %v", err)
+	}
+	var params []map[string]string
+	if err := json.Unmarshal(paramsJSON, &params); err != nil {
+		t.Fatal(err)
+	}
+	byKey := map[string]string{}
+	for _, p := range params {
+		byKey[p["ParameterKey"]] = p["ParameterValue"]
+	}
+	var fixed map[string]any
+	if err := json.Unmarshal(stackset, &fixed); err != nil {
+		t.Fatal(err)
+	}
+	resource(fixed, "AuditFunctionRole")["Properties"].(map[string]any)["RoleName"] = "cognito-guard-audit"
+	fixedJSON, err := json.Marshal(fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := json.Marshal(map[string]any{
+		"template": string(stackset), "fixedNameTemplate": string(fixedJSON), "parameters": params,
+		"prefix": artifactPrefix, "key": strings.SplitN(strings.TrimPrefix(packagedCodeURI, "s3://"), "/", 2)[1],
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := exec.Command(py, "-c", motoRollout)
+	run.Stdin = bytes.NewReader(job)
+	var stderr bytes.Buffer
+	run.Stderr = &stderr
+	out, err := run.Output()
+	if err != nil {
+		t.Fatalf("moto rollout: %v\n%s", err, lastLines(stderr.String(), 15))
+	}
+	var got struct {
+		Instances []string
+		Stacks    map[string]struct {
+			FunctionBaselines []string
+			ForwardTargets    []string
+			Queues            int
+		}
+		Roles     map[string][2]int
+		FixedName string
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("moto rollout printed %.300q: %v", out, err)
+	}
+	var wantInstances []string
+	for _, a := range []string{"member0", "member1"} {
+		for _, r := range []string{"eu-west-1", "us-east-1"} {
+			wantInstances = append(wantInstances, a+" "+r+" SUCCEEDED")
+		}
+	}
+	if diff := cmp.Diff(wantInstances, got.Instances); diff != "" {
+		t.Errorf("stack instances (-want +got):\n%s", diff)
+	}
+	var baseline bytes.Buffer
+	doc, err := os.ReadFile(filepath.Join(root, "events", "baseline.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Compact(&baseline, doc); err != nil {
+		t.Fatal(err)
+	}
+	if byKey["BaselineDocument"] != baseline.String() || !strings.HasPrefix(byKey["CentralEventBusArn"], "arn:aws:events:") {
+		t.Errorf("the README's parameter file: BaselineDocument %.60q…, CentralEventBusArn %q", byKey["BaselineDocument"], byKey["CentralEventBusArn"])
+	}
+	for _, inst := range wantInstances {
+		key := strings.TrimSuffix(inst, " SUCCEEDED")
+		st, ok := got.Stacks[key]
+		if !ok {
+			t.Errorf("%s: no resources", key)
+			continue
+		}
+		if diff := cmp.Diff([]string{baseline.String(), baseline.String()}, st.FunctionBaselines); diff != "" {
+			t.Errorf("%s: the baseline each function reads (-want +got):\n%s", key, diff)
+		}
+		if diff := cmp.Diff([]string{byKey["CentralEventBusArn"]}, st.ForwardTargets); diff != "" || st.Queues != 2 {
+			t.Errorf("%s: %d queues; forwarding (-want +got):\n%s", key, st.Queues, diff)
+		}
+	}
+	for a, n := range got.Roles {
+		if n[0] != 6 || n[1] != n[0] {
+			t.Errorf("%s: %d IAM roles, %d distinct names; want 6 (3 per Region), all distinct", a, n[0], n[1])
+		}
+	}
+	if !strings.Contains(got.FixedName, "EntityAlreadyExists") {
+		t.Errorf("a fixed RoleName rolled out without a collision: %q", got.FixedName)
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
