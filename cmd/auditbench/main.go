@@ -6,6 +6,12 @@
 //
 //	go run ./cmd/auditbench -clients 1000 -pools 1,10,100 -rate 5
 //	go run ./cmd/auditbench -clients 10000 -pools 1,10,100 -rate 15   # ~40 min
+//	go run ./cmd/auditbench -handler -unpaced -endpoint http://127.0.0.1:4566 -clients 50000 -pools 500
+//
+// -handler measures the real handler (Sweeper.Handle, as functions/audit
+// runs it: outputs, the S3 report with -report-bucket, the log line, the
+// result marshalled as the Lambda runtime does) in its own process, with
+// the emulator in another; one row per process gives a clean peak RSS.
 //
 // By default the emulator runs in the same process; "heap" is the sweep's
 // own peak (Go heap in use above what the seeded emulator holds), "RSS" the
@@ -57,11 +63,40 @@ func main() {
 		baselineDoc = flag.String("baseline", "events/baseline.json", "baseline document")
 		foreign     = flag.Float64("foreign-rps", 0, "another caller's DescribeUserPoolClient rate on the same account (unpaced, not retried)")
 		endpoint    = flag.String("endpoint", "", "a standalone emulator (go run ./cmd/emulator -quotas -latency 20ms) to reset, seed and sweep, so RSS is the sweep's alone")
+		handler     = flag.Bool("handler", false, "run the real handler (Sweeper.Handle: outputs, S3 report, log line, result marshalled) instead of the sweep alone; needs -endpoint")
+		unpaced     = flag.Bool("unpaced", false, "leave the pacer out (for memory figures against an emulator without quotas)")
+		bucket      = flag.String("report-bucket", "", "-handler: AUDIT_REPORT_BUCKET (with -s3-endpoint, e.g. a moto_server)")
+		s3Endpoint  = flag.String("s3-endpoint", "", "-handler: AWS_ENDPOINT_URL_S3")
+		reportList  = flag.String("report-clients", "", "-handler: AUDIT_REPORT_CLIENTS (default as the function: none with a bucket, else attention)")
+		seedOnly    = flag.Bool("seed-only", false, "reset and seed -endpoint with -clients (one count) over -pools (one count), then exit (-handler runs it)")
 	)
 	flag.Parse()
 	doc, err := os.ReadFile(*baselineDoc)
 	if err != nil {
 		fatal(err)
+	}
+	if *seedOnly {
+		nc, np := ints(*clients)[0], ints(*pools)[0]
+		if err := seedRemote(*endpoint, doc, np, nc/np, *driftEvery); err != nil {
+			fatal(err)
+		}
+		return
+	}
+	if *handler {
+		fmt.Println("| clients | pools | mode | runs | duration | peak heap | peak RSS (process) | largest result | log line | S3 objects |")
+		fmt.Println("|---:|---:|---|---:|---:|---:|---:|---:|---:|---|")
+		for _, nc := range ints(*clients) {
+			for _, np := range ints(*pools) {
+				row, err := benchHandler(doc, handlerOpts{unpaced: *unpaced, reportBucket: *bucket, s3Endpoint: *s3Endpoint, reportClients: *reportList,
+					runTimeout: *runTimeout, share: *share, pool: *poolRate, concurrency: *concurrency, endpoint: *endpoint, driftEvery: *driftEvery,
+					clients: nc, pools: np, baselinePath: *baselineDoc})
+				if err != nil {
+					fatal(err)
+				}
+				fmt.Println(row)
+			}
+		}
+		return
 	}
 	fmt.Println("| clients | pools | share | ceiling (clients/s) | runs | duration | clients/s | % of ceiling | API calls | throttled attempts | surfaced throttling errors | peak heap (sweep) | peak RSS (process) |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

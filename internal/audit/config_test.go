@@ -49,6 +49,20 @@ func TestConfigFromEnv(t *testing.T) {
 		env:     map[string]string{"BASELINE_PARAMETER": "b", "AUDIT_POOL_RATE": "6"},
 		wantErr: "pool rate 6: want more than 0 and at most 5",
 	}, {
+		name: "S3 report: the result lists no clients unless asked",
+		env:  map[string]string{"BASELINE_PARAMETER": "b", "AUDIT_REPORT_BUCKET": " stack-auditreportbucket-1a2b3c ", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:5000"},
+		want: Config{Common: common("b", false), Limits: appclient.Limits{Read: 5, Update: 5, Pool: 5, ListPools: 1}, Concurrency: 16, Margin: 10 * time.Second,
+			Clients: ClientsNone, ReportBucket: "stack-auditreportbucket-1a2b3c", ReportEndpoint: "http://127.0.0.1:5000"},
+	}, {
+		name: "S3 report with the attention list asked for",
+		env:  map[string]string{"BASELINE_PARAMETER": "b", "AUDIT_REPORT_BUCKET": "reports", "AUDIT_REPORT_CLIENTS": "attention"},
+		want: Config{Common: common("b", false), Limits: appclient.Limits{Read: 5, Update: 5, Pool: 5, ListPools: 1}, Concurrency: 16, Margin: 10 * time.Second,
+			Clients: ClientsAttention, ReportBucket: "reports"},
+	}, {
+		name:    "bucket name that cannot be one",
+		env:     map[string]string{"BASELINE_PARAMETER": "b", "AUDIT_REPORT_BUCKET": "arn:aws:s3:::reports"},
+		wantErr: `AUDIT_REPORT_BUCKET="arn:aws:s3:::reports": not an S3 bucket name`,
+	}, {
 		name:    "unknown report mode",
 		env:     map[string]string{"BASELINE_PARAMETER": "b", "AUDIT_REPORT_CLIENTS": "some"},
 		wantErr: `AUDIT_REPORT_CLIENTS="some": want all, attention or none`,

@@ -1,9 +1,13 @@
 package audit
 
 import (
+	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"time"
 
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
@@ -17,6 +21,34 @@ const cursorVersion = 1
 type Cursor struct {
 	V     int         `json:"v"`
 	Pools []PoolState `json:"pools"`
+	// Sweep is the sweep the next run continues (absent in a cursor from
+	// an older version: the next run then starts a new one).
+	Sweep *SweepState `json:"sweep,omitempty"`
+}
+
+// SweepState names a sweep that spans several runs, so that their reports
+// land in one set of S3 objects (ReportWriter).
+type SweepState struct {
+	// ID is the sweep's start (UTC, to the second) and 6 random hex
+	// digits: 20261201T060000Z-0a1b2c. It is part of the report's S3 keys.
+	ID string `json:"id"`
+	// Started is when the sweep's first run started; its UTC date is the
+	// date in the report's keys.
+	Started time.Time `json:"started"`
+	// Run is the number of runs done so far (the cursor's) or the number of
+	// this run (1 for the first).
+	Run int `json:"run"`
+}
+
+// sweepIDPattern is the form of SweepState.ID.
+var sweepIDPattern = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$`)
+
+// newSweep starts a sweep at now.
+func newSweep(now time.Time) SweepState {
+	var b [3]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail
+	now = now.UTC().Truncate(time.Second)
+	return SweepState{ID: now.Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:]), Started: now, Run: 1}
 }
 
 // PoolState is how far the sweep got in one pool. A pool not yet started
@@ -62,6 +94,9 @@ func DecodeCursor(s string) (Cursor, error) {
 	}
 	if c.V != cursorVersion {
 		return Cursor{}, fmt.Errorf("cursor: version %d, want %d", c.V, cursorVersion)
+	}
+	if c.Sweep != nil && (!sweepIDPattern.MatchString(c.Sweep.ID) || c.Sweep.Run < 1 || c.Sweep.Started.IsZero()) {
+		return Cursor{}, fmt.Errorf("cursor: sweep %q (run %d): not a sweep started by the audit", c.Sweep.ID, c.Sweep.Run)
 	}
 	for i, p := range c.Pools {
 		if !appclient.ValidPoolID(p.ID) {

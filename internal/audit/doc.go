@@ -44,6 +44,8 @@
 //	"Finished": {"Type": "Succeed"}
 //
 // and point the schedule at the state machine instead of the function.
+// The cursor also carries the sweep's ID, so the runs of one sweep write
+// one S3 report (ReportWriter).
 // Step Functions caps a state at 256 KB, and a 15-minute run reports about
 // 4,500 outcomes (~1 MB), so keep AUDIT_REPORT_CLIENTS at attention (the
 // default) or none for the looped function, never all: the counts stay in
@@ -67,7 +69,19 @@
 // is also logged as one JSON line ("audit report"), bounded whatever the
 // fleet (LoggedReport: at most 100 clients and 128 KB of lists, with
 // "clientsOmitted" saying how many were left out), below CloudWatch Logs'
-// 256 KB event limit.
+// 256 KB event limit. The result also names the run's sweep ("sweep":
+// {"id", "started", "run"}) and, with AUDIT_REPORT_BUCKET, where its S3
+// report is ("objects": {"bucket", "prefix", "html", "jsonl", "csv",
+// "summary" or, while the sweep goes on, "part"}); "clients" then defaults
+// to none, so the result stays the summary and the keys.
+//
+// # The S3 report
+//
+// With AUDIT_REPORT_BUCKET every sweep writes its full per-client report:
+// JSON Lines, CSV, a self-contained HTML page and a summary, under
+// audit/YYYY/MM/DD/SWEEP_ID/ (ReportWriter). Outcomes go to files in /tmp
+// as they come and the outputs get them OutputBatch at a time, so the
+// function's memory does not grow with the number of clients.
 //
 // # Wiring
 //
@@ -75,7 +89,7 @@
 // cmd/auditbench build the Sweeper with it from a Config (read from the
 // environment in main) and an aws.Config. Every outcome goes to the
 // outputs (internal/outputs: EMF metrics, EventBridge, SNS, Security Hub)
-// in one batch per run.
+// in batches of OutputBatch as the sweep goes.
 // The invocation fails (nothing written) only for a bad payload, a
 // missing or invalid baseline, or pools that cannot be listed.
 package audit

@@ -75,6 +75,9 @@ type Sweeper struct {
 	Clients ClientList
 	Meter   Meter
 	Outputs Outputs
+	// Reports writes the full per-client report of each sweep to S3
+	// (AUDIT_REPORT_BUCKET); nil writes none.
+	Reports *ReportWriter
 	// Now is the clock for the deadline check; time.Now when nil.
 	Now func() time.Time
 	Log *slog.Logger
@@ -95,6 +98,10 @@ type Report struct {
 	// the cursor.
 	PoolsDone int `json:"poolsDone"`
 	PoolsLeft int `json:"poolsLeft"`
+	// Sweep names the sweep this run belongs to, and its Run is this run's
+	// number in it (1 for the first; a run resumed from a cursor continues
+	// its sweep).
+	Sweep *SweepState `json:"sweep,omitempty"`
 	// Counts is the number of clients per outcome, plus "pending".
 	Counts map[string]int `json:"counts"`
 	// Clients is one outcome per client evaluated in this run (all, or
@@ -108,6 +115,8 @@ type Report struct {
 	// Throttles the attempts Cognito answered TooManyRequestsException.
 	APICalls  map[string]int64 `json:"apiCalls,omitempty"`
 	Throttles map[string]int64 `json:"throttles,omitempty"`
+	// Objects says where the S3 report is (Sweeper.Reports).
+	Objects *Objects `json:"objects,omitempty"`
 }
 
 // ClientList says which per-client outcomes a Report lists. Counts always
@@ -139,26 +148,94 @@ type PoolError struct {
 	Reason     string           `json:"reason"`
 }
 
-// Handle is the Lambda entry point: parse the payload, sweep, hand every
-// outcome to the outputs, log the report as one bounded JSON line
-// (LoggedReport) and return it with the clients Sweeper.Clients asks for.
+// Handle is the Lambda entry point: parse the payload, sweep, hand the
+// outcomes to the outputs as they come (OutputBatch at a time) and, with
+// Reports, to the S3 report, then return and log the report (summary,
+// the clients Sweeper.Clients asks for, the S3 keys) as one bounded JSON
+// line (LoggedReport). Nothing it holds grows with the number of clients
+// but the clients the result lists.
 // The error is non-nil only when the sweep could not start (bad input, no
-// valid baseline, pools not listable); then nothing has been written.
+// valid baseline, pools not listable); then nothing has been written. A
+// report that cannot be written to S3 does not fail the invocation (the
+// sweep's work is done): Objects.Error says why, and it is logged.
 func (s *Sweeper) Handle(ctx context.Context, raw json.RawMessage) (*Report, error) {
 	in, err := ParseInput(raw)
 	if err != nil {
 		return nil, err
 	}
-	rep, err := s.Sweep(ctx, in)
+	var spool *reportRun
+	if s.Reports != nil {
+		spool = s.Reports.start(s.now())
+		defer spool.cleanup()
+	}
+	em := &emitter{ctx: ctx, out: s.Outputs}
+	rep, err := s.sweep(ctx, in, s.Clients.keeps, func(o reconcile.Outcome) {
+		em.add(o)
+		spool.add(o)
+	})
 	if err != nil {
 		return nil, err
 	}
-	if s.Outputs != nil {
-		s.Outputs.Emit(ctx, outputs.Of(rep.Clients))
+	em.flush()
+	if spool != nil {
+		rep.Objects = s.Reports.finish(ctx, spool, rep)
+		if rep.Objects.Error != "" {
+			s.log().LogAttrs(ctx, slog.LevelWarn, "audit report not written to S3", slog.String("bucket", rep.Objects.Bucket),
+				slog.String("prefix", rep.Objects.Prefix), slog.String("error", rep.Objects.Error))
+		}
 	}
-	rep.Clients = s.Clients.filter(rep.Clients)
 	s.log().LogAttrs(ctx, slog.LevelInfo, "audit report", slog.Any("report", NewLoggedReport(rep, DefaultLogLimit)))
 	return rep, nil
+}
+
+// OutputBatch is how many outcomes the outputs get at once: metrics,
+// EventBridge, SNS and Security Hub hear of a sweep as it goes, and the
+// sweep holds at most this many outcomes for them.
+const OutputBatch = 1000
+
+// emitter hands outcomes to the outputs OutputBatch at a time, one batch
+// at a time.
+type emitter struct {
+	ctx context.Context
+	out Outputs
+
+	mu     sync.Mutex
+	buf    []reconcile.Outcome
+	sendMu sync.Mutex
+}
+
+func (e *emitter) add(o reconcile.Outcome) {
+	if e.out == nil {
+		return
+	}
+	e.mu.Lock()
+	e.buf = append(e.buf, o)
+	var full []reconcile.Outcome
+	if len(e.buf) >= OutputBatch {
+		full, e.buf = e.buf, nil
+	}
+	e.mu.Unlock()
+	e.send(full)
+}
+
+func (e *emitter) flush() {
+	if e.out == nil {
+		return
+	}
+	e.mu.Lock()
+	rest := e.buf
+	e.buf = nil
+	e.mu.Unlock()
+	e.send(rest)
+}
+
+func (e *emitter) send(b []reconcile.Outcome) {
+	if len(b) == 0 {
+		return
+	}
+	e.sendMu.Lock()
+	defer e.sendMu.Unlock()
+	e.out.Emit(e.ctx, outputs.Of(b))
 }
 
 // errStop ends a page walk when the deadline is near.
@@ -166,8 +243,16 @@ var errStop = errors.New("audit: deadline near")
 
 // Sweep runs one sweep of in's pools (every pool when in is zero, the
 // cursor's remainder when it has one).
+// Its report lists every client evaluated.
 func (s *Sweeper) Sweep(ctx context.Context, in Input) (*Report, error) {
-	r := &run{s: s, ctx: ctx, start: s.now(), outcomes: make(map[string]int)}
+	return s.sweep(ctx, in, nil, nil)
+}
+
+// sweep is Sweep keeping in the report only the outcomes keep accepts (all
+// when nil) and calling each, when not nil, with every outcome as it comes
+// (from several goroutines at once).
+func (s *Sweeper) sweep(ctx context.Context, in Input, keep func(reconcile.Outcome) bool, each func(reconcile.Outcome)) (*Report, error) {
+	r := &run{s: s, ctx: ctx, start: s.now(), outcomes: make(map[string]int), keep: keep, each: each}
 	if s.Meter != nil {
 		r.usage = s.Meter.Usage()
 	}
@@ -207,6 +292,9 @@ type run struct {
 	start    time.Time
 	stopAt   time.Time
 	usage    appclient.Usage
+	keep     func(reconcile.Outcome) bool
+	each     func(reconcile.Outcome)
+	sweepID  SweepState
 
 	mu         sync.Mutex
 	clients    []reconcile.Outcome
@@ -220,11 +308,16 @@ type poolClient struct{ pool, client string }
 
 func (r *run) pools(in Input) ([]*PoolState, error) {
 	var pools []*PoolState
+	r.sweepID = newSweep(r.start)
 	switch {
 	case in.Cursor != "":
 		c, err := DecodeCursor(in.Cursor)
 		if err != nil {
 			return nil, err
+		}
+		if c.Sweep != nil {
+			r.sweepID = *c.Sweep
+			r.sweepID.Run++
 		}
 		for i := range c.Pools {
 			pools = append(pools, &c.Pools[i])
@@ -378,10 +471,15 @@ func (r *run) client(pool, id string) bool {
 		return false
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.clients = append(r.clients, out)
+	if r.keep == nil || r.keep(out) {
+		r.clients = append(r.clients, out)
+	}
 	r.outcomes[string(out.Status)]++
 	delete(r.lastErr, poolClient{pool, id})
+	r.mu.Unlock()
+	if r.each != nil {
+		r.each(out)
+	}
 	return true
 }
 
@@ -423,6 +521,7 @@ func (r *run) report(pools []*PoolState) *Report {
 		StartedAt:  r.start.UTC(),
 		DurationMS: r.s.now().Sub(r.start).Milliseconds(),
 		PoolsDone:  r.poolsDone,
+		Sweep:      &r.sweepID,
 		Counts:     r.outcomes,
 		Clients:    r.clients,
 		PoolErrors: r.poolErrors,
@@ -434,7 +533,7 @@ func (r *run) report(pools []*PoolState) *Report {
 		a, b := rep.Clients[i], rep.Clients[j]
 		return a.UserPoolID < b.UserPoolID || a.UserPoolID == b.UserPoolID && a.ClientID < b.ClientID
 	})
-	var cur Cursor
+	cur := Cursor{Sweep: &r.sweepID}
 	for _, p := range pools {
 		if p.finished() {
 			continue
@@ -462,20 +561,15 @@ func (r *run) report(pools []*PoolState) *Report {
 	return rep
 }
 
-func (l ClientList) filter(outs []reconcile.Outcome) []reconcile.Outcome {
+// keeps reports whether the report lists o.
+func (l ClientList) keeps(o reconcile.Outcome) bool {
 	switch l {
 	case ClientsAll:
-		return outs
+		return true
 	case ClientsNone:
-		return []reconcile.Outcome{}
+		return false
 	}
-	kept := []reconcile.Outcome{} // ClientsAttention, the default
-	for _, o := range outs {
-		if o.Status != reconcile.Compliant {
-			kept = append(kept, o)
-		}
-	}
-	return kept
+	return o.Status != reconcile.Compliant // ClientsAttention, the default
 }
 
 func countClients(ps []Pending) int {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
@@ -150,7 +151,7 @@ func TestDeadlineCursor(t *testing.T) {
 		{ID: "us-east-1_B"},
 		{ID: "us-east-1_C"},
 	}}
-	if diff := cmp.Diff(want, cur); diff != "" {
+	if diff := cmp.Diff(want, cur, ignoreSweep); diff != "" {
 		t.Errorf("cursor (-want +got):\n%s", diff)
 	}
 }
@@ -270,7 +271,7 @@ func TestRetryableFailures(t *testing.T) {
 				}
 				gotCursor = &c
 			}
-			if diff := cmp.Diff(tc.wantCursor, gotCursor); diff != "" {
+			if diff := cmp.Diff(tc.wantCursor, gotCursor, ignoreSweep); diff != "" {
 				t.Errorf("cursor (-want +got):\n%s", diff)
 			}
 			if rep.Complete != (tc.wantCursor == nil) {
@@ -434,7 +435,7 @@ func TestInFlightCutBeforeDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Cursor{V: 1, Pools: []PoolState{{ID: "us-east-1_A", Done: []string{"a1", "a2"}, Retry: []string{"a2"}}}}
-	if diff := cmp.Diff(want, cur); diff != "" {
+	if diff := cmp.Diff(want, cur, ignoreSweep); diff != "" {
 		t.Errorf("cursor (-want +got):\n%s", diff)
 	}
 }
@@ -461,5 +462,63 @@ func TestTerminalListingKeepsRetries(t *testing.T) {
 	}
 	if !rep.Complete {
 		t.Errorf("incomplete: a refused listing is reported, not retried forever")
+	}
+}
+
+// ignoreSweep leaves the sweep's identity (random, timed) out of cursor
+// comparisons; TestSweepCarriedInCursor pins it.
+var ignoreSweep = cmpopts.IgnoreFields(Cursor{}, "Sweep")
+
+// TestSweepCarriedInCursor: a run resumed from a cursor continues the
+// same sweep (same ID and start, next run number); a fresh run starts a
+// new one; a cursor naming a malformed sweep is refused (the ID becomes
+// part of S3 keys).
+func TestSweepCarriedInCursor(t *testing.T) {
+	b := &fakeBaselines{b: &policy.Baseline{}}
+	l := threePools()
+	r := newFakeReconciler(b.b, l)
+	clock := &fakeClock{t: time.Now()}
+	r.onCall = func(reconcile.Ref) { clock.Advance(30 * time.Minute) }
+	s := newSweeper(l, r, b)
+	s.Concurrency, s.Now, s.Margin = 1, clock.Now, time.Minute
+	var sweep SweepState
+	in := Input{}
+	for run := 1; ; run++ {
+		if run > 20 {
+			t.Fatal("no end after 20 runs")
+		}
+		ctx, cancel := context.WithDeadline(context.Background(), clock.Now().Add(time.Hour))
+		rep, err := s.Sweep(ctx, in)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Sweep == nil || !sweepIDPattern.MatchString(rep.Sweep.ID) || rep.Sweep.Run != run {
+			t.Fatalf("run %d: sweep %+v", run, rep.Sweep)
+		}
+		if run == 1 {
+			sweep = *rep.Sweep
+		} else if rep.Sweep.ID != sweep.ID || !rep.Sweep.Started.Equal(sweep.Started) {
+			t.Fatalf("run %d: sweep %+v, want %+v continued", run, rep.Sweep, sweep)
+		}
+		if rep.Complete {
+			if run < 3 {
+				t.Fatalf("complete after %d runs; the test wants several", run)
+			}
+			break
+		}
+		in = Input{Cursor: rep.Cursor}
+		clock.Advance(time.Hour)
+	}
+	fresh, err := s.Sweep(context.Background(), Input{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh.Sweep.ID == sweep.ID || fresh.Sweep.Run != 1 {
+		t.Errorf("a new sweep reuses %+v", fresh.Sweep)
+	}
+	bad := Cursor{Pools: []PoolState{{ID: "us-east-1_A"}}, Sweep: &SweepState{ID: "../../x", Started: time.Now(), Run: 1}}.Encode()
+	if _, err := DecodeCursor(bad); err == nil || !strings.Contains(err.Error(), "not a sweep started by the audit") {
+		t.Errorf("malformed sweep: %v", err)
 	}
 }

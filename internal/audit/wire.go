@@ -8,12 +8,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/cognito-guard/cognito-guard/internal/baseline"
 	"github.com/cognito-guard/cognito-guard/internal/metrics"
 	"github.com/cognito-guard/cognito-guard/internal/notify"
 	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/s3object"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
 
@@ -22,14 +24,20 @@ import (
 // endpoint) with the pacer installed for cfg.Limits, the SSM baseline
 // loader, the reconciler (writing only when cfg.Writes()), and the outputs:
 // EMF metrics on stdout, EventBridge and SNS when configured, Security Hub
-// when cfg.SecurityHub. The Sweeper's Meter is the pacer.
+// when cfg.SecurityHub; and the S3 report when cfg.ReportBucket is set.
+// The Sweeper's Meter is the pacer.
 func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) (*Sweeper, error) {
-	pacer, err := appclient.NewPacer(cfg.Limits, nil)
-	if err != nil {
-		return nil, err
+	var meter Meter
+	var pace []func(*middleware.Stack) error
+	if !cfg.Unpaced {
+		pacer, err := appclient.NewPacer(cfg.Limits, nil)
+		if err != nil {
+			return nil, err
+		}
+		meter, pace = pacer, []func(*middleware.Stack) error{pacer.AddTo}
 	}
 	cognito := cognitoidentityprovider.NewFromConfig(awsCfg, func(o *cognitoidentityprovider.Options) {
-		o.APIOptions = append(o.APIOptions, pacer.AddTo)
+		o.APIOptions = append(o.APIOptions, pace...)
 	})
 	clients := appclient.New(cognito)
 	dryRun := !cfg.Writes()
@@ -44,6 +52,10 @@ func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) (*Sw
 	if on {
 		out.Add("notify", notify.New(opt))
 	}
+	var reports *ReportWriter
+	if cfg.ReportBucket != "" {
+		reports = &ReportWriter{Store: s3object.New(awsCfg, cfg.ReportBucket, cfg.ReportEndpoint), Bucket: cfg.ReportBucket}
+	}
 	baselines := baseline.NewLoader(ssm.NewFromConfig(awsCfg), cfg.BaselineParameter, cfg.BaselineTTL, nil)
 	return &Sweeper{
 		Baselines:   baselines,
@@ -53,8 +65,9 @@ func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) (*Sw
 		Concurrency: cfg.Concurrency,
 		Margin:      cfg.Margin,
 		Clients:     cfg.Clients,
-		Meter:       pacer,
+		Meter:       meter,
 		Outputs:     out,
+		Reports:     reports,
 		Log:         log,
 	}, nil
 }

@@ -18,7 +18,7 @@ func WriteMarkdown(w io.Writer, s Summary) error {
 	p("%s\n\n", md(headline(s)))
 
 	p("## Totals\n\n| clients | need attention | exemptions expiring within 30 days | pending | pools not listed |\n|---:|---:|---:|---:|---:|\n")
-	p("| %d | %d | %d | %d | %d |\n\n", s.Total, len(s.Attention), len(s.Expiring), s.count("pending"), len(s.PoolErrors))
+	p("| %d | %d | %d | %d | %d |\n\n", s.Total, s.AttentionTotal, s.ExpiringTotal, s.count("pending"), len(s.PoolErrors))
 
 	p("## Per outcome\n\n| outcome | clients |\n|---|---:|\n")
 	for _, c := range s.Outcomes {

@@ -177,3 +177,22 @@ func TestParseFormat(t *testing.T) {
 		t.Error("ParseFormat(pdf): no error")
 	}
 }
+
+// An empty audit renders every section's empty form.
+func TestHTMLEmpty(t *testing.T) {
+	var buf bytes.Buffer
+	if err := report.Write(&buf, report.HTML, report.Data{Complete: true}, now); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	for _, want := range []string{
+		"Clients that need attention (0)</h2>\n<p class=\"none\">None.</p>\n</section>",
+		"Exemptions expiring within 30 days (0)</h2>\n<p class=\"none\">None.</p>\n</section>",
+		"Per rule (0)</h2>\n<p class=\"none\">No findings.</p>\n</section>\n\n</main>\n</body>\n</html>\n",
+		`data-total="clients">0<`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}

@@ -78,11 +78,22 @@ type Summary struct {
 	// pending clients, by pool ID.
 	Pools []PoolRow `json:"pools"`
 	// Rules has one row per finding rule, most clients first.
-	Rules      []RuleRow           `json:"rules"`
-	Attention  []reconcile.Outcome `json:"attention"`
-	Expiring   []ExpiringExemption `json:"expiring"`
-	Pending    []Pending           `json:"pending,omitempty"`
-	PoolErrors []PoolError         `json:"poolErrors,omitempty"`
+	Rules []RuleRow `json:"rules"`
+	// Attention lists the clients that need attention, most urgent first
+	// (failed, unfixable, drift, remediated, then expired exemptions).
+	// AttentionTotal counts them all; AttentionShown is how many the page
+	// lists (a streamed report lists at most MaxAttention, and its
+	// Attention is empty: the page reads them from the spool).
+	Attention      []reconcile.Outcome `json:"attention"`
+	AttentionTotal int                 `json:"attentionTotal"`
+	AttentionShown int                 `json:"attentionShown"`
+	// Expiring lists the exemptions that end within ExpiringWithin, soonest
+	// first (at most MaxExpiring in a streamed report); ExpiringTotal
+	// counts them all.
+	Expiring      []ExpiringExemption `json:"expiring"`
+	ExpiringTotal int                 `json:"expiringTotal"`
+	Pending       []Pending           `json:"pending,omitempty"`
+	PoolErrors    []PoolError         `json:"poolErrors,omitempty"`
 }
 
 // Count is a number of clients with one status.
@@ -129,109 +140,183 @@ type ExpiringExemption struct {
 }
 
 // Summarize computes the report's content at now (the instant against
-// which exemptions are "expiring").
+// which exemptions are "expiring"). It keeps every outcome that needs
+// attention; a report too large to hold goes through a [Spool] instead.
 func Summarize(d Data, now time.Time) Summary {
-	s := Summary{
-		GeneratedAt: now.UTC(),
-		StartedAt:   d.StartedAt,
-		Complete:    d.Complete,
-		DryRun:      d.DryRun,
-		Listed:      len(d.Clients),
-		Pending:     d.Pending,
-		PoolErrors:  d.PoolErrors,
-		Attention:   []reconcile.Outcome{},
-		Expiring:    []ExpiringExemption{},
-	}
-	counts := map[string]int{}
-	pools := map[string]*PoolRow{}
-	pool := func(id string) *PoolRow {
-		p := pools[id]
-		if p == nil {
-			p = &PoolRow{UserPoolID: id, Counts: map[string]int{}}
-			pools[id] = p
-		}
-		return p
-	}
-	rules := map[string]*RuleRow{}
-	rule := func(f policy.Finding) *RuleRow {
-		r := rules[f.Rule]
-		if r == nil {
-			r = &RuleRow{Rule: f.Rule, Field: f.Field}
-			rules[f.Rule] = r
-		}
-		return r
-	}
+	a := NewAggregator(now)
+	a.keepAttention = true
+	a.maxExpiring = -1
 	for _, o := range d.Clients {
-		counts[string(o.Status)]++
-		p := pool(o.UserPoolID)
-		p.Total++
-		p.Counts[string(o.Status)]++
-		seen := map[string]bool{}
-		for _, f := range o.Findings {
-			r := rule(f)
-			if !seen[f.Rule] {
-				seen[f.Rule] = true
-				r.Clients++
-			}
-			switch {
-			case f.Action == policy.Report:
-				r.Report++
-			case f.Fixable:
-				r.Fixable++
-			default:
-				r.Unfixable++
-			}
+		a.Add(o)
+	}
+	a.AddPending(d.Pending...)
+	a.AddPoolErrors(d.PoolErrors...)
+	s := a.Summary(d.StartedAt, d.Complete, d.DryRun, d.Counts)
+	return s
+}
+
+// Aggregator computes a Summary one outcome at a time. Without
+// keepAttention (the Spool's use) it holds counts per status, pool and
+// rule and at most MaxExpiring exemptions, whatever the number of
+// outcomes: the clients that need attention are counted, not kept.
+type Aggregator struct {
+	now           time.Time
+	keepAttention bool
+	maxExpiring   int // < 0: no limit
+
+	listed     int
+	counts     map[string]int
+	pools      map[string]*PoolRow
+	rules      map[string]*RuleRow
+	attention  []reconcile.Outcome
+	attentionN int
+	expiring   []ExpiringExemption
+	expiringN  int
+	pending    []Pending
+	poolErrors []PoolError
+}
+
+// MaxExpiring is how many expiring exemptions a streamed report lists (the
+// soonest); ExpiringTotal counts them all.
+const MaxExpiring = 1000
+
+// NewAggregator returns an empty Aggregator reporting at now.
+func NewAggregator(now time.Time) *Aggregator {
+	return &Aggregator{now: now, maxExpiring: MaxExpiring, counts: map[string]int{}, pools: map[string]*PoolRow{}, rules: map[string]*RuleRow{}}
+}
+
+func (a *Aggregator) pool(id string) *PoolRow {
+	p := a.pools[id]
+	if p == nil {
+		p = &PoolRow{UserPoolID: id, Counts: map[string]int{}}
+		a.pools[id] = p
+	}
+	return p
+}
+
+func (a *Aggregator) rule(f policy.Finding) *RuleRow {
+	r := a.rules[f.Rule]
+	if r == nil {
+		r = &RuleRow{Rule: f.Rule, Field: f.Field}
+		a.rules[f.Rule] = r
+	}
+	return r
+}
+
+// Add counts one outcome.
+func (a *Aggregator) Add(o reconcile.Outcome) {
+	a.listed++
+	a.counts[string(o.Status)]++
+	p := a.pool(o.UserPoolID)
+	p.Total++
+	p.Counts[string(o.Status)]++
+	seen := map[string]bool{}
+	for _, f := range o.Findings {
+		r := a.rule(f)
+		if !seen[f.Rule] {
+			seen[f.Rule] = true
+			r.Clients++
 		}
-		for _, f := range o.Exempted {
-			rule(f).Exempted++
-		}
-		if NeedsAttention(o) {
-			s.Attention = append(s.Attention, o)
-		}
-		for _, e := range o.Exemptions {
-			left := e.Expires.Sub(now)
-			if left < 0 || left > ExpiringWithin {
-				continue
-			}
-			s.Expiring = append(s.Expiring, ExpiringExemption{
-				UserPoolID: o.UserPoolID, ClientID: o.ClientID, ClientName: o.ClientName,
-				Fields: e.Fields, Expires: e.Expires.UTC(), Days: int(left / (24 * time.Hour)), Reason: e.Reason,
-			})
+		switch {
+		case f.Action == policy.Report:
+			r.Report++
+		case f.Fixable:
+			r.Fixable++
+		default:
+			r.Unfixable++
 		}
 	}
-	for _, p := range d.Pending {
+	for _, f := range o.Exempted {
+		a.rule(f).Exempted++
+	}
+	if NeedsAttention(o) {
+		a.attentionN++
+		if a.keepAttention {
+			a.attention = append(a.attention, o)
+		}
+	}
+	for _, e := range o.Exemptions {
+		left := e.Expires.Sub(a.now)
+		if left < 0 || left > ExpiringWithin {
+			continue
+		}
+		a.expiringN++
+		a.expiring = append(a.expiring, ExpiringExemption{
+			UserPoolID: o.UserPoolID, ClientID: o.ClientID, ClientName: o.ClientName,
+			Fields: e.Fields, Expires: e.Expires.UTC(), Days: int(left / (24 * time.Hour)), Reason: e.Reason,
+		})
+		if a.maxExpiring >= 0 && len(a.expiring) >= 2*a.maxExpiring+1 {
+			sortExpiring(a.expiring)
+			a.expiring = slices.Clip(a.expiring[:a.maxExpiring])
+		}
+	}
+}
+
+// AddPending counts clients left for a later run (and lists them: the
+// cursor bounds them).
+func (a *Aggregator) AddPending(ps ...Pending) {
+	for _, p := range ps {
+		a.pending = append(a.pending, p)
 		if p.ClientID != "" {
-			counts["pending"]++
-			pr := pool(p.UserPoolID)
+			a.counts["pending"]++
+			pr := a.pool(p.UserPoolID)
 			pr.Total++
 			pr.Counts["pending"]++
 		} else {
-			pool(p.UserPoolID)
+			a.pool(p.UserPoolID)
 		}
 	}
-	for _, e := range d.PoolErrors {
-		pool(e.UserPoolID).Error = string(e.Outcome) + ": " + e.Reason
+}
+
+// AddPoolErrors records pools that could not be listed.
+func (a *Aggregator) AddPoolErrors(es ...PoolError) {
+	for _, e := range es {
+		a.poolErrors = append(a.poolErrors, e)
+		a.pool(e.UserPoolID).Error = string(e.Outcome) + ": " + e.Reason
 	}
-	// The result's own counts cover clients it does not list (an audit
-	// configured to list only those needing attention, or none).
-	if len(d.Counts) > 0 {
-		counts = d.Counts
+}
+
+// Summary returns what has been added. counts, when not empty, replaces
+// the counts taken from the outcomes: an audit result's own counts cover
+// clients it does not list.
+func (a *Aggregator) Summary(startedAt time.Time, complete, dryRun bool, counts map[string]int) Summary {
+	s := Summary{
+		GeneratedAt:    a.now.UTC(),
+		StartedAt:      startedAt,
+		Complete:       complete,
+		DryRun:         dryRun,
+		Listed:         a.listed,
+		Pending:        a.pending,
+		PoolErrors:     a.poolErrors,
+		Attention:      append([]reconcile.Outcome{}, a.attention...),
+		AttentionTotal: a.attentionN,
+		AttentionShown: len(a.attention),
+		Expiring:       append([]ExpiringExemption{}, a.expiring...),
+		ExpiringTotal:  a.expiringN,
+	}
+	if len(counts) == 0 {
+		counts = a.counts
 	}
 	for _, st := range Statuses {
 		s.Outcomes = append(s.Outcomes, Count{Status: st, N: counts[st]})
 		s.Total += counts[st]
 	}
-	for k, n := range counts {
+	var other []string
+	for k := range counts {
 		if !slices.Contains(Statuses, k) { // a status this build does not know: still counted
-			s.Outcomes = append(s.Outcomes, Count{Status: k, N: n})
-			s.Total += n
+			other = append(other, k)
 		}
 	}
-	for _, p := range pools {
+	sort.Strings(other)
+	for _, k := range other {
+		s.Outcomes = append(s.Outcomes, Count{Status: k, N: counts[k]})
+		s.Total += counts[k]
+	}
+	for _, p := range a.pools {
 		s.Pools = append(s.Pools, *p)
 	}
 	sort.Slice(s.Pools, func(i, j int) bool { return s.Pools[i].UserPoolID < s.Pools[j].UserPoolID })
-	for _, r := range rules {
+	for _, r := range a.rules {
 		s.Rules = append(s.Rules, *r)
 	}
 	sort.Slice(s.Rules, func(i, j int) bool {
@@ -244,14 +329,21 @@ func Summarize(d Data, now time.Time) Summary {
 	sort.SliceStable(s.Attention, func(i, j int) bool {
 		return attentionRank(s.Attention[i].Status) < attentionRank(s.Attention[j].Status)
 	})
-	sort.Slice(s.Expiring, func(i, j int) bool {
-		a, b := s.Expiring[i], s.Expiring[j]
+	sortExpiring(s.Expiring)
+	if a.maxExpiring >= 0 && len(s.Expiring) > a.maxExpiring {
+		s.Expiring = s.Expiring[:a.maxExpiring]
+	}
+	return s
+}
+
+func sortExpiring(es []ExpiringExemption) {
+	sort.Slice(es, func(i, j int) bool {
+		a, b := es[i], es[j]
 		if !a.Expires.Equal(b.Expires) {
 			return a.Expires.Before(b.Expires)
 		}
 		return a.UserPoolID+"/"+a.ClientID < b.UserPoolID+"/"+b.ClientID
 	})
-	return s
 }
 
 // attentionRank puts what a person must act on first: failures, then

@@ -81,31 +81,41 @@ var CSVHeader = []string{
 // and one row with empty finding columns for a client without any.
 func WriteCSV(w io.Writer, outcomes []reconcile.Outcome) error {
 	cw := csv.NewWriter(w)
-	row := func(cells ...string) {
-		for i, c := range cells {
-			cells[i] = defuse(c)
-		}
-		_ = cw.Write(cells) // the error is sticky; checked once below
-	}
-	row(append([]string(nil), CSVHeader...)...)
+	writeCSVHeader(cw)
 	for _, o := range outcomes {
-		head := []string{o.UserPoolID, o.ClientID, o.ClientName, string(o.Status), o.Reason}
-		if len(o.Findings)+len(o.Exempted) == 0 {
-			row(append(head, "", "", "", "", "", "", "", "", "")...)
-			continue
-		}
-		all := append(o.Findings[:len(o.Findings):len(o.Findings)], o.Exempted...)
-		for i, f := range all {
-			row(append(append([]string(nil), head...),
-				f.Rule, f.Field, string(f.Action), strconv.FormatBool(f.Fixable), strconv.FormatBool(i >= len(o.Findings)),
-				Value(f.Current), f.Required, Value(f.Fix), f.Reason)...)
-		}
+		writeCSVRows(cw, o)
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	return nil
+}
+
+// csvRow writes one row, defused; the csv.Writer's error is sticky and
+// checked by the caller.
+func csvRow(cw *csv.Writer, cells ...string) {
+	for i, c := range cells {
+		cells[i] = defuse(c)
+	}
+	_ = cw.Write(cells)
+}
+
+func writeCSVHeader(cw *csv.Writer) { csvRow(cw, append([]string(nil), CSVHeader...)...) }
+
+// writeCSVRows writes the rows of one outcome.
+func writeCSVRows(cw *csv.Writer, o reconcile.Outcome) {
+	head := []string{o.UserPoolID, o.ClientID, o.ClientName, string(o.Status), o.Reason}
+	if len(o.Findings)+len(o.Exempted) == 0 {
+		csvRow(cw, append(head, "", "", "", "", "", "", "", "", "")...)
+		return
+	}
+	all := append(o.Findings[:len(o.Findings):len(o.Findings)], o.Exempted...)
+	for i, f := range all {
+		csvRow(cw, append(append([]string(nil), head...),
+			f.Rule, f.Field, string(f.Action), strconv.FormatBool(f.Fixable), strconv.FormatBool(i >= len(o.Findings)),
+			Value(f.Current), f.Required, Value(f.Fix), f.Reason)...)
+	}
 }
 
 // defuse keeps a spreadsheet from evaluating a cell as a formula: a client

@@ -37,6 +37,7 @@ func TestEnvironment(t *testing.T) {
 		"AUDIT_DEADLINE_MARGIN": "map[Ref:AuditDeadlineMargin]",
 		"SECURITY_HUB":          "map[Ref:EnableSecurityHub]",
 		"AUDIT_REPORT_CLIENTS":  "map[Ref:AuditReportClients]",
+		"AUDIT_REPORT_BUCKET":   "map[Ref:AuditReportBucket]",
 	}
 	// The execution role's ARN recognises the remediate function's own updates.
 	remediate := map[string]string{"EXECUTION_ROLE_ARN": "map[Fn::GetAtt:?]"}

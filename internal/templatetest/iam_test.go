@@ -69,7 +69,14 @@ func strs(v any) []string {
 const (
 	userPools  = "arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/*"
 	accountArn = ":${AWS::Region}:${AWS::AccountId}:"
+	// The audit writes its reports under audit/ of its own bucket and reads back only the parts of
+	// a sweep that earlier runs wrote.
+	reportObjects = "${AuditReportBucket.Arn}/audit/*"
+	reportParts   = "${AuditReportBucket.Arn}/audit/*/parts/*"
 )
+
+// reportGrants are the audit's S3 grants, the same whatever the parameters.
+var reportGrants = map[string][]string{"s3:PutObject": {reportObjects}, "s3:GetObject": {reportParts}}
 
 func paramArn(suffix string) string {
 	return "arn:${AWS::Partition}:ssm" + accountArn + "parameter/" + suffix
@@ -211,6 +218,9 @@ func TestIAM(t *testing.T) {
 			if n, ok := tt.params["BaselineParameterName"]; ok {
 				name = n
 			}
+			for a, r := range reportGrants {
+				tt.wantAudit[a] = r
+			}
 			baselineArn := paramArn(strings.TrimPrefix(name, "/"))
 			if tt.params["BaselineDocument"] != "" {
 				baselineArn = paramArn("${BaselineDocumentParameter}")
@@ -262,6 +272,11 @@ func checkRules(t *testing.T, fn string, gs []grant, baselineArn string) {
 			case r == "*":
 				if !slices.Equal(g.Actions, []string{"cognito-idp:ListUserPools"}) {
 					t.Errorf("%s %s: Resource \"*\" for %v; only cognito-idp:ListUserPools may have it", fn, g.Sid, g.Actions)
+				}
+			case r == reportObjects || r == reportParts:
+				want := map[string]string{reportObjects: "s3:PutObject", reportParts: "s3:GetObject"}[r]
+				if !slices.Equal(g.Actions, []string{want}) {
+					t.Errorf("%s %s: %v on %s; only %s may have it", fn, g.Sid, g.Actions, r, want)
 				}
 			case strings.ContainsAny(r, "*?"):
 				if r != userPools {

@@ -29,11 +29,13 @@ var tagForms = map[string]string{
 	"AWS::SSM::Parameter":       "object",
 	"AWS::IAM::Role":            "list",
 	"AWS::Events::Rule":         "list",
+	"AWS::S3::Bucket":           "list",
+	"AWS::S3::BucketPolicy":     "",
 }
 
 // retainedTypes hold data that must outlive the stack: events not yet redriven (the failure
-// queues) and the functions' logs. Both DeletionPolicy and UpdateReplacePolicy must be Retain.
-var retainedTypes = map[string]bool{"AWS::SQS::Queue": true, "AWS::Logs::LogGroup": true}
+// queues), the functions' logs and the audit's reports. Both DeletionPolicy and UpdateReplacePolicy must be Retain.
+var retainedTypes = map[string]bool{"AWS::SQS::Queue": true, "AWS::Logs::LogGroup": true, "AWS::S3::Bucket": true}
 
 // resourceProblems lists every breach of the template-wide rules: a taggable resource without the
 // Application tag (SAM functions: their own Tags merged over Globals, and PropagateTags so that the
