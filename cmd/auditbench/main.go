@@ -6,6 +6,7 @@
 //
 //	go run ./cmd/auditbench -clients 1000 -pools 1,10,100 -rate 5
 //	go run ./cmd/auditbench -clients 10000 -pools 1,10,100 -rate 15   # ~40 min
+//	go run ./cmd/auditbench -loop -run-timeout 60s -clients 10000 -pools 10 -rate 15 -concurrency 16
 //
 // By default the emulator runs in the same process; "heap" is the sweep's
 // own peak (Go heap in use above what the seeded emulator holds), "RSS" the
@@ -56,12 +57,28 @@ func main() {
 		runTimeout  = flag.Duration("run-timeout", 0, "cut the sweep into runs of this length resumed by cursor, like Lambda (0: one run)")
 		baselineDoc = flag.String("baseline", "events/baseline.json", "baseline document")
 		foreign     = flag.Float64("foreign-rps", 0, "another caller's DescribeUserPoolClient rate on the same account (unpaced, not retried)")
+		loopMode    = flag.Bool("loop", false, "drive the state machine's loop: the real handler with {} then {\"cursor\"} from each result, each run under -run-timeout (needs it), until complete; reports runs, exactly-once describes, result/state/cursor sizes, peak heap per run")
+		margin      = flag.Duration("margin", time.Second, "AUDIT_DEADLINE_MARGIN with -loop")
+		reportList  = flag.String("report-clients", "attention", "AUDIT_REPORT_CLIENTS with -loop")
 		endpoint    = flag.String("endpoint", "", "a standalone emulator (go run ./cmd/emulator -quotas -latency 20ms) to reset, seed and sweep, so RSS is the sweep's alone")
 	)
 	flag.Parse()
 	doc, err := os.ReadFile(*baselineDoc)
 	if err != nil {
 		fatal(err)
+	}
+	if *loopMode {
+		fmt.Println(loopHeader())
+		for _, nc := range ints(*clients) {
+			for _, np := range ints(*pools) {
+				r, err := loop(doc, nc, np, *share, *poolRate, *concurrency, *latency, *driftEvery, *runTimeout, *margin, audit.ClientList(*reportList), *endpoint)
+				if err != nil {
+					fatal(err)
+				}
+				fmt.Println(r)
+			}
+		}
+		return
 	}
 	fmt.Println("| clients | pools | share | ceiling (clients/s) | runs | duration | clients/s | % of ceiling | API calls | throttled attempts | surfaced throttling errors | peak heap (sweep) | peak RSS (process) |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
