@@ -32,9 +32,9 @@ func definition(t *testing.T) string {
 // TestStateMachineLoop: execution "a" loops the audit until complete (the first Invoke answered by
 // an injected Lambda.ServiceException, which the Retry absorbs); execution "b", started 300 ms
 // later while "a" runs, finds "a" the oldest running execution and ends without invoking the audit.
-// Then, on other state machines of the same definition: a bad cursor fails the execution loudly
-// (Sweep.AuditFailed, with the function's reason), and a run cap of 1 fails with
-// Sweep.RunCapReached.
+// Then: a bad cursor and a payload with a typo fail the execution loudly (Sweep.AuditFailed, with
+// the function's reason; the typo reaches the function as given instead of widening the sweep), and
+// a run cap of 1 fails with Sweep.RunCapReached.
 func TestStateMachineLoop(t *testing.T) {
 	t.Parallel() // pacing waits on the clock, not the CPU
 	asl.Python(t)
@@ -58,14 +58,15 @@ func TestStateMachineLoop(t *testing.T) {
 			},
 			// Failures are loud: a bad cursor (the function's error) and the run cap.
 			{{Machine: "sweep", Name: "bad-cursor", Input: `{"cursor": "garbage!"}`}},
+			{{Machine: "capped", Name: "typo", Input: `{"userPoolId": "us-east-1_Pool0000"}`}},
 			{{Machine: "capped", Name: "capped", Input: `{}`}},
 		},
 	})
 	if n := len(res.Invokes); n < 3 {
 		t.Fatalf("%d invokes", n)
 	}
-	failedInvokes := res.Invokes[len(res.Invokes)-2:]
-	res.Invokes = res.Invokes[:len(res.Invokes)-2]
+	failedInvokes := res.Invokes[len(res.Invokes)-3:]
+	res.Invokes = res.Invokes[:len(res.Invokes)-3]
 	byName := map[string]asl.Execution{}
 	for _, e := range res.Executions {
 		byName[e.Name] = e
@@ -139,7 +140,7 @@ func TestStateMachineLoop(t *testing.T) {
 	}
 	// The capped execution's one run described some clients again (its result lists them).
 	var capped audit.Report
-	if err := json.Unmarshal(failedInvokes[1].Result, &capped); err != nil {
+	if err := json.Unmarshal(failedInvokes[2].Result, &capped); err != nil {
 		t.Fatal(err)
 	}
 	again := map[string]int{}
@@ -167,19 +168,24 @@ func TestStateMachineLoop(t *testing.T) {
 	t.Logf("%d runs, %d clients; a: %v", runs, len(got), a.States)
 
 	for _, e := range res.Executions {
-		want, ok := map[string]string{"bad-cursor": "Sweep.AuditFailed", "capped": "Sweep.RunCapReached"}[e.Name]
+		want, ok := map[string]string{"bad-cursor": "Sweep.AuditFailed", "typo": "Sweep.AuditFailed", "capped": "Sweep.RunCapReached"}[e.Name]
 		if !ok {
 			continue
 		}
 		if e.Status != "FAILED" || deref(e.Error) != want {
 			t.Errorf("execution %s: %s %s (%s), want FAILED %s", e.Name, e.Status, deref(e.Error), deref(e.Cause), want)
 		}
-		if e.Name == "bad-cursor" && !strings.Contains(deref(e.Cause), "cursor") {
-			t.Errorf("bad-cursor cause %q does not carry the function's reason", deref(e.Cause))
+		if reason := map[string]string{"bad-cursor": "not a cursor", "typo": `unknown field \"userPoolId\"`}[e.Name]; !strings.Contains(deref(e.Cause), reason) {
+			t.Errorf("%s: cause %q does not carry the function's reason %q", e.Name, deref(e.Cause), reason)
 		}
 	}
-	if !failedInvokes[0].FunctionError || failedInvokes[1].FunctionError {
-		t.Errorf("last two invokes: function errors %v %v, want the bad cursor's then none (the capped run)", failedInvokes[0].FunctionError, failedInvokes[1].FunctionError)
+	if !failedInvokes[0].FunctionError || !failedInvokes[1].FunctionError || failedInvokes[2].FunctionError {
+		t.Errorf("last three invokes: function errors %v %v %v, want the bad cursor's, the typo's, then none (the capped run)",
+			failedInvokes[0].FunctionError, failedInvokes[1].FunctionError, failedInvokes[2].FunctionError)
+	}
+	var typo map[string]any
+	if err := json.Unmarshal(failedInvokes[1].Payload, &typo); err != nil || typo["userPoolId"] == nil {
+		t.Errorf("typo payload %s: the execution's input must reach the function as given", failedInvokes[1].Payload)
 	}
 }
 
