@@ -89,9 +89,9 @@ func (e Execution) Count(state string) int {
 	return n
 }
 
-// Python returns the interpreter that has moto ($MOTO_PYTHON, else python3). Without one the test
-// is skipped, except under CI=true, where it fails unless .ci/run declared moto unavailable in
-// CHECKERS_UNAVAILABLE.
+// Python returns the interpreter that has moto with its Step Functions interpreter ($MOTO_PYTHON,
+// else python3). Without one the test is skipped, except under CI=true, where it fails unless
+// .ci/run declared moto-stepfunctions unavailable in CHECKERS_UNAVAILABLE.
 func Python(t testing.TB) string {
 	t.Helper()
 	once.Do(func() {
@@ -103,14 +103,14 @@ func Python(t testing.TB) string {
 			missing = "python3 not found"
 			return
 		}
-		if out, err := exec.Command(py, "-c", "import moto.stepfunctions.parser, boto3").CombinedOutput(); err != nil {
+		if out, err := exec.Command(py, "-c", "import moto.stepfunctions.parser.asl.parse.asl_parser, boto3").CombinedOutput(); err != nil {
 			lines := bytes.Split(bytes.TrimSpace(out), []byte("\n"))
 			missing = fmt.Sprintf("%s cannot import moto.stepfunctions.parser (%s)", py, lines[len(lines)-1])
 		}
 	})
 	if missing != "" {
-		if os.Getenv("CI") == "true" && !strings.Contains(" "+os.Getenv("CHECKERS_UNAVAILABLE")+" ", " moto ") {
-			t.Fatalf("moto is not available (CI=true, and .ci/run did not declare it in CHECKERS_UNAVAILABLE): %s", missing)
+		if os.Getenv("CI") == "true" && !strings.Contains(" "+os.Getenv("CHECKERS_UNAVAILABLE")+" ", " moto-stepfunctions ") {
+			t.Fatalf("moto's Step Functions interpreter is not available (CI=true, and .ci/run did not declare moto-stepfunctions in CHECKERS_UNAVAILABLE): %s", missing)
 		}
 		t.Skipf("SKIPPED: no ASL interpreter: %s; pip install \"moto[server]==5.2.*\"", missing)
 	}
