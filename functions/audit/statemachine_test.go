@@ -43,7 +43,7 @@ func TestStateMachineLoop(t *testing.T) {
 		"AWS_LAMBDA_FUNCTION_TIMEOUT": "4", "AUDIT_DEADLINE_MARGIN": "2500ms", "AUDIT_RATE": "5",
 	})
 	def := definition(t)
-	subs := map[string]string{"MaxRuns": "20", "SettleSeconds": "1"}
+	subs := map[string]string{"MaxRuns": "20", "SettleSeconds": "0"}
 	res := asl.Run(t, asl.Job{
 		Functions: map[string]string{"audit": f.URL()},
 		Machines: map[string]asl.Machine{

@@ -61,6 +61,7 @@ class LambdaServiceError(JsonRESTError):
 
 def invoke_via_rie(self, event=None):
     body = event if isinstance(event, str) else json.dumps(event)
+    sys.stderr.write("%.2f invoke start\n" % (time.time() - T0))
     req = urllib.request.Request(
         function_urls[self.function_name], data=body.encode(), method="POST",
         headers={"Content-Type": "application/json"},
@@ -90,6 +91,7 @@ original_backend_invoke = lambda_models.LambdaBackend.invoke
 
 def invoke_with_faults(self, function_name, qualifier, body, headers, response_headers):
     global faults_made
+    sys.stderr.write("%.2f Invoke API call\n" % (time.time() - T0))
     for code, n in faults_left.items():
         if n > 0:
             faults_left[code] = n - 1
