@@ -26,8 +26,11 @@ Two changes to moto 5.2.1 are made here, both outside the interpreter's logic:
   - The aws-sdk integration's request and response normalisation, a no-op in
     moto's port, is restored with the shape-based normalisers moto ships
     (_to_boto_request, _from_boto_response), as LocalStack does: PascalCase
-    parameters such as StateMachineArn reach botocore as stateMachineArn, and
-    the response comes back PascalCase (Executions[].ExecutionArn), as in AWS.
+    parameters such as StateMachineArn reach botocore as stateMachineArn (AWS
+    documents PascalCase parameters for these integrations, with exactly this
+    example: https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html),
+    and the response comes back PascalCase (Executions[].ExecutionArn). AWS does
+    not document the response casing; this is LocalStack's mapping.
 """
 import json
 import sys
