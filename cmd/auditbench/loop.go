@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -159,6 +160,14 @@ func loop(doc []byte, clients, pools int, share, poolRate float64, concurrency i
 				res.evaluated += n
 			}
 		}
+		n := 0
+		for k, c := range rep.Counts {
+			if k != "pending" {
+				n += c
+			}
+		}
+		fmt.Fprintf(os.Stderr, "run %d: %d clients, pools done %d left %d, pending %d, pool errors %d, complete %v, result %d B, cursor %d B, %s\n",
+			res.runs, n, rep.PoolsDone, rep.PoolsLeft, len(rep.Pending), len(rep.PoolErrors), rep.Complete, len(out), len(rep.Cursor), time.Since(start).Round(time.Second))
 		if rep.Complete {
 			break
 		}
@@ -197,8 +206,9 @@ func loop(doc []byte, clients, pools int, share, poolRate float64, concurrency i
 			}
 		}
 	}
-	if res.evaluated != clients {
-		return res, fmt.Errorf("%d clients evaluated over %d runs, want %d", res.evaluated, res.runs, clients)
+	if res.evaluated != clients || res.describedOnce != clients {
+		return res, fmt.Errorf("%d clients evaluated over %d runs, %d described exactly once (%d not), want %d",
+			res.evaluated, res.runs, res.describedOnce, res.describedOther, clients)
 	}
 	return res, nil
 }
