@@ -6,6 +6,7 @@
 //
 //	go run ./cmd/auditbench -clients 1000 -pools 1,10,100 -rate 5
 //	go run ./cmd/auditbench -clients 10000 -pools 1,10,100 -rate 15   # ~40 min
+//	go run ./cmd/auditbench -loop -run-timeout 60s -clients 10000 -pools 10 -rate 15 -concurrency 16
 //	go run ./cmd/auditbench -handler -unpaced -endpoint http://127.0.0.1:4566 -clients 50000 -pools 500
 //
 // -handler measures the real handler (Sweeper.Handle, as functions/audit
@@ -62,18 +63,33 @@ func main() {
 		runTimeout  = flag.Duration("run-timeout", 0, "cut the sweep into runs of this length resumed by cursor, like Lambda (0: one run)")
 		baselineDoc = flag.String("baseline", "events/baseline.json", "baseline document")
 		foreign     = flag.Float64("foreign-rps", 0, "another caller's DescribeUserPoolClient rate on the same account (unpaced, not retried)")
+		loopMode    = flag.Bool("loop", false, "drive the state machine's loop: the real handler with {} then {\"cursor\"} from each result, each run under -run-timeout (needs it), until complete; reports runs, exactly-once describes, result/state/cursor sizes, peak heap per run")
+		margin      = flag.Duration("margin", time.Second, "AUDIT_DEADLINE_MARGIN with -loop")
 		endpoint    = flag.String("endpoint", "", "a standalone emulator (go run ./cmd/emulator -quotas -latency 20ms) to reset, seed and sweep, so RSS is the sweep's alone")
 		handler     = flag.Bool("handler", false, "run the real handler (Sweeper.Handle: outputs, S3 report, log line, result marshalled) instead of the sweep alone; needs -endpoint")
 		unpaced     = flag.Bool("unpaced", false, "leave the pacer out (for memory figures against an emulator without quotas)")
-		bucket      = flag.String("report-bucket", "", "-handler: AUDIT_REPORT_BUCKET (with -s3-endpoint, e.g. a moto_server)")
-		s3Endpoint  = flag.String("s3-endpoint", "", "-handler: AWS_ENDPOINT_URL_S3")
-		reportList  = flag.String("report-clients", "", "-handler: AUDIT_REPORT_CLIENTS (default as the function: none with a bucket, else attention)")
+		bucket      = flag.String("report-bucket", "", "-handler and -loop: AUDIT_REPORT_BUCKET (with -s3-endpoint, e.g. a moto_server)")
+		s3Endpoint  = flag.String("s3-endpoint", "", "-handler and -loop: AWS_ENDPOINT_URL_S3")
+		reportList  = flag.String("report-clients", "", "-handler and -loop: AUDIT_REPORT_CLIENTS (default as the function: none with a bucket, else attention)")
 		seedOnly    = flag.Bool("seed-only", false, "reset and seed -endpoint with -clients (one count) over -pools (one count), then exit (-handler runs it)")
 	)
 	flag.Parse()
 	doc, err := os.ReadFile(*baselineDoc)
 	if err != nil {
 		fatal(err)
+	}
+	if *loopMode {
+		fmt.Println(loopHeader())
+		for _, nc := range ints(*clients) {
+			for _, np := range ints(*pools) {
+				r, err := loop(doc, nc, np, *share, *poolRate, *concurrency, *latency, *driftEvery, *runTimeout, *margin, audit.ClientList(*reportList), *endpoint, *bucket, *s3Endpoint)
+				if err != nil {
+					fatal(err)
+				}
+				fmt.Println(r)
+			}
+		}
+		return
 	}
 	if *seedOnly {
 		nc, np := ints(*clients)[0], ints(*pools)[0]

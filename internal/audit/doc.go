@@ -29,30 +29,32 @@
 // # Resuming
 //
 // The report carries "complete" and, when false, "cursor". Pass the cursor
-// back as {"cursor": "..."} to continue. A scheduled run (an EventBridge
-// "Scheduled Event") always starts a new sweep: Lambda keeps no state
-// between invocations and the function does not invoke itself. To finish a
-// large sweep unattended, run the function from a Step Functions state
-// machine that loops while complete is false:
+// back as {"cursor": "..."} to continue. A scheduled or manual run without
+// a cursor starts a new sweep: Lambda keeps no state between invocations
+// and the function does not invoke itself. The template's AuditSweep state
+// machine (statemachine/audit.asl.json; README "The audit") is the loop
+// that finishes a large sweep unattended: it invokes the function with {}
+// (or the cursor or userPoolIds of its own input), passes {"cursor": ...}
+// back while complete is false, retries Lambda's service errors, stops
+// after SweepMaxRuns runs, and ends at once when an older execution of it
+// is still running, so two sweeps never share the quota. The schedule and
+// a change of the baseline parameter start it; the function has no
+// schedule of its own.
 //
-//	"Audit":  {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-//	           "Parameters": {"FunctionName": "${AuditFunction}", "Payload.$": "$"},
-//	           "OutputPath": "$.Payload", "Next": "Done?"},
-//	"Done?":  {"Type": "Choice", "Default": "Finished",
-//	           "Choices": [{"Variable": "$.complete", "BooleanEquals": false, "Next": "Resume"}]},
-//	"Resume": {"Type": "Pass", "Parameters": {"cursor.$": "$.cursor"}, "Next": "Audit"},
-//	"Finished": {"Type": "Succeed"}
-//
-// and point the schedule at the state machine instead of the function.
 // The cursor also carries the sweep's ID, so the runs of one sweep write
 // one S3 report (ReportWriter).
-// Step Functions caps a state at 256 KB, and a 15-minute run reports about
-// 4,500 outcomes (~1 MB), so keep AUDIT_REPORT_CLIENTS at attention (the
-// default) or none for the looped function, never all: the counts stay in
-// the result, every outcome is still logged by reconcile and counted in
-// the metrics. A cursor holds
-// the IDs of the pools not finished (~30 bytes each), so an account with
-// more than about 7,000 pools also outgrows that limit.
+//
+// The function's result is the state passed between runs, and Step
+// Functions caps it at 256 KB (a larger result fails the execution with
+// States.DataLimitExceeded). An outcome takes about 1.2 KB and a 15-minute
+// run evaluates about 4,400 clients, so the template sets
+// AUDIT_REPORT_CLIENTS to none for the looped function: attention would
+// fail a sweep once one run finds about 200 clients that need attention
+// (internal/audit/BENCH.md, "Through the state machine's loop"). The counts
+// stay in the result, every outcome is in the S3 report, logged by
+// reconcile and counted in the metrics. A cursor holds the IDs of the pools
+// not finished (~30 bytes each), so an account with more than about 7,000
+// pools also outgrows that limit.
 //
 // # Payload and result
 //

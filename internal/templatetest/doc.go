@@ -1,8 +1,9 @@
 // Package templatetest checks template.yaml without deploying it: cfn-lint, the official SAM JSON
 // schema (a copy in testdata/; source, commit and licence in testdata/sam.schema.NOTICE), the
-// remediate rule's event pattern under a real EventBridge matcher (moto), the tags, parameters and
-// retention of the resources, the IAM grants of both functions under several parameter
-// combinations, events/env.json, and samconfig.toml's environments (one stack per environment, a
+// remediate rule's and the baseline-change rule's event patterns under a real EventBridge matcher
+// (moto), the tags, parameters and retention of the resources, the IAM grants of both functions under
+// several parameter combinations and of the AuditSweep state machine, its definition under cfn-lint's
+// States Language schema, its substitutions and alarms, events/env.json, and samconfig.toml's environments (one stack per environment, a
 // report-only and an enforcing twin) with the README's sam commands naming them.
 //
 // The package itself holds only a small loader (Load, Root) and a partial evaluator of

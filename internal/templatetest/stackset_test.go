@@ -137,6 +137,24 @@ func lastLine(s string) string {
 	return lines[len(lines)-1]
 }
 
+// scopedNames are name properties that need only be unique within a parent resource, named by the
+// property that refers to it: an inline policy's name is unique per role ("the inline policy name
+// must be unique within the role", https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutRolePolicy.html).
+var scopedNames = map[string]string{
+	"AWS::IAM::RolePolicy.PolicyName": "RoleName",
+}
+
+// isParentRef reports whether prop of typ refers to the parent of a scoped name (RolePolicy's
+// RoleName names an existing role, it creates none).
+func isParentRef(typ, prop string) bool {
+	for k, parent := range scopedNames {
+		if parent == prop && strings.HasPrefix(k, typ+".") {
+			return true
+		}
+	}
+	return false
+}
+
 // nameProblems lists every resource of a processed template that sets one of its name properties to
 // a value that two stacks could share: two stack instances (other accounts or Regions, or a second
 // stack in one account and Region) would then fight over one name, or fail to create. A name is
@@ -156,6 +174,16 @@ func nameProblems(tmpl map[string]any, names map[string][]string) []string {
 			continue
 		}
 		for _, p := range known {
+			if isParentRef(typ, p) {
+				continue // names the parent, checked with the scoped name below
+			}
+			if parent := scopedNames[typ+"."+p]; parent != "" {
+				// Unique within its parent, which must itself be of this stack.
+				if v, set := props[parent]; set && !uniqueName(v, resources) {
+					problems = append(problems, fmt.Sprintf("%s: %s is scoped to %s %s, which is the same in every stack", id, p, parent, compact(v)))
+				}
+				continue
+			}
 			if v, set := props[p]; set && !uniqueName(v, resources) {
 				problems = append(problems, fmt.Sprintf("%s: %s %s is the same in every stack", id, p, compact(v)))
 			}
@@ -267,6 +295,7 @@ func TestStackSetNames(t *testing.T) {
 	set("AuditFunctionRole", "RoleName", map[string]any{"Ref": "BaselineParameterName"})
 	set("AuditErrorsAlarm", "AlarmName", map[string]any{"Fn::Sub": "cognito-guard-audit-${AWS::Region}"})
 	set("RemediateErrorsAlarm", "AlarmName", map[string]any{"Fn::If": []any{"HasAlarmTopic", map[string]any{"Fn::Sub": "${AWS::StackName}-remediate"}, "remediate"}})
+	set("AuditSweepListExecutions", "RoleName", "cognito-guard-sweep") // its fixed PolicyName is then shared
 	// ... and accept the derived ones.
 	set("RemediateFunctionRole", "RoleName", map[string]any{"Fn::Sub": "cognito-guard-${AWS::AccountId}-${AWS::Region}"})
 	set("RemediateFunctionClientChange", "Name", map[string]any{"Fn::Join": []any{"-", []any{map[string]any{"Ref": "AWS::StackName"}, "client-change"}}})
@@ -274,6 +303,7 @@ func TestStackSetNames(t *testing.T) {
 	want := []string{
 		`AuditErrorsAlarm: AlarmName {"Fn::Sub":"cognito-guard-audit-${AWS::Region}"} is the same in every stack`,
 		`AuditFunctionRole: RoleName {"Ref":"BaselineParameterName"} is the same in every stack`,
+		`AuditSweepListExecutions: PolicyName is scoped to RoleName "cognito-guard-sweep", which is the same in every stack`,
 		`RemediateErrorsAlarm: AlarmName {"Fn::If":["HasAlarmTopic",{"Fn::Sub":"${AWS::StackName}-remediate"},"remediate"]} is the same in every stack`,
 		`RemediateFailureQueue: QueueName "cognito-guard-failures" is the same in every stack`,
 	}
@@ -564,9 +594,16 @@ func TestStackSetRollout(t *testing.T) {
 			t.Errorf("%s: %d queues; forwarding (-want +got):\n%s", key, st.Queues, diff)
 		}
 	}
+	tmpl, _ := processed(t)
+	perRegion := 0
+	for _, r := range tmpl["Resources"].(map[string]any) {
+		if r.(map[string]any)["Type"] == "AWS::IAM::Role" {
+			perRegion++
+		}
+	}
 	for a, n := range got.Roles {
-		if n[0] != 6 || n[1] != n[0] {
-			t.Errorf("%s: %d IAM roles, %d distinct names; want 6 (3 per Region), all distinct", a, n[0], n[1])
+		if n[0] != 2*perRegion || n[1] != n[0] {
+			t.Errorf("%s: %d IAM roles, %d distinct names; want %d (%d per Region, as the processed template has), all distinct", a, n[0], n[1], 2*perRegion, perRegion)
 		}
 	}
 	if !strings.Contains(got.FixedName, "EntityAlreadyExists") {

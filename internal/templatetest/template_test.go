@@ -193,7 +193,7 @@ func TestSAMSchema(t *testing.T) {
 		{
 			name: "event without a type",
 			edit: func(m map[string]any) {
-				delete(fnProps(m, "AuditFunction")["Events"].(map[string]any)["Sweep"].(map[string]any), "Type")
+				delete(fnProps(m, "AuditSweep")["Events"].(map[string]any)["Schedule"].(map[string]any), "Type")
 			},
 			wantErr: true,
 		},

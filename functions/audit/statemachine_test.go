@@ -1,0 +1,197 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/cognito-guard/cognito-guard/internal/audit"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/asl"
+)
+
+// The state machine of template.yaml (statemachine/audit.asl.json, the file SAM deploys) run by a
+// real ASL interpreter (moto's Step Functions execution mode, internal/testkit/asl), its audit task
+// served by the real bootstrap under the RIE against the emulator. Each run has a 4 s Lambda
+// deadline and a 2.5 s margin at 5 requests per second, so a sweep of 15 clients (18 paced calls) needs several runs.
+
+const definitionPath = "../../statemachine/audit.asl.json"
+
+func definition(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(definitionPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestStateMachineLoop: execution "a" loops the audit until complete (the first Invoke answered by
+// an injected Lambda.ServiceException, which the Retry absorbs); execution "b", started 300 ms
+// later while "a" runs, finds "a" the oldest running execution and ends without invoking the audit.
+// Then: a bad cursor and a payload with a typo fail the execution loudly (Sweep.AuditFailed, with
+// the function's reason; the typo reaches the function as given instead of widening the sweep), and
+// a run cap of 1 fails with Sweep.RunCapReached.
+func TestStateMachineLoop(t *testing.T) {
+	t.Parallel() // pacing waits on the clock, not the CPU
+	asl.Python(t)
+	w, url := newWorld(t, 3, 5, 3)
+	f := start(t, url, map[string]string{
+		"AWS_LAMBDA_FUNCTION_TIMEOUT": "4", "AUDIT_DEADLINE_MARGIN": "2500ms", "AUDIT_RATE": "5",
+	})
+	def := definition(t)
+	subs := map[string]string{"MaxRuns": "20", "SettleSeconds": "0"}
+	res := asl.Run(t, asl.Job{
+		Functions: map[string]string{"audit": f.URL()},
+		Machines: map[string]asl.Machine{
+			"sweep":  {Definition: def, Substitutions: subs},
+			"capped": {Definition: def, Substitutions: map[string]string{"MaxRuns": "1", "SettleSeconds": "0"}},
+		},
+		LambdaFaults: map[string]int{"ServiceException": 1},
+		Phases: [][]asl.Start{
+			{
+				{Machine: "sweep", Name: "a", Input: `{"version":"0","source":"aws.events","detail-type":"Scheduled Event","detail":{}}`},
+				{Machine: "sweep", Name: "b", Input: `{}`, DelayMs: 300},
+			},
+			// Failures are loud: a bad cursor (the function's error) and the run cap.
+			{{Machine: "sweep", Name: "bad-cursor", Input: `{"cursor": "garbage!"}`}},
+			{{Machine: "capped", Name: "typo", Input: `{"userPoolId": "us-east-1_Pool0000"}`}},
+			{{Machine: "capped", Name: "capped", Input: `{}`}},
+		},
+	})
+	if n := len(res.Invokes); n < 3 {
+		t.Fatalf("%d invokes", n)
+	}
+	failedInvokes := res.Invokes[len(res.Invokes)-3:]
+	res.Invokes = res.Invokes[:len(res.Invokes)-3]
+	byName := map[string]asl.Execution{}
+	for _, e := range res.Executions {
+		byName[e.Name] = e
+	}
+	a, b := byName["a"], byName["b"]
+	if a.Status != "SUCCEEDED" {
+		t.Fatalf("execution a: %s %v %v; states %v", a.Status, deref(a.Error), deref(a.Cause), a.States)
+	}
+	if res.Faults != 1 {
+		t.Errorf("%d injected faults answered, want 1", res.Faults)
+	}
+
+	// The loop: one payload per run, {} first, then exactly the cursor the previous run returned.
+	var got []string
+	prev := ""
+	for i, inv := range res.Invokes {
+		if inv.FunctionError {
+			t.Fatalf("invoke %d failed: %s", i, inv.Result)
+		}
+		var p map[string]string
+		if err := json.Unmarshal(inv.Payload, &p); err != nil {
+			t.Fatalf("invoke %d payload %s: %v", i, inv.Payload, err)
+		}
+		if want := map[string]string{}; i > 0 {
+			want["cursor"] = prev
+			if diff := cmp.Diff(want, p); diff != "" {
+				t.Errorf("invoke %d payload (-want +got):\n%s", i, diff)
+			}
+		} else if len(p) != 0 {
+			t.Errorf("first payload %s, want {} (the schedule's event is not passed on)", inv.Payload)
+		}
+		var rep audit.Report
+		if err := json.Unmarshal(inv.Result, &rep); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range rep.Clients {
+			got = append(got, o.UserPoolID+"/"+o.ClientID)
+		}
+		prev = rep.Cursor
+		if last := i == len(res.Invokes)-1; rep.Complete != last {
+			t.Errorf("invoke %d: complete %v, want %v", i, rep.Complete, last)
+		}
+	}
+	runs := len(res.Invokes)
+	if runs < 2 {
+		t.Errorf("%d run; 18 paced calls at 5 per second should not fit in one run of 1.5 s of dispatch", runs)
+	}
+	if n := a.Count("Audit"); n != runs {
+		t.Errorf("execution a entered Audit %d times, %d invokes reached the function", n, runs)
+	}
+	var out struct {
+		Runs   int          `json:"runs"`
+		Report audit.Report `json:"report"`
+	}
+	if err := json.Unmarshal([]byte(deref(a.Output)), &out); err != nil {
+		t.Fatalf("output %s: %v", deref(a.Output), err)
+	}
+	if out.Runs != runs || !out.Report.Complete {
+		t.Errorf("output runs %d complete %v, want %d true", out.Runs, out.Report.Complete, runs)
+	}
+
+	// Every client described exactly once over the whole loop (the emulator's count).
+	var wantIDs []string
+	for _, r := range w.All {
+		wantIDs = append(wantIDs, r.UserPoolID+"/"+r.ClientID)
+	}
+	sort.Strings(got)
+	sort.Strings(wantIDs)
+	if diff := cmp.Diff(wantIDs, got); diff != "" {
+		t.Errorf("clients over %d runs (-want +got):\n%s", runs, diff)
+	}
+	// The capped execution's one run described some clients again (its result lists them).
+	var capped audit.Report
+	if err := json.Unmarshal(failedInvokes[2].Result, &capped); err != nil {
+		t.Fatal(err)
+	}
+	again := map[string]int{}
+	for _, o := range capped.Clients {
+		again[o.UserPoolID+"/"+o.ClientID]++
+	}
+	if capped.Complete || len(capped.Clients) == 0 {
+		t.Errorf("capped run: complete %v with %d clients; want a cut run", capped.Complete, len(capped.Clients))
+	}
+	describes, _ := w.Calls("DescribeUserPoolClient")
+	for _, r := range w.All {
+		if n := describes[r] - again[r.UserPoolID+"/"+r.ClientID]; n != 1 {
+			t.Errorf("%v described %d times by the looped sweep", r, n)
+		}
+	}
+
+	// b saw a running and ended at once.
+	if b.Status != "SUCCEEDED" || b.Count("Audit") != 0 || b.Count("Skipped") != 1 {
+		t.Errorf("execution b: %s, states %v; want it skipped", b.Status, b.States)
+	}
+	var skipped map[string]string
+	if err := json.Unmarshal([]byte(deref(b.Output)), &skipped); err != nil || !strings.HasSuffix(skipped["running"], ":sweep:a") {
+		t.Errorf("execution b output %s (%v), want the running execution a named", deref(b.Output), err)
+	}
+	t.Logf("%d runs, %d clients; a: %v", runs, len(got), a.States)
+
+	for _, e := range res.Executions {
+		want, ok := map[string]string{"bad-cursor": "Sweep.AuditFailed", "typo": "Sweep.AuditFailed", "capped": "Sweep.RunCapReached"}[e.Name]
+		if !ok {
+			continue
+		}
+		if e.Status != "FAILED" || deref(e.Error) != want {
+			t.Errorf("execution %s: %s %s (%s), want FAILED %s", e.Name, e.Status, deref(e.Error), deref(e.Cause), want)
+		}
+		if reason := map[string]string{"bad-cursor": "not a cursor", "typo": `unknown field \"userPoolId\"`}[e.Name]; !strings.Contains(deref(e.Cause), reason) {
+			t.Errorf("%s: cause %q does not carry the function's reason %q", e.Name, deref(e.Cause), reason)
+		}
+	}
+	if !failedInvokes[0].FunctionError || !failedInvokes[1].FunctionError || failedInvokes[2].FunctionError {
+		t.Errorf("last three invokes: function errors %v %v %v, want the bad cursor's, the typo's, then none (the capped run)",
+			failedInvokes[0].FunctionError, failedInvokes[1].FunctionError, failedInvokes[2].FunctionError)
+	}
+	var typo map[string]any
+	if err := json.Unmarshal(failedInvokes[1].Payload, &typo); err != nil || typo["userPoolId"] == nil {
+		t.Errorf("typo payload %s: the execution's input must reach the function as given", failedInvokes[1].Payload)
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
