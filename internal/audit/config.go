@@ -63,13 +63,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	switch c.Clients {
 	case "":
-		// Attention, not all: the report is the function's result, and a
-		// Step Functions state holds at most 256 KB. With an S3 report, none:
-		// the result is the summary and the report's keys.
-		c.Clients = ClientsAttention
-		if c.ReportBucket != "" {
-			c.Clients = ClientsNone
-		}
+		c.Clients = defaultClients(c.ReportBucket)
 	case ClientsAll, ClientsAttention, ClientsNone:
 	default:
 		e.Fail(fmt.Errorf("AUDIT_REPORT_CLIENTS=%q: want all, attention or none", c.Clients))
@@ -103,4 +97,15 @@ func validBucket(b string) bool {
 		}
 	}
 	return true
+}
+
+// defaultClients is the ClientList when none is configured: attention, not
+// all, because the report is the function's result and a Step Functions
+// state holds at most 256 KB; with an S3 report, none: the result is the
+// summary and the report's keys.
+func defaultClients(bucket string) ClientList {
+	if bucket != "" {
+		return ClientsNone
+	}
+	return ClientsAttention
 }

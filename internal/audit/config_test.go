@@ -1,6 +1,10 @@
 package audit
 
 import (
+	"io"
+	"log/slog"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"strings"
 	"testing"
 	"time"
@@ -85,5 +89,29 @@ func TestConfigFromEnv(t *testing.T) {
 				t.Errorf("Writes() = %v, want %v", got.Writes(), tc.wantWrites)
 			}
 		})
+	}
+}
+
+// TestNewDefaultClients: a Config built in code (cmd/auditbench, tests)
+// gets the same default list as one read from the environment, so the
+// benchmark measures what the function returns.
+func TestNewDefaultClients(t *testing.T) {
+	for _, tc := range []struct {
+		bucket string
+		list   ClientList
+		want   ClientList
+	}{
+		{"", "", ClientsAttention},
+		{"reports", "", ClientsNone},
+		{"reports", ClientsAll, ClientsAll},
+	} {
+		cfg := Config{Common: common("/cognito-guard/baseline", true), Limits: appclient.DefaultLimits, Concurrency: 1, Clients: tc.list, ReportBucket: tc.bucket}
+		s, err := New(cfg, aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}, io.Discard, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Clients != tc.want {
+			t.Errorf("bucket %q, Clients %q: Sweeper.Clients %q, want %q", tc.bucket, tc.list, s.Clients, tc.want)
+		}
 	}
 }

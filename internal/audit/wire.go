@@ -57,6 +57,10 @@ func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) (*Sw
 		reports = &ReportWriter{Store: s3object.New(awsCfg, cfg.ReportBucket, cfg.ReportEndpoint), Bucket: cfg.ReportBucket}
 	}
 	baselines := baseline.NewLoader(ssm.NewFromConfig(awsCfg), cfg.BaselineParameter, cfg.BaselineTTL, nil)
+	list := cfg.Clients
+	if list == "" {
+		list = defaultClients(cfg.ReportBucket)
+	}
 	return &Sweeper{
 		Baselines:   baselines,
 		Lister:      clients,
@@ -64,7 +68,7 @@ func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) (*Sw
 		DryRun:      dryRun,
 		Concurrency: cfg.Concurrency,
 		Margin:      cfg.Margin,
-		Clients:     cfg.Clients,
+		Clients:     list,
 		Meter:       meter,
 		Outputs:     out,
 		Reports:     reports,
