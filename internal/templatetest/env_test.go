@@ -39,8 +39,14 @@ func TestEnvironment(t *testing.T) {
 		"AUDIT_REPORT_CLIENTS":  "map[Ref:AuditReportClients]",
 		"AUDIT_REPORT_BUCKET":   "map[Ref:AuditReportBucket]",
 	}
-	// The execution role's ARN recognises the remediate function's own updates.
-	remediate := map[string]string{"EXECUTION_ROLE_ARN": "map[Fn::GetAtt:?]"}
+	// The execution role's ARN recognises the remediate function's own updates; the pacing share is
+	// divided by the same parameter that caps the event source mapping (TestRemediateQueue).
+	remediate := map[string]string{
+		"EXECUTION_ROLE_ARN":        "map[Fn::GetAtt:?]",
+		"REMEDIATE_RATE":            "map[Ref:RemediateRate]",
+		"REMEDIATE_POOL_RATE":       "map[Ref:RemediatePoolRate]",
+		"REMEDIATE_MAX_CONCURRENCY": "map[Ref:RemediateMaxConcurrency]",
+	}
 	for k, v := range common {
 		audit[k] = v
 		remediate[k] = v

@@ -78,6 +78,15 @@ const (
 // reportGrants are the audit's S3 grants, the same whatever the parameters.
 var reportGrants = map[string][]string{"s3:PutObject": {reportObjects}, "s3:GetObject": {reportParts}}
 
+// queueGrants are what the remediate function's event source mapping polls with, on its own queue
+// only (Lambda's SQS poller needs these three:
+// https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html), whatever the parameters.
+var queueGrants = map[string][]string{
+	"sqs:ReceiveMessage":     {"map[Fn::GetAtt:[ClientChangeQueue Arn]]"},
+	"sqs:DeleteMessage":      {"map[Fn::GetAtt:[ClientChangeQueue Arn]]"},
+	"sqs:GetQueueAttributes": {"map[Fn::GetAtt:[ClientChangeQueue Arn]]"},
+}
+
 func paramArn(suffix string) string {
 	return "arn:${AWS::Partition}:ssm" + accountArn + "parameter/" + suffix
 }
@@ -220,6 +229,9 @@ func TestIAM(t *testing.T) {
 			}
 			for a, r := range reportGrants {
 				tt.wantAudit[a] = r
+			}
+			for a, r := range queueGrants {
+				tt.wantRemediate[a] = r
 			}
 			baselineArn := paramArn(strings.TrimPrefix(name, "/"))
 			if tt.params["BaselineDocument"] != "" {

@@ -122,7 +122,7 @@ func TestCentralBusForward(t *testing.T) {
 		rule, ruleOn := resolved(t, tmpl, tt.params, "CentralBusForwardRule")
 		queuePolicy, _ := resolved(t, tmpl, tt.params, "ClientChangeDeadLetterQueuePolicy")
 		sources := dig(t, queuePolicy, "Properties", "PolicyDocument", "Statement").([]any)[0].(map[string]any)["Condition"].(map[string]any)["ArnEquals"].(map[string]any)["aws:SourceArn"]
-		wantSources := []any{map[string]any{"Fn::GetAtt": []any{"RemediateFunctionClientChange", "Arn"}}}
+		wantSources := []any{map[string]any{"Fn::GetAtt": []any{"ClientChangeRule", "Arn"}}}
 		if tt.want {
 			wantSources = append(wantSources, map[string]any{"Fn::GetAtt": []any{"CentralBusForwardRule", "Arn"}})
 		}

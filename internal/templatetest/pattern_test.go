@@ -211,13 +211,13 @@ func variants(t *testing.T) []patternCase {
 	return cases
 }
 
-// TestEventPattern runs the remediate rule's pattern, exactly as template.yaml has it, through moto's
+// TestEventPattern runs the rule's pattern (ClientChangeRule, which feeds the remediate function's queue), exactly as template.yaml has it, through moto's
 // EventBridge matcher, against every EventBridge envelope in events/ (want: the product contract)
 // and against generated variants.
 func TestEventPattern(t *testing.T) {
 	t.Parallel() // each starts a Python process that imports moto
 	root, tmpl := loadTemplate(t)
-	pattern := dig(t, tmpl, "Resources", "RemediateFunction", "Properties", "Events", "ClientChange", "Properties", "Pattern")
+	pattern := dig(t, tmpl, "Resources", "ClientChangeRule", "Properties", "EventPattern")
 	py := motoPython(t)
 
 	cases := variants(t)

@@ -21,18 +21,19 @@ const tagKey, tagValue = "Application", "cognito-guard"
 // type missing here fails TestResourceRules, so a new resource is classified when it is added;
 // TestTagFormsMatchCfnLint checks the table against cfn-lint's copy of the resource schemas.
 var tagForms = map[string]string{
-	"AWS::Serverless::Function":     "map",
-	"AWS::Serverless::StateMachine": "map",
-	"AWS::IAM::RolePolicy":          "",
-	"AWS::Logs::LogGroup":           "list",
-	"AWS::SQS::Queue":               "list",
-	"AWS::SQS::QueuePolicy":         "",
-	"AWS::CloudWatch::Alarm":        "list",
-	"AWS::SSM::Parameter":           "object",
-	"AWS::IAM::Role":                "list",
-	"AWS::Events::Rule":             "list",
-	"AWS::S3::Bucket":               "list",
-	"AWS::S3::BucketPolicy":         "",
+	"AWS::Serverless::Function":       "map",
+	"AWS::Serverless::StateMachine":   "map",
+	"AWS::IAM::RolePolicy":            "",
+	"AWS::Logs::LogGroup":             "list",
+	"AWS::SQS::Queue":                 "list",
+	"AWS::SQS::QueuePolicy":           "",
+	"AWS::CloudWatch::Alarm":          "list",
+	"AWS::SSM::Parameter":             "object",
+	"AWS::IAM::Role":                  "list",
+	"AWS::Events::Rule":               "list",
+	"AWS::Lambda::EventSourceMapping": "list",
+	"AWS::S3::Bucket":                 "list",
+	"AWS::S3::BucketPolicy":           "",
 }
 
 // retainedTypes hold data that must outlive the stack: events not yet redriven (the failure

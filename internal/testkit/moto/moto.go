@@ -31,7 +31,8 @@ import (
 type Server struct {
 	// URL is its endpoint, http://127.0.0.1:PORT.
 	URL string
-	// Credentials are an access key of an IAM user allowed s3:* (moto's
+	// Credentials are an access key of an IAM user allowed s3:*, sqs:* and
+	// events:* (moto's
 	// account 123456789012). Once that user is made, moto authenticates
 	// every request (its /moto-api/reset-auth switch, the server form of
 	// INITIAL_NO_AUTH_ACTION_COUNT), so a request signed wrongly fails with
@@ -130,8 +131,8 @@ func (s *Server) makeUser(t testing.TB) {
 	if err := xml.Unmarshal(call(url.Values{"Action": {"CreateAccessKey"}, "UserName": {"report-writer"}}), &key); err != nil || key.ID == "" {
 		t.Fatalf("moto IAM CreateAccessKey: %v", err)
 	}
-	call(url.Values{"Action": {"PutUserPolicy"}, "UserName": {"report-writer"}, "PolicyName": {"s3"},
-		"PolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`}})
+	call(url.Values{"Action": {"PutUserPolicy"}, "UserName": {"report-writer"}, "PolicyName": {"test-services"},
+		"PolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","sqs:*","events:*"],"Resource":"*"}]}`}})
 	s.Credentials = aws.Credentials{AccessKeyID: key.ID, SecretAccessKey: key.Secret, Source: "moto"}
 	resp, err := http.Post(s.URL+"/moto-api/reset-auth", "text/plain", strings.NewReader("0"))
 	if err != nil {
