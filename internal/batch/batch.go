@@ -95,7 +95,9 @@ type group struct {
 // the whole batch, including the records already handled.
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	groups := h.group(ev.Records)
-	var resp events.SQSEventResponse
+	// An empty list, not null, when every record succeeded: Lambda takes
+	// either as success, and [] reads as "nothing failed" to a person.
+	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	fail := func(g group) {
 		for _, i := range g.ids {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[i].MessageId})

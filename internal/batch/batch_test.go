@@ -322,3 +322,22 @@ func TestHandleAcrossBatches(t *testing.T) {
 		t.Errorf("a client whose reconcile failed was taken as covered (-want +got):\n%s", diff)
 	}
 }
+
+// TestSampleBatch: events/sqs-batch.json (the sample for `sam local invoke
+// -e`) is routed as a batch, and its two records of one client cost one
+// reconcile and both succeed.
+func TestSampleBatch(t *testing.T) {
+	single := &rawSingle{}
+	f := &fake{t: t, results: map[string]error{pool + "/" + drift: nil}}
+	r := Router{Single: single, Batch: &Handler{Single: f, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	out, err := r.Invoke(context.Background(), []byte(sample(t, "sqs-batch.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"batchItemFailures":[]}`; string(out) != want {
+		t.Errorf("response %s, want %s", out, want)
+	}
+	if single.got != nil || len(f.calls) != 1 || f.calls[0] != pool+"/"+drift {
+		t.Errorf("reconciles %v (single handler got %q), want one of %s/%s", f.calls, single.got, pool, drift)
+	}
+}
