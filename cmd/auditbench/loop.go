@@ -10,12 +10,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path"
 	"runtime"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/cognito-guard/cognito-guard/internal/audit"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/auditworld"
@@ -44,11 +46,18 @@ type loopResult struct {
 	maxResult, maxState, maxCursor    int
 	peakHeapMB, peakRSSMB             float64
 	clientsListed                     audit.ClientList
+	// With a report bucket: the largest part a run wrote, the final
+	// objects' sizes by file name, and the final run's time to assemble
+	// and write them (from the end of its sweep, measured by the handler's
+	// DurationMS against the run's wall time).
+	maxPart     int64
+	final       map[string]int64
+	reportError string
 }
 
 func loopHeader() string {
-	return "| clients | pools | share | concurrency | run deadline | runs | duration | clients/s | % of ceiling | described exactly once | API calls | throttled attempts | largest result | largest state | largest cursor | peak heap in a run | peak RSS |\n" +
-		"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	return "| clients | pools | share | concurrency | run deadline | runs | duration | clients/s | % of ceiling | described exactly once | API calls | throttled attempts | largest result | largest state | largest cursor | peak heap in a run | peak RSS | S3 objects |\n" +
+		"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 }
 
 func (r loopResult) String() string {
@@ -57,9 +66,14 @@ func (r loopResult) String() string {
 	if r.describedOther > 0 {
 		once += fmt.Sprintf(" (%d not once)", r.describedOther)
 	}
-	return fmt.Sprintf("| %d | %d | %g | %d | %s | %d | %s | %.2f | %.1f%% | %s | %d | %d | %.1f KB | %.1f KB | %.1f KB | %.1f MB | %.1f MB |",
+	objects := "no bucket"
+	if r.final != nil {
+		objects = fmt.Sprintf("part ≤ %.0f KB; html %.0f KB, jsonl %.0f KB, csv %.0f KB, summary %.1f KB", float64(r.maxPart)/1024,
+			float64(r.final["report.html"])/1024, float64(r.final["clients.jsonl"])/1024, float64(r.final["clients.csv"])/1024, float64(r.final["summary.json"])/1024)
+	}
+	return fmt.Sprintf("| %d | %d | %g | %d | %s | %d | %s | %.2f | %.1f%% | %s | %d | %d | %.1f KB | %.1f KB | %.1f KB | %.1f MB | %.1f MB | %s |",
 		r.clients, r.pools, r.share, r.concurrency, r.runTimeout, r.runs, r.dur.Round(time.Second), rate, 100*rate/r.ceiling,
-		once, r.calls, r.throttled, kb(r.maxResult), kb(r.maxState), kb(r.maxCursor), r.peakHeapMB, r.peakRSSMB)
+		once, r.calls, r.throttled, kb(r.maxResult), kb(r.maxState), kb(r.maxCursor), r.peakHeapMB, r.peakRSSMB, objects)
 }
 
 func kb(n int) float64 { return float64(n) / 1024 }
@@ -102,7 +116,10 @@ func loop(doc []byte, clients, pools int, share, poolRate float64, concurrency i
 		ReportEndpoint: s3Endpoint,
 	}
 	cfg.BaselineParameter, cfg.BaselineTTL = auditworld.BaselineParameter, 5*time.Minute
-	awsCfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: aws.AnonymousCredentials{}, Retryer: appclient.Retryer(6)}
+	// Signed requests, as in Lambda: moto refuses an unsigned GetObject of
+	// a private object (the emulator takes any key).
+	creds := credentials.NewStaticCredentialsProvider("AKIDBENCH", "bench-secret", "")
+	awsCfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url), Credentials: creds, Retryer: appclient.Retryer(6)}
 	s, err := audit.New(cfg, awsCfg, io.Discard, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return res, err
@@ -170,8 +187,24 @@ func loop(doc []byte, clients, pools int, share, poolRate float64, concurrency i
 				n += c
 			}
 		}
-		fmt.Fprintf(os.Stderr, "run %d: %d clients, pools done %d left %d, pending %d, pool errors %d, complete %v, result %d B, cursor %d B, %s\n",
-			res.runs, n, rep.PoolsDone, rep.PoolsLeft, len(rep.Pending), len(rep.PoolErrors), rep.Complete, len(out), len(rep.Cursor), time.Since(start).Round(time.Second))
+		objects := ""
+		if o := rep.Objects; o != nil {
+			if o.Part != "" {
+				res.maxPart = max(res.maxPart, o.Bytes[path.Base(o.Part)])
+			}
+			if rep.Complete {
+				res.final = map[string]int64{}
+				for k, b := range o.Bytes {
+					res.final[path.Base(k)] = b
+				}
+			}
+			if o.Error != "" {
+				res.reportError = fmt.Sprintf("run %d: %s", res.runs, o.Error)
+			}
+			objects = fmt.Sprintf(", objects %v, report error %q", o.Bytes, o.Error)
+		}
+		fmt.Fprintf(os.Stderr, "run %d: %d clients, pools done %d left %d, pending %d, pool errors %d, complete %v, result %d B, cursor %d B, %s%s\n",
+			res.runs, n, rep.PoolsDone, rep.PoolsLeft, len(rep.Pending), len(rep.PoolErrors), rep.Complete, len(out), len(rep.Cursor), time.Since(start).Round(time.Second), objects)
 		if rep.Complete {
 			break
 		}
@@ -209,6 +242,9 @@ func loop(doc []byte, clients, pools int, share, poolRate float64, concurrency i
 				res.describedOther++
 			}
 		}
+	}
+	if res.reportError != "" {
+		return res, fmt.Errorf("the S3 report: %s", res.reportError)
 	}
 	if res.evaluated != clients || res.describedOnce != clients {
 		return res, fmt.Errorf("%d clients evaluated over %d runs, %d described exactly once (%d not), want %d",
