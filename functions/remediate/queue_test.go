@@ -51,6 +51,7 @@ type queuePath struct {
 // record that cannot be handled comes back until the redrive policy moves
 // it, unchanged, to the dead-letter queue, and nothing else is lost.
 func TestQueuePath(t *testing.T) {
+	t.Parallel() // moto's start-up and five visibility timeouts are waiting, not work
 	q := newQueuePath(t)
 	drifted := cloudTrail(t, sample.DriftedID)
 
