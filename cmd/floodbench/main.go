@@ -71,7 +71,7 @@ func main() {
 	flag.DurationVar(&c.visibility, "visibility", 3*time.Second, "visibility timeout before a failed record is received again (scaled down from the template's 180 s)")
 	flag.IntVar(&c.maxReceive, "max-receive", 5, "redrive policy maxReceiveCount")
 	flag.Float64Var(&c.share, "rate", 5, "REMEDIATE_RATE: share of the 15 RPS read and update budgets, across all containers")
-	flag.Float64Var(&c.poolShare, "pool-rate", 3, "REMEDIATE_POOL_RATE: share of each pool's 5 RPS per operation, across all containers")
+	flag.Float64Var(&c.poolShare, "pool-rate", 2, "REMEDIATE_POOL_RATE: share of each pool's 5 RPS per operation, across all containers")
 	flag.Float64Var(&c.bystander, "bystander", 2, "another tool's DescribeUserPoolClient rate (unpaced, not retried)")
 	flag.DurationVar(&c.latency, "latency", 20*time.Millisecond, "emulator latency per call")
 	flag.DurationVar(&c.arrival, "arrival", time.Second, "the burst arrives spread over this long")

@@ -51,6 +51,9 @@ type Single interface {
 // describe under throttling retries.
 const DefaultMargin = 5 * time.Second
 
+// DefaultParallel clients of a batch are reconciled at once.
+const DefaultParallel = 4
+
 // CoveredAfter is how much later than an event's eventTime a describe must
 // have started to be sure it saw the event's change: CloudTrail's eventTime
 // is truncated to the second, and the function's clock and AWS's may
@@ -70,7 +73,12 @@ type Handler struct {
 	Own func(trigger.Request) bool
 	// Margin before the deadline (DefaultMargin when 0).
 	Margin time.Duration
-	Log    *slog.Logger
+	// Parallel is how many clients of a batch are reconciled at once
+	// (DefaultParallel when 0). The pacer, not this, keeps the request
+	// rates: several at once let one client's wait for its pool's slot
+	// overlap other pools' calls.
+	Parallel int
+	Log      *slog.Logger
 	// Now is the clock the deadline and the memory are judged by;
 	// time.Now when nil.
 	Now func() time.Time
@@ -95,61 +103,110 @@ type group struct {
 // the whole batch, including the records already handled.
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	groups := h.group(ev.Records)
-	// An empty list, not null, when every record succeeded: Lambda takes
-	// either as success, and [] reads as "nothing failed" to a person.
-	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
-	fail := func(g group) {
-		for _, i := range g.ids {
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[i].MessageId})
-		}
-	}
 	log := h.log()
-	stats := struct{ records, clients, covered, failed, deferred int }{records: len(ev.Records), clients: len(groups)}
-	for gi, g := range groups {
-		if h.late(ctx) {
-			// Not started: back to the queue, untouched.
-			for _, rest := range groups[gi:] {
-				fail(rest)
-				stats.deferred += len(rest.ids)
-			}
-			log.WarnContext(ctx, "batch: deadline near, records returned to the queue",
-				"records", stats.deferred, "margin", h.margin().String())
-			break
-		}
-		if at, ok := h.covered(g); ok {
-			stats.covered += len(g.ids)
-			log.DebugContext(ctx, "batch: events already answered by an earlier reconcile", "userPoolId", g.key[0],
-				"clientId", g.key[1], "records", len(g.ids), "reconciledAt", at.Format(time.RFC3339Nano))
-			continue
-		}
+	// What became of each group; each entry is written by one goroutine
+	// (or the loop) and read after they are all done.
+	state := make([]groupState, len(groups))
+	var (
+		mu   sync.Mutex
+		down bool // the baseline could not be loaded: start nothing more
+	)
+	isDown := func() bool { mu.Lock(); defer mu.Unlock(); return down }
+	run := func(gi int) {
+		g := groups[gi]
 		msg := ev.Records[g.rep]
 		started := h.now()
 		res, err := h.Single.Handle(ctx, []byte(msg.Body))
 		if err == nil {
 			h.remember(g, started)
-			continue
+			return
 		}
-		fail(g)
-		stats.failed += len(g.ids)
+		state[gi] = failedState
 		var berr *remediate.BaselineError
 		if errors.As(err, &berr) {
 			// Every other client would fail the same way; do not read SSM
 			// once more per client.
-			for _, rest := range groups[gi+1:] {
-				fail(rest)
-				stats.failed += len(rest.ids)
-			}
+			mu.Lock()
+			down = true
+			mu.Unlock()
 			log.ErrorContext(ctx, "batch: baseline unavailable, every record returned to the queue",
 				"records", len(ev.Records), "error", err.Error())
-			break
+			return
 		}
 		log.WarnContext(ctx, "batch: client returned to the queue", "userPoolId", res.UserPoolID,
 			"clientId", res.ClientID, "messageId", msg.MessageId, "records", len(g.ids), "error", err.Error())
+	}
+	// The first client runs alone: it loads the baseline (once per
+	// container), so a baseline that cannot be loaded fails the batch
+	// after one SSM read. Then up to Parallel clients run at once.
+	slots := make(chan struct{}, h.parallel())
+	var wg sync.WaitGroup
+	for gi, g := range groups {
+		if gi == 1 {
+			wg.Wait()
+		}
+		slots <- struct{}{}
+		switch {
+		case isDown():
+			state[gi] = failedState
+		case h.late(ctx):
+			// Not started: back to the queue, untouched.
+			state[gi] = deferredState
+		default:
+			if at, ok := h.covered(g); ok {
+				state[gi] = coveredState
+				log.DebugContext(ctx, "batch: events already answered by an earlier reconcile", "userPoolId", g.key[0],
+					"clientId", g.key[1], "records", len(g.ids), "reconciledAt", at.Format(time.RFC3339Nano))
+				break
+			}
+			wg.Go(func() {
+				defer func() { <-slots }()
+				run(gi)
+			})
+			continue
+		}
+		<-slots
+	}
+	wg.Wait()
+
+	// An empty list, not null, when every record succeeded: Lambda takes
+	// either as success, and [] reads as "nothing failed" to a person.
+	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	stats := struct{ records, clients, covered, failed, deferred int }{records: len(ev.Records), clients: len(groups)}
+	for gi, g := range groups {
+		switch state[gi] {
+		case coveredState:
+			stats.covered += len(g.ids)
+			continue
+		case failedState:
+			stats.failed += len(g.ids)
+		case deferredState:
+			stats.deferred += len(g.ids)
+		default:
+			continue
+		}
+		for _, i := range g.ids {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[i].MessageId})
+		}
+	}
+	if stats.deferred > 0 {
+		log.WarnContext(ctx, "batch: deadline near, records returned to the queue",
+			"records", stats.deferred, "margin", h.margin().String())
 	}
 	log.InfoContext(ctx, "batch done", "records", stats.records, "clients", stats.clients,
 		"coveredRecords", stats.covered, "failedRecords", stats.failed, "deferredRecords", stats.deferred)
 	return resp, nil
 }
+
+// groupState is what became of a group in Handle.
+type groupState int
+
+const (
+	doneState     groupState = iota // reconciled (or skipped) without error
+	coveredState                    // answered by an earlier reconcile
+	failedState                     // failed, or not started after a baseline failure: kept
+	deferredState                   // not started, the deadline was near: kept
+)
 
 // group keeps the batch order of first appearance, so the oldest client is
 // handled first.
@@ -232,6 +289,13 @@ func (h *Handler) remember(g group, started time.Time) {
 func (h *Handler) late(ctx context.Context) bool {
 	dl, ok := ctx.Deadline()
 	return ok && dl.Sub(h.now()) < h.margin()
+}
+
+func (h *Handler) parallel() int {
+	if h.Parallel > 0 {
+		return h.Parallel
+	}
+	return DefaultParallel
 }
 
 func (h *Handler) margin() time.Duration {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 // fake is a strict Single: it answers only the clients the test scripted and
 // records every body it was handed.
 type fake struct {
+	mu      sync.Mutex
 	t       *testing.T
 	results map[string]error // "pool/client" -> error to return
 	calls   []string         // "pool/client" or "raw" per call, in order
@@ -31,6 +33,8 @@ type fake struct {
 }
 
 func (f *fake) Handle(_ context.Context, raw []byte) (remediate.Result, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.bodies = append(f.bodies, string(raw))
 	req, err := trigger.Parse(raw)
 	var skip *trigger.SkipError
@@ -164,7 +168,8 @@ func TestHandle(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fake{t: t, results: tt.results}
-			h := &Handler{Single: f, Own: isOwn, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			// One at a time, so that the order of reconciles is the batch's.
+			h := &Handler{Single: f, Own: isOwn, Parallel: 1, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 			resp, err := h.Handle(context.Background(), sqs(tt.bodies(t)...))
 			if err != nil {
 				t.Fatalf("Handle: %v", err)
@@ -339,5 +344,105 @@ func TestSampleBatch(t *testing.T) {
 	}
 	if single.got != nil || len(f.calls) != 1 || f.calls[0] != pool+"/"+drift {
 		t.Errorf("reconciles %v (single handler got %q), want one of %s/%s", f.calls, single.got, pool, drift)
+	}
+}
+
+// gate is a Single that holds each reconcile until released and counts how
+// many run at once.
+type gate struct {
+	fake    *fake
+	mu      sync.Mutex
+	changed *sync.Cond
+	running int
+	peak    int
+	release chan struct{}
+}
+
+func newGate(f *fake) *gate {
+	g := &gate{fake: f, release: make(chan struct{})}
+	g.changed = sync.NewCond(&g.mu)
+	return g
+}
+
+func (g *gate) Handle(ctx context.Context, raw []byte) (remediate.Result, error) {
+	g.mu.Lock()
+	g.running++
+	g.peak = max(g.peak, g.running)
+	g.changed.Broadcast()
+	g.mu.Unlock()
+	<-g.release
+	g.mu.Lock()
+	g.running--
+	g.mu.Unlock()
+	return g.fake.Handle(ctx, raw)
+}
+
+// await blocks until n reconciles are held at once (false after 10 s: the
+// handler does not run that many together).
+func (g *gate) await(n int) bool {
+	timeout := time.AfterFunc(10*time.Second, func() { g.mu.Lock(); g.changed.Broadcast(); g.mu.Unlock() })
+	defer timeout.Stop()
+	deadline := time.Now().Add(10 * time.Second)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for g.running < n {
+		if time.Now().After(deadline) {
+			return false
+		}
+		g.changed.Wait()
+	}
+	return true
+}
+
+// TestHandleParallel: the first client runs alone (it loads the baseline),
+// then Parallel clients run at once and no more; the response lists the
+// failed records in batch order whatever order they finished in.
+func TestHandleParallel(t *testing.T) {
+	retry := &reconcile.RetryableError{Err: errors.New("throttled")}
+	results := map[string]error{}
+	var bodies []string
+	for i := range 9 {
+		client := fmt.Sprintf("6example0client0id0par%03d", i)
+		bodies = append(bodies, manual(pool, client))
+		if i%3 == 1 {
+			results[pool+"/"+client] = retry
+		} else {
+			results[pool+"/"+client] = nil
+		}
+	}
+	f := &fake{t: t, results: results}
+	g := newGate(f)
+	h := &Handler{Single: g, Parallel: 3, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	stuck := make(chan string, 1)
+	go func() {
+		for k := range bodies {
+			// Before release k: the first alone, then three at once while
+			// three are left.
+			want := min(3, len(bodies)-k)
+			if k == 0 {
+				want = 1
+			}
+			if !g.await(want) {
+				stuck <- fmt.Sprintf("release %d: %d running, want %d at once", k, g.running, want)
+			}
+			g.release <- struct{}{}
+		}
+		close(stuck)
+	}()
+	resp, err := h.Handle(context.Background(), sqs(bodies...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for msg := range stuck {
+		t.Error(msg)
+	}
+	if len(f.calls) != len(bodies) {
+		t.Errorf("%d reconciles, want %d", len(f.calls), len(bodies))
+	}
+	if g.peak != 3 {
+		t.Errorf("%d reconciles ran at once at most, want Parallel (3)", g.peak)
+	}
+	if diff := cmp.Diff([]string{"m1", "m4", "m7"}, failures(resp)); diff != "" {
+		t.Errorf("batch item failures (-want +got):\n%s", diff)
 	}
 }
