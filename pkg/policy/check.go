@@ -21,7 +21,6 @@ type check struct {
 	fix   bool // at least one form has a fix
 	shown any  // show(cur), made once for all the rule's findings
 	form  int  // the form being checked, an index of formTable
-	hint  int  // capacity for the first finding: the number of rules
 }
 
 // evaluate applies each form of r to cur in the order of formTable,
@@ -30,7 +29,7 @@ type check struct {
 // and allow remove). Lists are never changed in place, so next starts as
 // cur without a copy.
 func (r *Rule) evaluate(ck *check, cur val, dst *[]Finding) {
-	*ck = check{r: r, cur: cur, next: cur, dst: dst, start: len(*dst), hint: ck.hint}
+	*ck = check{r: r, cur: cur, next: cur, dst: dst, start: len(*dst)}
 	for i := range formTable {
 		ck.form = i
 		formTable[i].check(r, ck)
@@ -44,9 +43,6 @@ func (ck *check) add(fixable bool, reason string) {
 		ck.shown = show(r.f, ck.cur)
 	}
 	i := ck.form
-	if cap(*ck.dst) == 0 {
-		*ck.dst = make([]Finding, 0, ck.hint)
-	}
 	*ck.dst = append(*ck.dst, Finding{
 		Rule: r.ids[i], Field: r.f.name, Current: ck.shown,
 		Required: r.req[i], Action: r.Action, Fixable: fixable, Reason: reason,

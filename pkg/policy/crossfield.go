@@ -300,7 +300,8 @@ func CrossFieldRules() []CrossRule {
 // Cognito's cross-field rules, and why.
 func crossFieldViolation(x *fixer) (string, string) {
 	c, w := x.c, x.w
-	s := crossState{
+	s := &x.cross
+	*s = crossState{
 		c: c, w: w, x: x,
 		flows:       authFlows(w),
 		described:   authFlows(c),
@@ -315,7 +316,7 @@ func crossFieldViolation(x *fixer) (string, string) {
 		callbacks:   w.CallbackURLs,
 	}
 	for i := range crossRules {
-		if sdk, reason := crossRules[i].check(&s); sdk != "" {
+		if sdk, reason := crossRules[i].check(s); sdk != "" {
 			return sdk, reason
 		}
 	}
