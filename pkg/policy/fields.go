@@ -91,14 +91,12 @@ var fields = []*field{
 		func(u *types.TokenValidityUnitsType) *types.TimeUnitsType { return &u.AccessToken }, types.TimeUnitsTypeHours),
 	setField("AllowedOAuthFlows", setForms, enumStrings(types.OAuthFlowType("").Values()), 3,
 		func(c *types.UserPoolClientType) ([]string, bool) { return sortedStrings(c.AllowedOAuthFlows), false },
-		func(c *types.UserPoolClientType, l []string) {
-			c.AllowedOAuthFlows = fromStrings[types.OAuthFlowType](l)
-		}),
+		func(c *types.UserPoolClientType) *[]types.OAuthFlowType { return &c.AllowedOAuthFlows }),
 	boolField("AllowedOAuthFlowsUserPoolClient", false,
 		func(c *types.UserPoolClientType) **bool { return &c.AllowedOAuthFlowsUserPoolClient }),
 	setField("AllowedOAuthScopes", setForms, nil, 50,
 		func(c *types.UserPoolClientType) ([]string, bool) { return sortedUnique(c.AllowedOAuthScopes), false },
-		func(c *types.UserPoolClientType, l []string) { c.AllowedOAuthScopes = l }),
+		func(c *types.UserPoolClientType) *[]string { return &c.AllowedOAuthScopes }),
 	analyticsField(),
 	{
 		name: "AuthSessionValidity", kind: kindDuration, forms: durForms, min: 3 * minute, max: 15 * minute,
@@ -114,7 +112,7 @@ var fields = []*field{
 	},
 	setField("CallbackURLs", urlForms, nil, 100,
 		func(c *types.UserPoolClientType) ([]string, bool) { return sortedUnique(c.CallbackURLs), false },
-		func(c *types.UserPoolClientType, l []string) { c.CallbackURLs = l }),
+		func(c *types.UserPoolClientType) *[]string { return &c.CallbackURLs }),
 	stringField("ClientName", []form{formEquals, formPattern}, nil,
 		func(c *types.UserPoolClientType) **string { return &c.ClientName }),
 	stringField("DefaultRedirectURI", []form{formEquals, formRequireHTTPS}, nil,
@@ -133,15 +131,13 @@ var fields = []*field{
 			}
 			return sortedStrings(c.ExplicitAuthFlows), false
 		},
-		func(c *types.UserPoolClientType, l []string) {
-			c.ExplicitAuthFlows = fromStrings[types.ExplicitAuthFlowsType](l)
-		}),
+		func(c *types.UserPoolClientType) *[]types.ExplicitAuthFlowsType { return &c.ExplicitAuthFlows }),
 	durationField("IdTokenValidity", 5*minute, day, hour,
 		func(c *types.UserPoolClientType) **int32 { return &c.IdTokenValidity },
 		func(u *types.TokenValidityUnitsType) *types.TimeUnitsType { return &u.IdToken }, types.TimeUnitsTypeHours),
 	setField("LogoutURLs", urlForms, nil, 100,
 		func(c *types.UserPoolClientType) ([]string, bool) { return sortedUnique(c.LogoutURLs), false },
-		func(c *types.UserPoolClientType, l []string) { c.LogoutURLs = l }),
+		func(c *types.UserPoolClientType) *[]string { return &c.LogoutURLs }),
 	{
 		name: "PreventUserExistenceErrors", kind: kindString, forms: []form{formEquals},
 		enum: enumStrings(types.PreventUserExistenceErrorTypes("").Values()), sdk: "PreventUserExistenceErrors",
@@ -159,7 +155,7 @@ var fields = []*field{
 		func(c *types.UserPoolClientType) ([]string, bool) {
 			return sortedUnique(c.ReadAttributes), len(c.ReadAttributes) == 0
 		},
-		func(c *types.UserPoolClientType, l []string) { c.ReadAttributes = l }),
+		func(c *types.UserPoolClientType) *[]string { return &c.ReadAttributes }),
 	rotationField(),
 	{
 		name: "RefreshTokenRotation.Feature", kind: kindString, forms: []form{formEquals},
@@ -191,12 +187,12 @@ var fields = []*field{
 		func(c *types.UserPoolClientType) ([]string, bool) {
 			return sortedUnique(c.SupportedIdentityProviders), false
 		},
-		func(c *types.UserPoolClientType, l []string) { c.SupportedIdentityProviders = l }),
+		func(c *types.UserPoolClientType) *[]string { return &c.SupportedIdentityProviders }),
 	setField("WriteAttributes", setForms, nil, 0,
 		func(c *types.UserPoolClientType) ([]string, bool) {
 			return sortedUnique(c.WriteAttributes), len(c.WriteAttributes) == 0
 		},
-		func(c *types.UserPoolClientType, l []string) { c.WriteAttributes = l }),
+		func(c *types.UserPoolClientType) *[]string { return &c.WriteAttributes }),
 }
 
 var fieldByName = func() map[string]*field {
@@ -361,9 +357,9 @@ func stringField(name string, forms []form, enum []string, ptr func(*types.UserP
 
 // setField: read returns the field's list already sorted and unique (a
 // fresh slice, see sortedUnique and sortedStrings) and whether it is unset
-// meaning "all"; write stores a list.
-func setField(name string, forms []form, enum []string, maxItems int,
-	read func(*types.UserPoolClientType) ([]string, bool), write func(*types.UserPoolClientType, []string)) *field {
+// meaning "all"; list is the member a fix writes.
+func setField[T ~string](name string, forms []form, enum []string, maxItems int,
+	read func(*types.UserPoolClientType) ([]string, bool), list func(*types.UserPoolClientType) *[]T) *field {
 	return &field{
 		name: name, kind: kindSet, forms: forms, enum: enum, maxItems: maxItems, sdk: name,
 		urls: name == "CallbackURLs" || name == "LogoutURLs",
@@ -377,47 +373,24 @@ func setField(name string, forms []form, enum []string, maxItems int,
 		put: func(c *types.UserPoolClientType, v val) {
 			// Keep the client's order for kept elements; Cognito does not
 			// preserve order anyway, but a smaller diff reads better.
-			old := rawList(c, name)
-			var out []string
+			p := list(c)
+			var out []T
 			if len(v.list) > 0 {
-				out = make([]string, 0, len(v.list))
+				out = make([]T, 0, len(v.list))
 			}
-			for _, s := range old {
-				if slices.Contains(v.list, s) && !slices.Contains(out, s) {
+			for _, s := range *p {
+				if slices.Contains(v.list, string(s)) && !slices.Contains(out, s) {
 					out = append(out, s)
 				}
 			}
 			for _, s := range v.list {
-				if !slices.Contains(out, s) {
-					out = append(out, s)
+				if !slices.Contains(out, T(s)) {
+					out = append(out, T(s))
 				}
 			}
-			write(c, out)
+			*p = out
 		},
 	}
-}
-
-// rawList is a set field's list as described, in the client's order.
-func rawList(c *types.UserPoolClientType, name string) []string {
-	switch name {
-	case "AllowedOAuthFlows":
-		return toStrings(c.AllowedOAuthFlows)
-	case "AllowedOAuthScopes":
-		return c.AllowedOAuthScopes
-	case "CallbackURLs":
-		return c.CallbackURLs
-	case "ExplicitAuthFlows":
-		return toStrings(c.ExplicitAuthFlows)
-	case "LogoutURLs":
-		return c.LogoutURLs
-	case "ReadAttributes":
-		return c.ReadAttributes
-	case "SupportedIdentityProviders":
-		return c.SupportedIdentityProviders
-	case "WriteAttributes":
-		return c.WriteAttributes
-	}
-	return nil
 }
 
 func analyticsField() *field {
@@ -509,13 +482,6 @@ func enumStrings[T ~string](vs []T) []string {
 		out[i] = string(v)
 	}
 	return out
-}
-
-func toStrings[T ~string](vs []T) []string {
-	if vs == nil {
-		return nil
-	}
-	return enumStrings(vs)
 }
 
 func fromStrings[T ~string](l []string) []T {
