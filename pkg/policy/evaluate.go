@@ -49,6 +49,8 @@ type evalState struct {
 	owner    [64]int8
 	before   [64]any
 	after    [64]any
+	strs     [64]string // the described lists the rules read (get)
+	nstrs    int
 }
 
 var states = sync.Pool{New: func() any { return new(evalState) }}
@@ -56,13 +58,21 @@ var states = sync.Pool{New: func() any { return new(evalState) }}
 // release clears what the evaluation used (the working copy holds the
 // client secret, the rest would keep values alive) and returns st to states.
 func (st *evalState) release() {
-	clear(st.findings[:min(len(st.res.Findings), len(st.findings))])
-	clear(st.exempted[:min(len(st.res.Exempted), len(st.exempted))])
-	clear(st.changes[:min(len(st.res.Changes), len(st.changes))])
-	clear(st.before[:])
-	clear(st.after[:])
+	if len(st.res.Findings) > 0 { // before is set only for a rule with findings
+		clear(st.findings[:min(len(st.res.Findings), len(st.findings))])
+		clear(st.before[:])
+	}
+	if len(st.res.Exempted) > 0 {
+		clear(st.exempted[:min(len(st.res.Exempted), len(st.exempted))])
+	}
+	if st.x.w != nil { // a fixer was made
+		clear(st.changes[:min(len(st.res.Changes), len(st.changes))])
+		clear(st.after[:])
+		st.x, st.w = fixer{}, types.UserPoolClientType{}
+	}
 	clear(st.rules[:min(len(st.p.Rules), len(st.rules))])
-	st.p, st.res, st.ck, st.x, st.w = Resolved{}, Result{}, check{}, fixer{}, types.UserPoolClientType{}
+	clear(st.strs[:st.nstrs])
+	st.p, st.res, st.ck, st.nstrs = Resolved{}, Result{}, check{}, 0
 	states.Put(st)
 }
 
@@ -78,7 +88,8 @@ func (st *evalState) evaluate(p *Resolved, c *types.UserPoolClientType) Result {
 		if exempt {
 			dst = &res.Exempted
 		}
-		r.evaluate(ck, r.f.get(c), dst)
+		cur, borrowed := st.get(r.f, c)
+		r.evaluate(ck, cur, borrowed, dst)
 		fs := ck.findings()
 		if len(fs) == 0 {
 			continue
@@ -89,7 +100,7 @@ func (st *evalState) evaluate(p *Resolved, c *types.UserPoolClientType) Result {
 			for i := range fs {
 				if fs[i].Fixable {
 					if next == nil {
-						next = show(r.f, ck.next)
+						next = ck.show(ck.next)
 					}
 					fs[i].Fix = next
 				}
@@ -116,6 +127,25 @@ func (st *evalState) evaluate(p *Resolved, c *types.UserPoolClientType) Result {
 	out.Exempted = exactly(res.Exempted)
 	out.Changes = exactly(res.Changes)
 	return out
+}
+
+// get is f.get(c), except that a set field's list is read into st.strs
+// while there is room: borrowed says so, and the check copies such a list
+// before a Result holds it (check.show).
+func (st *evalState) get(f *field, c *types.UserPoolClientType) (v val, borrowed bool) {
+	if f.read == nil {
+		return f.get(c), false
+	}
+	dst := st.strs[st.nstrs:st.nstrs]
+	l, all := f.read(c, dst)
+	if all {
+		return val{all: true}, false
+	}
+	if len(l) <= cap(dst) { // in st.strs (or empty)
+		st.nstrs += len(l)
+		return val{list: l}, true
+	}
+	return val{list: l}, false
 }
 
 // fixer starts the fixes of an evaluation on a shallow copy of c: a fix
