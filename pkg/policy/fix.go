@@ -23,6 +23,9 @@ type fixer struct {
 	owner   []int8
 	changes []Change   // room for res.Changes
 	cross   crossState // the cross-field rules' view, remade each round
+	// unsorted: res.Findings may be out of field order. The rules append
+	// theirs in field order; a finding appended later sets it.
+	unsorted bool
 }
 
 // own records the fixable findings from index start on as f's fix.
@@ -83,7 +86,9 @@ func (x *fixer) finish(before, after *[64]any) {
 			res.Findings[i].Fix = shownAfter(fields[o])
 		}
 	}
-	sortFindings(res.Findings)
+	if x.unsorted {
+		sortFindings(res.Findings)
+	}
 	res.Changes, res.Fixed = x.changes[:0], nil
 	for _, f := range fields {
 		if f.name != f.sdk || !x.sdks.has(f) {

@@ -79,7 +79,7 @@ func (r Result) SelfContained(described *types.UserPoolClientType, reason string
 	if r.Fixed == nil {
 		return out
 	}
-	x := &fixer{c: described, w: deepCopy(r.Fixed), res: &out}
+	x := &fixer{c: described, w: deepCopy(r.Fixed), res: &out, unsorted: true}
 	for i, fd := range out.Findings {
 		if fd.Action == Enforce && fd.Fixable {
 			x.ownAt(i, fieldByName[fd.Field])
