@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -103,15 +104,19 @@ func (r Request) MadeBy(roleARN string) bool {
 // RoleARN checks that s is an IAM role ARN (arn:<partition>:iam::<account
 // id>:role/<path/>name), the form MadeBy compares, and returns it.
 func RoleARN(s string) (string, error) {
-	if !roleARNPattern.MatchString(s) {
+	if !roleARNPattern().MatchString(s) {
 		return "", fmt.Errorf("%s is not an IAM role ARN (want arn:aws:iam::<account id>:role/<name>)", quote(s))
 	}
 	return s, nil
 }
 
 // roleARNPattern: role names and paths use [\w+=,.@-] and paths start and
-// end with "/" (IAM API reference, CreateRole: RoleName, Path).
-var roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
+// end with "/" (IAM API reference, CreateRole: RoleName, Path). Compiled on
+// first use, not at package init (the {1,64} makes it the costliest of the
+// package's patterns).
+var roleARNPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
+})
 
 // SkipError reports input that is well formed but not for this function. It
 // is not a failure: the handler records a skipped outcome with Reason.
@@ -127,9 +132,10 @@ func skip(format string, args ...any) error {
 
 // Cognito's ID patterns (UserPoolIdType, ClientIdType in the API model),
 // anchored: Smithy patterns are not implicitly anchored, Go's are not either.
+// Compiled on first use, not at package init.
 var (
-	poolIDPattern   = regexp.MustCompile(`^[\w-]+_[0-9a-zA-Z]+$`)
-	clientIDPattern = regexp.MustCompile(`^[\w+]+$`)
+	poolIDPattern   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w-]+_[0-9a-zA-Z]+$`) })
+	clientIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+]+$`) })
 )
 
 func checkPoolID(s string) error {
@@ -137,7 +143,7 @@ func checkPoolID(s string) error {
 		// The mask matches the pool pattern too.
 		return fmt.Errorf("user pool ID is %w", ErrMasked)
 	}
-	if len(s) < 1 || len(s) > 55 || !poolIDPattern.MatchString(s) {
+	if len(s) < 1 || len(s) > 55 || !poolIDPattern().MatchString(s) {
 		return fmt.Errorf("%s is not a user pool ID (want <region>_<id>, at most 55 characters)", quote(s))
 	}
 	return nil
@@ -149,7 +155,7 @@ func checkClientID(s string) error {
 		// "not found", which hides the real problem.
 		return fmt.Errorf("client ID is %w", ErrMasked)
 	}
-	if len(s) < 1 || len(s) > 128 || !clientIDPattern.MatchString(s) {
+	if len(s) < 1 || len(s) > 128 || !clientIDPattern().MatchString(s) {
 		return fmt.Errorf("%s is not an app client ID (want letters, digits, _ or +, at most 128 characters)", quote(s))
 	}
 	return nil
