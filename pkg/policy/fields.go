@@ -507,9 +507,6 @@ func fromStrings[T ~string](l []string) []T {
 	return out
 }
 
-// sortedStrings converts an enum list into a fresh sorted, unique list.
-func sortedStrings[T ~string](l []T) []string { return sortedStringsInto(nil, l) }
-
 // sortedUnique returns a fresh sorted copy of l without duplicates.
 func sortedUnique(l []string) []string { return sortedUniqueInto(nil, l) }
 
