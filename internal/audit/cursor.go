@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
@@ -40,8 +41,9 @@ type SweepState struct {
 	Run int `json:"run"`
 }
 
-// sweepIDPattern is the form of SweepState.ID.
-var sweepIDPattern = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$`)
+// sweepIDPattern is the form of SweepState.ID, compiled on first use, not
+// at package init.
+var sweepIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$`) })
 
 // newSweep starts a sweep at now.
 func newSweep(now time.Time) SweepState {
@@ -95,7 +97,7 @@ func DecodeCursor(s string) (Cursor, error) {
 	if c.V != cursorVersion {
 		return Cursor{}, fmt.Errorf("cursor: version %d, want %d", c.V, cursorVersion)
 	}
-	if c.Sweep != nil && (!sweepIDPattern.MatchString(c.Sweep.ID) || c.Sweep.Run < 1 || c.Sweep.Started.IsZero()) {
+	if c.Sweep != nil && (!sweepIDPattern().MatchString(c.Sweep.ID) || c.Sweep.Run < 1 || c.Sweep.Started.IsZero()) {
 		return Cursor{}, fmt.Errorf("cursor: sweep %q (run %d): not a sweep started by the audit", c.Sweep.ID, c.Sweep.Run)
 	}
 	for i, p := range c.Pools {

@@ -493,7 +493,7 @@ func TestSweepCarriedInCursor(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Sweep == nil || !sweepIDPattern.MatchString(rep.Sweep.ID) || rep.Sweep.Run != run {
+		if rep.Sweep == nil || !sweepIDPattern().MatchString(rep.Sweep.ID) || rep.Sweep.Run != run {
 			t.Fatalf("run %d: sweep %+v", run, rep.Sweep)
 		}
 		if run == 1 {

@@ -13,6 +13,7 @@ import (
 	"github.com/cognito-guard/cognito-guard/internal/baseline"
 	"github.com/cognito-guard/cognito-guard/internal/metrics"
 	"github.com/cognito-guard/cognito-guard/internal/notify"
+	"github.com/cognito-guard/cognito-guard/internal/notify/hub"
 	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/s3object"
@@ -46,8 +47,8 @@ func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) (*Sw
 	// it can resolve findings as well as raise them.
 	opt, on := notify.FromSettings(awsCfg, cfg.Common, metrics.FunctionAudit)
 	if cfg.SecurityHub {
-		hub := securityhub.NewFromConfig(awsCfg)
-		opt.SecurityHub, opt.Findings, opt.Workflow, on = hub, hub, hub, true
+		sh := securityhub.NewFromConfig(awsCfg)
+		opt.SecurityHub, on = hub.New(hub.Options{SecurityHub: sh, Findings: sh, Workflow: sh}), true
 	}
 	if on {
 		out.Add("notify", notify.New(opt))

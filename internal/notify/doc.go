@@ -68,6 +68,11 @@
 //
 // # Security Hub (ASFF 2018-10-08)
 //
+// Package hub implements it (hub.New, set as Options.SecurityHub, a
+// FindingsSync); only the audit links it, so the remediate binary carries
+// no Security Hub client. Options.Findings and Options.Workflow below are
+// hub.Options'.
+//
 // One finding per (user pool, client, rule), Id
 // "cognito-guard/<userPoolId>/<clientId>/<rule>", so a later import updates
 // the same finding. ProductArn is the account's default product,

@@ -3,13 +3,12 @@ package notify
 import (
 	"context"
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
+	"github.com/cognito-guard/cognito-guard/internal/notify/common"
 	"github.com/cognito-guard/cognito-guard/internal/outputs"
 )
 
@@ -88,16 +87,5 @@ func (n *Notifier) eventEntry(it outputs.Item) (types.PutEventsRequestEntry, err
 	return e, nil
 }
 
-// summary renders error-code counts deterministically: "InternalFailure x2, ThrottlingException x1".
-func summary(codes map[string]int) string {
-	keys := make([]string, 0, len(codes))
-	for k := range codes {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s x%d", k, codes[k]))
-	}
-	return strings.Join(parts, ", ")
-}
+// summary renders error-code counts deterministically (common.Summary).
+func summary(codes map[string]int) string { return common.Summary(codes) }

@@ -1,9 +1,7 @@
 package notify
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,9 +9,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/cognito-guard/cognito-guard/internal/notify/common"
 	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
@@ -22,7 +20,7 @@ import (
 // Source and DetailType of the EventBridge events: the contract an
 // EventBridge rule matches on.
 const (
-	Source     = "cognito-guard"
+	Source     = common.Source
 	DetailType = "Cognito App Client Drift"
 )
 
@@ -36,22 +34,16 @@ type PublishAPI interface {
 	Publish(ctx context.Context, params *sns.PublishInput, optFns ...func(*sns.Options)) (*sns.PublishOutput, error)
 }
 
-// BatchImportFindingsAPI is the Security Hub operation that creates and
-// updates findings; *securityhub.Client has it.
-type BatchImportFindingsAPI interface {
-	BatchImportFindings(ctx context.Context, params *securityhub.BatchImportFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.BatchImportFindingsOutput, error)
-}
-
-// BatchUpdateFindingsAPI sets the workflow status of findings;
-// *securityhub.Client has it.
-type BatchUpdateFindingsAPI interface {
-	BatchUpdateFindings(ctx context.Context, params *securityhub.BatchUpdateFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.BatchUpdateFindingsOutput, error)
-}
-
-// GetFindingsAPI looks up this tool's open Security Hub findings;
-// *securityhub.Client has it.
-type GetFindingsAPI interface {
-	GetFindings(ctx context.Context, params *securityhub.GetFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.GetFindingsOutput, error)
+// FindingsSync keeps a findings service in step with outcomes: package
+// hub's Security Hub sync. It is an interface so that this package, which
+// both functions link, imports no Security Hub client: only the audit
+// (which sees every client on each sweep and so can also resolve
+// findings) links package hub.
+type FindingsSync interface {
+	// Sync makes the service match the outcomes of the pools of account
+	// and region; outcomes that do not say where a client stands are left
+	// out by the implementation.
+	Sync(ctx context.Context, outcomes []reconcile.Outcome, account, region string) error
 }
 
 // Options configures a Notifier. A nil client turns its channel off.
@@ -64,20 +56,8 @@ type Options struct {
 	SNS      PublishAPI
 	TopicARN string
 	// SecurityHub imports a FAILED finding per rule for drift that stays and
-	// resolves the finding once the client meets the rule.
-	SecurityHub BatchImportFindingsAPI
-	// Findings, when set (normally the same *securityhub.Client), is used
-	// to find the open findings of the clients published, so that a rule
-	// fixed by hand, a client now compliant or exempt, or a rule removed
-	// from the baseline is resolved too. Without it only the findings the
-	// outcome itself reports as fixed are resolved.
-	Findings GetFindingsAPI
-	// Workflow, when set (normally the same *securityhub.Client), sets the
-	// workflow status of resolved findings to RESOLVED with
-	// BatchUpdateFindings: BatchImportFindings ignores Workflow on a
-	// finding that already exists. Without it resolved findings are
-	// archived and PASSED but keep their workflow status.
-	Workflow BatchUpdateFindingsAPI
+	// resolves the finding once the client meets the rule (hub.New).
+	SecurityHub FindingsSync
 	// Account and Region of the user pools: needed for Security Hub (product
 	// and resource ARNs) and to name the pool in an event's Resources. When
 	// empty, they are taken from the invoked function's ARN in the Lambda
@@ -97,10 +77,9 @@ type Notifier struct {
 	backoff func(attempt int) time.Duration
 }
 
-// maxAttempts bounds the tries for entries that PutEvents or
-// BatchImportFindings reject one by one (the SDK retries whole requests
-// itself, not entries of a partially failed batch).
-const maxAttempts = 3
+// maxAttempts bounds the tries for entries that PutEvents rejects one by
+// one (common.MaxAttempts).
+const maxAttempts = common.MaxAttempts
 
 // New returns a Notifier.
 func New(opt Options) *Notifier {
@@ -146,7 +125,7 @@ func (n *Notifier) Send(ctx context.Context, b outputs.Batch) error {
 		}
 	}
 	if n.opt.SecurityHub != nil {
-		if err := n.importFindings(ctx, outcomes); err != nil {
+		if err := n.opt.SecurityHub.Sync(ctx, outcomes, n.opt.Account, n.opt.Region); err != nil {
 			errs = append(errs, fmt.Errorf("securityhub: %w", err))
 		}
 	}
@@ -226,14 +205,11 @@ type DetailChange struct {
 	After  any    `json:"after"`
 }
 
-// redacted replaces the values of a finding or change on a secret field.
-// No rule looks at ClientSecret today; this keeps a future one from putting
-// the secret in a notification.
-const redacted = "[redacted]"
+// redacted replaces the values of a finding or change on a secret field
+// (common.Redacted).
+const redacted = common.Redacted
 
-func secretField(field string) bool {
-	return strings.Contains(strings.ToLower(field), "secret") && !strings.EqualFold(field, "GenerateSecret")
-}
+func secretField(field string) bool { return common.SecretField(field) }
 
 // NewDetail builds the detail for an outcome.
 func NewDetail(function string, o reconcile.Outcome) Detail {
@@ -272,78 +248,18 @@ func newDetail(function string, it outputs.Item) Detail {
 }
 
 // action defaults an empty action to enforce, as the baseline does.
-func action(f policy.Finding) policy.Action {
-	if f.Action == "" {
-		return policy.Enforce
-	}
-	return f.Action
-}
+func action(f policy.Finding) policy.Action { return common.Action(f) }
 
 // sleep waits before retry attempt n, or returns ctx's error.
 func (n *Notifier) sleep(ctx context.Context, attempt int) error {
-	d := n.backoff(attempt)
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return common.Sleep(ctx, n.backoff(attempt))
 }
 
 // poolARN is the user pool's ARN, or "" when account or region is unknown.
 func (n *Notifier) poolARN(poolID string) string {
-	if n.opt.Account == "" || n.opt.Region == "" || poolID == "" {
-		return ""
-	}
-	return fmt.Sprintf("arn:%s:cognito-idp:%s:%s:userpool/%s", partition(n.opt.Region), n.opt.Region, n.opt.Account, poolID)
+	return common.PoolARN(n.opt.Account, n.opt.Region, poolID)
 }
 
-// partition maps a region to its ARN partition; the commercial one unless
-// the region says otherwise.
-func partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	case strings.HasPrefix(region, "eusc-"):
-		return "aws-eusc"
-	}
-	return "aws"
-}
-
-// encodeJSON marshals without HTML escaping, so that "<= 1h" reads as
-// written in a message rather than as "\u003c= 1h". encoding/json escapes
-// control characters and U+2028/U+2029 in strings, but not the
-// bidirectional formatting characters, which can only occur inside
-// strings: those are escaped too (outputs.PrintableJSON), so the JSON part
-// of a message reads as the data is.
-func encodeJSON(v any, indent bool) ([]byte, error) {
-	b, err := encodeRawJSON(v, indent)
-	if err != nil {
-		return nil, err
-	}
-	return outputs.PrintableJSON(b), nil
-}
-
-func encodeRawJSON(v any, indent bool) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if indent {
-		enc.SetIndent("", "  ")
-	}
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
+// encodeJSON is common.EncodeJSON: no HTML escaping, bidirectional
+// formatting characters escaped.
+func encodeJSON(v any, indent bool) ([]byte, error) { return common.EncodeJSON(v, indent) }

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/cognito-guard/cognito-guard/internal/notify/hub"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
@@ -56,6 +57,13 @@ var (
 	skipped   = reconcile.Outcome{UserPoolID: pool, ClientID: "6example0client0id0gone001", Status: reconcile.Skipped, Reason: "client not found"}
 	exempt    = reconcile.Outcome{UserPoolID: pool, ClientID: "6example0client0id0exmpt01", ClientName: "partner", Status: reconcile.Exempt, Exempted: []policy.Finding{accessMax}}
 )
+
+// testHub is the audit's Security Hub sync (package hub) at the tests' time
+// and without pauses between retries.
+func testHub(opt hub.Options) *hub.Hub {
+	opt.Now, opt.Backoff = fixedNow, func(int) time.Duration { return 0 }
+	return hub.New(opt)
+}
 
 func newTestNotifier(opt Options) *Notifier {
 	opt.Account, opt.Region, opt.Function, opt.Now = account, region, "remediate", fixedNow
@@ -384,7 +392,7 @@ func TestChannelsAreIndependent(t *testing.T) {
 		"Publish":             publishOK,
 		"BatchImportFindings": importOK,
 	})
-	n := newTestNotifier(Options{Events: aws.eventbridge(), SNS: aws.sns(), TopicARN: "arn:aws:sns:us-east-1:123456789012:t", SecurityHub: aws.securityhub()})
+	n := newTestNotifier(Options{Events: aws.eventbridge(), SNS: aws.sns(), TopicARN: "arn:aws:sns:us-east-1:123456789012:t", SecurityHub: testHub(hub.Options{SecurityHub: aws.securityhub()})})
 	err := n.Publish(context.Background(), []reconcile.Outcome{unfixable})
 	checkErr(t, err, "eventbridge: put events")
 	if strings.Contains(fmt.Sprint(err), "sns:") || strings.Contains(fmt.Sprint(err), "securityhub:") {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/cognito-guard/cognito-guard/internal/metrics"
+	"github.com/cognito-guard/cognito-guard/internal/notify/hub"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
@@ -132,7 +133,7 @@ func TestSecretNeverLeaves(t *testing.T) {
 		}
 	}
 
-	openFinding := fmt.Sprintf(`{"Findings":[{"Id":%q,"CreatedAt":"2026-10-01T00:00:00Z","Title":"t"}]}`, FindingID(pool, "secretclient0fixable01", "AccessTokenValidity.max"))
+	openFinding := fmt.Sprintf(`{"Findings":[{"Id":%q,"CreatedAt":"2026-10-01T00:00:00Z","Title":"t"}]}`, hub.FindingID(pool, "secretclient0fixable01", "AccessTokenValidity.max"))
 	fake := newFakeAWS(t, map[string]reply{
 		"PutEvents":           putEventsOK,
 		"Publish":             publishOK,
@@ -140,7 +141,7 @@ func TestSecretNeverLeaves(t *testing.T) {
 		"BatchImportFindings": importOK,
 	})
 	sh := fake.securityhub()
-	n := newTestNotifier(Options{Events: fake.eventbridge(), Bus: "b", SNS: fake.sns(), TopicARN: "arn:aws:sns:us-east-1:123456789012:t", SecurityHub: sh, Findings: sh})
+	n := newTestNotifier(Options{Events: fake.eventbridge(), Bus: "b", SNS: fake.sns(), TopicARN: "arn:aws:sns:us-east-1:123456789012:t", SecurityHub: testHub(hub.Options{SecurityHub: sh, Findings: sh})})
 	var emf bytes.Buffer
 	rec := metrics.New(&emf, "", metrics.FunctionAudit, fixedNow)
 	rec.Record(outcomes...)
@@ -157,7 +158,7 @@ func TestSecretNeverLeaves(t *testing.T) {
 		"Publish":             func(*testing.T, int, []byte) (int, string) { return 400, "<ErrorResponse/>" },
 		"BatchImportFindings": serviceError("InvalidInputException"),
 	})
-	errN := newTestNotifier(Options{Events: failing.eventbridge(), SNS: failing.sns(), TopicARN: "t", SecurityHub: failing.securityhub()})
+	errN := newTestNotifier(Options{Events: failing.eventbridge(), SNS: failing.sns(), TopicARN: "t", SecurityHub: testHub(hub.Options{SecurityHub: failing.securityhub()})})
 	failErr := errN.Publish(context.Background(), outcomes)
 	if failErr == nil {
 		t.Fatal("Publish against a failing service returned no error")

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 
+	"github.com/cognito-guard/cognito-guard/internal/notify/common"
 	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 )
@@ -166,11 +167,5 @@ func Text(d Detail) string {
 	return b.String()
 }
 
-// value renders a normalised value as JSON: strings quoted, lists in brackets.
-func value(v any) string {
-	b, err := encodeJSON(v, false)
-	if err != nil {
-		return fmt.Sprintf("%v", v)
-	}
-	return string(b)
-}
+// value renders a normalised value as JSON: strings quoted, lists in brackets (common.Value).
+func value(v any) string { return common.Value(v) }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cognito-guard/cognito-guard/internal/notify/hub"
 	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 )
@@ -79,7 +80,7 @@ Actor: arn:aws:sts::123456789012:assumed-role/Admin/alice
 // retried reaches no channel (the fake fails on any call).
 func TestRetryBatchTellsNobody(t *testing.T) {
 	aws := newFakeAWS(t, nil)
-	n := newTestNotifier(Options{Events: aws.eventbridge(), SNS: aws.sns(), TopicARN: "arn:aws:sns:us-east-1:123456789012:t", SecurityHub: aws.securityhub()})
+	n := newTestNotifier(Options{Events: aws.eventbridge(), SNS: aws.sns(), TopicARN: "arn:aws:sns:us-east-1:123456789012:t", SecurityHub: testHub(hub.Options{SecurityHub: aws.securityhub()})})
 	b := outputs.Of([]reconcile.Outcome{failed})
 	b.Retry = true
 	if err := n.Send(context.Background(), b); err != nil {

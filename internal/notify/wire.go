@@ -15,8 +15,9 @@ import (
 //
 // Security Hub is not among them: only the audit, which sees every client
 // on each sweep and so can also resolve findings, keeps Security Hub in
-// step (audit.New adds it). Keeping the Security Hub client out of the
-// remediate binary also keeps that binary small (about 3 MB of it).
+// step (audit.New adds a hub.Hub). Package hub holds all the Security Hub
+// code, so that this package links no Security Hub client and the remediate
+// binary stays small (functions/deps_test.go checks it).
 func FromSettings(cfg aws.Config, s settings.Common, function string) (Options, bool) {
 	opt := Options{Bus: s.NotifyEventBus, TopicARN: s.NotifyTopicARN, Account: s.ExpectedAccount, Region: cfg.Region, Function: function}
 	if s.NotifyEventBus != "" {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -103,15 +104,69 @@ func (r Request) MadeBy(roleARN string) bool {
 // RoleARN checks that s is an IAM role ARN (arn:<partition>:iam::<account
 // id>:role/<path/>name), the form MadeBy compares, and returns it.
 func RoleARN(s string) (string, error) {
-	if !roleARNPattern.MatchString(s) {
+	if !isRoleARN(s) {
 		return "", fmt.Errorf("%s is not an IAM role ARN (want arn:aws:iam::<account id>:role/<name>)", quote(s))
 	}
 	return s, nil
 }
 
 // roleARNPattern: role names and paths use [\w+=,.@-] and paths start and
-// end with "/" (IAM API reference, CreateRole: RoleName, Path).
-var roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
+// end with "/" (IAM API reference, CreateRole: RoleName, Path). isRoleARN
+// matches exactly these strings without compiling the expression (the
+// {1,64} makes it 64 KB and 339 allocations, in every cold start's
+// configuration check); TestIsRoleARNIsThePattern and FuzzRoleARN hold the
+// two to the same answers.
+const roleARNPattern = `^arn:aws[a-z-]*:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`
+
+// isRoleARN reports whether s matches roleARNPattern. Every part of the
+// pattern is ASCII and none can match the separator that follows it, so
+// one pass without backtracking decides.
+func isRoleARN(s string) bool {
+	rest, ok := strings.CutPrefix(s, "arn:aws")
+	if !ok {
+		return false
+	}
+	i := 0
+	for i < len(rest) && (rest[i] >= 'a' && rest[i] <= 'z' || rest[i] == '-') {
+		i++
+	}
+	rest, ok = strings.CutPrefix(rest[i:], ":iam::")
+	if !ok || len(rest) < 12 {
+		return false
+	}
+	for _, c := range []byte(rest[:12]) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	rest, ok = strings.CutPrefix(rest[12:], ":role/")
+	if !ok {
+		return false
+	}
+	// ([\w+=,.@-]+/)* then [\w+=,.@-]{1,64}: non-empty path segments, then a
+	// name of 1 to 64 characters.
+	n := 0 // characters in the current segment
+	for _, c := range []byte(rest) {
+		switch {
+		case c == '/':
+			if n == 0 {
+				return false
+			}
+			n = 0
+		case roleNameChar(c):
+			n++
+		default:
+			return false
+		}
+	}
+	return n >= 1 && n <= 64
+}
+
+// roleNameChar reports whether c is in [\w+=,.@-] (\w: ASCII letters,
+// digits and _).
+func roleNameChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_+=,.@-", c) >= 0
+}
 
 // SkipError reports input that is well formed but not for this function. It
 // is not a failure: the handler records a skipped outcome with Reason.
@@ -127,9 +182,10 @@ func skip(format string, args ...any) error {
 
 // Cognito's ID patterns (UserPoolIdType, ClientIdType in the API model),
 // anchored: Smithy patterns are not implicitly anchored, Go's are not either.
+// Compiled on first use, not at package init.
 var (
-	poolIDPattern   = regexp.MustCompile(`^[\w-]+_[0-9a-zA-Z]+$`)
-	clientIDPattern = regexp.MustCompile(`^[\w+]+$`)
+	poolIDPattern   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w-]+_[0-9a-zA-Z]+$`) })
+	clientIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+]+$`) })
 )
 
 func checkPoolID(s string) error {
@@ -137,7 +193,7 @@ func checkPoolID(s string) error {
 		// The mask matches the pool pattern too.
 		return fmt.Errorf("user pool ID is %w", ErrMasked)
 	}
-	if len(s) < 1 || len(s) > 55 || !poolIDPattern.MatchString(s) {
+	if len(s) < 1 || len(s) > 55 || !poolIDPattern().MatchString(s) {
 		return fmt.Errorf("%s is not a user pool ID (want <region>_<id>, at most 55 characters)", quote(s))
 	}
 	return nil
@@ -149,7 +205,7 @@ func checkClientID(s string) error {
 		// "not found", which hides the real problem.
 		return fmt.Errorf("client ID is %w", ErrMasked)
 	}
-	if len(s) < 1 || len(s) > 128 || !clientIDPattern.MatchString(s) {
+	if len(s) < 1 || len(s) > 128 || !clientIDPattern().MatchString(s) {
 		return fmt.Errorf("%s is not an app client ID (want letters, digits, _ or +, at most 128 characters)", quote(s))
 	}
 	return nil

@@ -21,18 +21,20 @@ type check struct {
 	fix   bool // at least one form has a fix
 	shown any  // show(cur), made once for all the rule's findings
 	form  int  // the form being checked, an index of formTable
-	hint  int  // capacity for the first finding: the number of rules
+	// borrowed: cur.list lives in the evaluation's scratch (evalState.get),
+	// so show copies it, and any list that shares its array, first.
+	borrowed bool
 }
 
-// evaluate applies each form of r to cur in the order of formTable,
+// evaluate applies each form r states to cur in the order of formTable,
 // appending its findings to *dst; each form that can be fixed moves next,
 // so a later form sees the earlier form's fix (require adds, then forbid
 // and allow remove). Lists are never changed in place, so next starts as
 // cur without a copy.
-func (r *Rule) evaluate(ck *check, cur val, dst *[]Finding) {
-	*ck = check{r: r, cur: cur, next: cur, dst: dst, start: len(*dst), hint: ck.hint}
-	for i := range formTable {
-		ck.form = i
+func (r *Rule) evaluate(ck *check, cur val, borrowed bool, dst *[]Finding) {
+	*ck = check{r: r, cur: cur, next: cur, dst: dst, start: len(*dst), borrowed: borrowed}
+	for _, i := range r.stated {
+		ck.form = int(i)
 		formTable[i].check(r, ck)
 	}
 }
@@ -41,17 +43,24 @@ func (r *Rule) evaluate(ck *check, cur val, dst *[]Finding) {
 func (ck *check) add(fixable bool, reason string) {
 	r := ck.r
 	if ck.shown == nil {
-		ck.shown = show(r.f, ck.cur)
+		ck.shown = ck.show(ck.cur)
 	}
 	i := ck.form
-	if cap(*ck.dst) == 0 {
-		*ck.dst = make([]Finding, 0, ck.hint)
-	}
 	*ck.dst = append(*ck.dst, Finding{
 		Rule: r.ids[i], Field: r.f.name, Current: ck.shown,
 		Required: r.req[i], Action: r.Action, Fixable: fixable, Reason: reason,
 	})
 	ck.fix = ck.fix || fixable
+}
+
+// show is show(r.f, v) for a value of this check: a list that shares the
+// borrowed array of cur is copied, so that no Result points into the
+// evaluation's scratch.
+func (ck *check) show(v val) any {
+	if ck.borrowed && cap(v.list) > 0 && cap(ck.cur.list) > 0 && &v.list[:1][0] == &ck.cur.list[:1][0] {
+		v.list = slices.Clone(v.list)
+	}
+	return show(ck.r.f, v)
 }
 
 // findings are the findings this check added.

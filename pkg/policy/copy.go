@@ -2,6 +2,7 @@ package policy
 
 import (
 	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 )
@@ -18,62 +19,101 @@ func deepCopy(c *types.UserPoolClientType) *types.UserPoolClientType {
 	return &out
 }
 
+// owned is the storage of the scalar copies unshare makes: one allocation
+// for all of them instead of one per pointer. Each slot serves one member.
+type owned struct {
+	clientID, clientName, clientSecret, defaultRedirectURI, userPoolID string
+
+	appArn, appID, externalID, roleArn string // AnalyticsConfiguration's
+
+	accessValidity, authSessionValidity, idValidity, retryGrace int32
+
+	oauthClient, propagate, revocation bool
+
+	created, modified time.Time
+
+	analytics types.AnalyticsConfigurationType
+	rotation  types.RefreshTokenRotationType
+	units     types.TokenValidityUnitsType
+}
+
 // unshare gives w its own copy of every pointer and slice it still shares
 // with c. Evaluate works on a shallow copy (a fix always stores a fresh
 // value and never writes through a pointer) and unshares only the fields no
-// fix replaced, just before Fixed is returned.
+// fix replaced, just before Fixed is returned. The copies of the scalars
+// live in one owned block and those of the string lists in one backing
+// array (each list capped at its length, so an append never writes into
+// its neighbour).
 func unshare(w, c *types.UserPoolClientType) {
-	w.AccessTokenValidity = own(w.AccessTokenValidity, c.AccessTokenValidity)
+	o := new(owned)
+	w.AccessTokenValidity = own(w.AccessTokenValidity, c.AccessTokenValidity, &o.accessValidity)
 	w.AllowedOAuthFlows = ownSlice(w.AllowedOAuthFlows, c.AllowedOAuthFlows)
-	w.AllowedOAuthFlowsUserPoolClient = own(w.AllowedOAuthFlowsUserPoolClient, c.AllowedOAuthFlowsUserPoolClient)
-	w.AllowedOAuthScopes = ownSlice(w.AllowedOAuthScopes, c.AllowedOAuthScopes)
-	w.AnalyticsConfiguration = ownNested(w.AnalyticsConfiguration, c.AnalyticsConfiguration, func(a, orig *types.AnalyticsConfigurationType) {
-		a.ApplicationArn = own(a.ApplicationArn, orig.ApplicationArn)
-		a.ApplicationId = own(a.ApplicationId, orig.ApplicationId)
-		a.ExternalId = own(a.ExternalId, orig.ExternalId)
-		a.RoleArn = own(a.RoleArn, orig.RoleArn)
+	w.AllowedOAuthFlowsUserPoolClient = own(w.AllowedOAuthFlowsUserPoolClient, c.AllowedOAuthFlowsUserPoolClient, &o.oauthClient)
+	w.AnalyticsConfiguration = ownNested(w.AnalyticsConfiguration, c.AnalyticsConfiguration, &o.analytics, func(a, orig *types.AnalyticsConfigurationType) {
+		a.ApplicationArn = own(a.ApplicationArn, orig.ApplicationArn, &o.appArn)
+		a.ApplicationId = own(a.ApplicationId, orig.ApplicationId, &o.appID)
+		a.ExternalId = own(a.ExternalId, orig.ExternalId, &o.externalID)
+		a.RoleArn = own(a.RoleArn, orig.RoleArn, &o.roleArn)
 	})
-	w.AuthSessionValidity = own(w.AuthSessionValidity, c.AuthSessionValidity)
-	w.CallbackURLs = ownSlice(w.CallbackURLs, c.CallbackURLs)
-	w.ClientId = own(w.ClientId, c.ClientId)
-	w.ClientName = own(w.ClientName, c.ClientName)
-	w.ClientSecret = own(w.ClientSecret, c.ClientSecret)
-	w.CreationDate = own(w.CreationDate, c.CreationDate)
-	w.DefaultRedirectURI = own(w.DefaultRedirectURI, c.DefaultRedirectURI)
-	w.EnablePropagateAdditionalUserContextData = own(w.EnablePropagateAdditionalUserContextData, c.EnablePropagateAdditionalUserContextData)
-	w.EnableTokenRevocation = own(w.EnableTokenRevocation, c.EnableTokenRevocation)
+	w.AuthSessionValidity = own(w.AuthSessionValidity, c.AuthSessionValidity, &o.authSessionValidity)
+	w.ClientId = own(w.ClientId, c.ClientId, &o.clientID)
+	w.ClientName = own(w.ClientName, c.ClientName, &o.clientName)
+	w.ClientSecret = own(w.ClientSecret, c.ClientSecret, &o.clientSecret)
+	w.CreationDate = own(w.CreationDate, c.CreationDate, &o.created)
+	w.DefaultRedirectURI = own(w.DefaultRedirectURI, c.DefaultRedirectURI, &o.defaultRedirectURI)
+	w.EnablePropagateAdditionalUserContextData = own(w.EnablePropagateAdditionalUserContextData, c.EnablePropagateAdditionalUserContextData, &o.propagate)
+	w.EnableTokenRevocation = own(w.EnableTokenRevocation, c.EnableTokenRevocation, &o.revocation)
 	w.ExplicitAuthFlows = ownSlice(w.ExplicitAuthFlows, c.ExplicitAuthFlows)
-	w.IdTokenValidity = own(w.IdTokenValidity, c.IdTokenValidity)
-	w.LastModifiedDate = own(w.LastModifiedDate, c.LastModifiedDate)
-	w.LogoutURLs = ownSlice(w.LogoutURLs, c.LogoutURLs)
-	w.ReadAttributes = ownSlice(w.ReadAttributes, c.ReadAttributes)
-	w.RefreshTokenRotation = ownNested(w.RefreshTokenRotation, c.RefreshTokenRotation, func(r, orig *types.RefreshTokenRotationType) {
-		r.RetryGracePeriodSeconds = own(r.RetryGracePeriodSeconds, orig.RetryGracePeriodSeconds)
+	w.IdTokenValidity = own(w.IdTokenValidity, c.IdTokenValidity, &o.idValidity)
+	w.LastModifiedDate = own(w.LastModifiedDate, c.LastModifiedDate, &o.modified)
+	w.RefreshTokenRotation = ownNested(w.RefreshTokenRotation, c.RefreshTokenRotation, &o.rotation, func(r, orig *types.RefreshTokenRotationType) {
+		r.RetryGracePeriodSeconds = own(r.RetryGracePeriodSeconds, orig.RetryGracePeriodSeconds, &o.retryGrace)
 	})
-	w.SupportedIdentityProviders = ownSlice(w.SupportedIdentityProviders, c.SupportedIdentityProviders)
-	w.TokenValidityUnits = own(w.TokenValidityUnits, c.TokenValidityUnits)
-	w.UserPoolId = own(w.UserPoolId, c.UserPoolId)
-	w.WriteAttributes = ownSlice(w.WriteAttributes, c.WriteAttributes)
+	w.TokenValidityUnits = own(w.TokenValidityUnits, c.TokenValidityUnits, &o.units)
+	w.UserPoolId = own(w.UserPoolId, c.UserPoolId, &o.userPoolID)
+
+	lists := [...]struct{ w, c *[]string }{
+		{&w.AllowedOAuthScopes, &c.AllowedOAuthScopes},
+		{&w.CallbackURLs, &c.CallbackURLs},
+		{&w.LogoutURLs, &c.LogoutURLs},
+		{&w.ReadAttributes, &c.ReadAttributes},
+		{&w.SupportedIdentityProviders, &c.SupportedIdentityProviders},
+		{&w.WriteAttributes, &c.WriteAttributes},
+	}
+	n := 0
+	for _, l := range lists {
+		if shares(*l.w, *l.c) {
+			n += len(*l.w)
+		}
+	}
+	buf := make([]string, 0, n) // none allocated when n is 0
+	for _, l := range lists {
+		if s := *l.w; shares(s, *l.c) {
+			start := len(buf)
+			buf = append(buf, s...)
+			*l.w = buf[start:len(buf):len(buf)]
+		}
+	}
 }
 
-// own returns a copy of *p when p is orig, and p otherwise.
-func own[T any](p, orig *T) *T {
+// own returns slot holding a copy of *p when p is orig, and p otherwise.
+func own[T any](p, orig *T, slot *T) *T {
 	if p == nil || p != orig {
 		return p
 	}
-	v := *p
-	return &v
+	*slot = *p
+	return slot
 }
 
-// ownNested is own for a struct that holds pointers itself: p is copied when
-// it is orig, and then fields unshares its members with orig's.
-func ownNested[T any](p, orig *T, fields func(p, orig *T)) *T {
+// ownNested is own for a struct that holds pointers itself: p is copied into
+// slot when it is orig, and then fields unshares its members with orig's.
+func ownNested[T any](p, orig *T, slot *T, fields func(p, orig *T)) *T {
 	if p == nil {
 		return nil
 	}
 	if p == orig {
-		cp := *p
-		p = &cp
+		*slot = *p
+		p = slot
 	}
 	if orig != nil {
 		fields(p, orig)
@@ -81,9 +121,15 @@ func ownNested[T any](p, orig *T, fields func(p, orig *T)) *T {
 	return p
 }
 
+// shares reports whether s shares its backing array with orig, the test
+// ownSlice copies on.
+func shares[T any](s, orig []T) bool {
+	return s != nil && cap(s) != 0 && cap(orig) != 0 && &s[:1][0] == &orig[:1][0]
+}
+
 // ownSlice returns a copy of s when it shares its backing array with orig.
 func ownSlice[T any](s, orig []T) []T {
-	if s == nil || cap(s) == 0 || cap(orig) == 0 || &s[:1][0] != &orig[:1][0] {
+	if !shares(s, orig) {
 		return s
 	}
 	return slices.Clone(s)

@@ -24,7 +24,7 @@ func keepCrossFieldRules(p *Resolved, x *fixer) {
 	// it, the default is cleared rather than replaced by a URL of our
 	// choosing: Cognito's authorize endpoint takes redirect_uri from the
 	// request, so no app depends on which callback is the default.
-	def := fieldByName["DefaultRedirectURI"]
+	def := crossField.DefaultRedirectURI
 	w := x.w
 	if x.changed("CallbackURLs") && w.DefaultRedirectURI != nil && !slices.Contains(w.CallbackURLs, *w.DefaultRedirectURI) {
 		if p.exempted(def) || ruleAction(p, def) == Report {
@@ -37,6 +37,7 @@ func keepCrossFieldRules(p *Resolved, x *fixer) {
 				Required: "must be one of CallbackURLs", Action: Enforce, Fixable: true,
 			})
 			x.own(def, len(x.res.Findings)-1)
+			x.unsorted = true
 		}
 	}
 }
@@ -70,7 +71,22 @@ type crossState struct {
 	callbacks             []string
 }
 
-func (s *crossState) changed(name string) bool { return s.x.changed(name) }
+// changed reports whether a standing fix writes the Cognito member f.
+func (s *crossState) changed(f *field) bool { return s.x.sdks.has(f) }
+
+// crossField are the fields the cross-field rules name, looked up once
+// rather than by name in every check.
+var crossField = struct {
+	AccessTokenValidity, AllowedOAuthFlows, AllowedOAuthFlowsUserPoolClient, AllowedOAuthScopes,
+	CallbackURLs, DefaultRedirectURI, EnablePropagateAdditionalUserContextData, ExplicitAuthFlows,
+	IdTokenValidity, LogoutURLs, RefreshTokenRotation, RefreshTokenValidity, SupportedIdentityProviders *field
+}{
+	fieldByName["AccessTokenValidity"], fieldByName["AllowedOAuthFlows"], fieldByName["AllowedOAuthFlowsUserPoolClient"],
+	fieldByName["AllowedOAuthScopes"], fieldByName["CallbackURLs"], fieldByName["DefaultRedirectURI"],
+	fieldByName["EnablePropagateAdditionalUserContextData"], fieldByName["ExplicitAuthFlows"], fieldByName["IdTokenValidity"],
+	fieldByName["LogoutURLs"], fieldByName["RefreshTokenRotation"], fieldByName["RefreshTokenValidity"],
+	fieldByName["SupportedIdentityProviders"],
+}
 
 // crossRule is one of Cognito's cross-field rules. check returns the Cognito
 // field whose fix breaks it and why, or "".
@@ -93,7 +109,7 @@ var crossRules = []crossRule{
 	{"ExplicitAuthFlows.notEmpty", apiUpdate, func(s *crossState) (string, string) {
 		// An empty list in an update means Cognito's default flows, which is
 		// not what a fix that removed the last flow meant.
-		if s.changed("ExplicitAuthFlows") && len(s.w.ExplicitAuthFlows) == 0 {
+		if s.changed(crossField.ExplicitAuthFlows) && len(s.w.ExplicitAuthFlows) == 0 {
 			return "ExplicitAuthFlows", "the fix leaves no auth flow, and Cognito reads an empty ExplicitAuthFlows as its default flows"
 		}
 		return "", ""
@@ -102,7 +118,7 @@ var crossRules = []crossRule{
 		// API reference, ExplicitAuthFlows: "You can't assign these legacy
 		// ExplicitAuthFlows values to user pool clients at the same time as
 		// values that begin with ALLOW_".
-		if s.changed("ExplicitAuthFlows") && hasLegacy(s.flows) && hasModern(s.flows) {
+		if s.changed(crossField.ExplicitAuthFlows) && hasLegacy(s.flows) && hasModern(s.flows) {
 			return "ExplicitAuthFlows", "the fix would mix legacy flow names with ALLOW_* names, which Cognito rejects"
 		}
 		return "", ""
@@ -110,7 +126,7 @@ var crossRules = []crossRule{
 	{"ExplicitAuthFlows.refreshWithoutRotation", "https://github.com/aws/aws-cdk/issues/7625", func(s *crossState) (string, string) {
 		// InvalidParameterException "REFRESH_TOKEN_AUTH should always be
 		// allowed" (aws-cdk#7625) unless rotation is on, which replaces it.
-		if s.changed("ExplicitAuthFlows") && hasModern(s.flows) && !s.rotation &&
+		if s.changed(crossField.ExplicitAuthFlows) && hasModern(s.flows) && !s.rotation &&
 			!slices.Contains(s.flows, "ALLOW_REFRESH_TOKEN_AUTH") && slices.Contains(s.described, "ALLOW_REFRESH_TOKEN_AUTH") {
 			return "ExplicitAuthFlows", "Cognito requires ALLOW_REFRESH_TOKEN_AUTH unless refresh token rotation is enabled"
 		}
@@ -120,14 +136,14 @@ var crossRules = []crossRule{
 		// Developer guide, refresh tokens: "You can't authenticate with
 		// REFRESH_TOKEN_AUTH in app clients with refresh token rotation
 		// enabled". A fix that adds the flow to such a client is withheld.
-		if s.changed("ExplicitAuthFlows") && s.rotation && s.wasRotation &&
+		if s.changed(crossField.ExplicitAuthFlows) && s.rotation && s.wasRotation &&
 			slices.Contains(s.flows, "ALLOW_REFRESH_TOKEN_AUTH") && !slices.Contains(s.described, "ALLOW_REFRESH_TOKEN_AUTH") {
 			return "ExplicitAuthFlows", "ALLOW_REFRESH_TOKEN_AUTH cannot be added while refresh token rotation is enabled"
 		}
 		return "", ""
 	}},
 	{"RefreshTokenRotation.enableWithRefreshFlow", guideRotate, func(s *crossState) (string, string) {
-		if s.changed("RefreshTokenRotation") && s.rotation && !s.wasRotation && slices.Contains(s.flows, "ALLOW_REFRESH_TOKEN_AUTH") {
+		if s.changed(crossField.RefreshTokenRotation) && s.rotation && !s.wasRotation && slices.Contains(s.flows, "ALLOW_REFRESH_TOKEN_AUTH") {
 			return "RefreshTokenRotation", "refresh token rotation cannot be enabled while ExplicitAuthFlows allows ALLOW_REFRESH_TOKEN_AUTH; forbid that flow too"
 		}
 		return "", ""
@@ -135,14 +151,14 @@ var crossRules = []crossRule{
 	{"RefreshTokenRotation.disableWithoutRefreshFlow", "https://github.com/aws/aws-cdk/issues/7625", func(s *crossState) (string, string) {
 		// Turning rotation off brings back the rule that ALLOW_* flow lists
 		// must include ALLOW_REFRESH_TOKEN_AUTH.
-		if s.changed("RefreshTokenRotation") && !s.rotation && s.wasRotation &&
+		if s.changed(crossField.RefreshTokenRotation) && !s.rotation && s.wasRotation &&
 			len(s.flows) > 0 && !hasLegacy(s.flows) && !slices.Contains(s.flows, "ALLOW_REFRESH_TOKEN_AUTH") {
 			return "RefreshTokenRotation", "turning refresh token rotation off needs ALLOW_REFRESH_TOKEN_AUTH in ExplicitAuthFlows, which Cognito would otherwise reject; require that flow too"
 		}
 		return "", ""
 	}},
 	{"SupportedIdentityProviders.notEmpty", apiUpdate, func(s *crossState) (string, string) {
-		if s.changed("SupportedIdentityProviders") && s.oauth && len(s.oauthFlows) > 0 &&
+		if s.changed(crossField.SupportedIdentityProviders) && s.oauth && len(s.oauthFlows) > 0 &&
 			len(s.w.SupportedIdentityProviders) == 0 {
 			return "SupportedIdentityProviders", "removing the last identity provider would leave an OAuth client with no way to sign in"
 		}
@@ -151,7 +167,7 @@ var crossRules = []crossRule{
 	{"AllowedOAuthFlows.clientCredentialsAlone", guideGrants, func(s *crossState) (string, string) {
 		// "You can't enable client credentials grants in the same app client
 		// as either implicit or authorization code grants."
-		if s.changed("AllowedOAuthFlows") && slices.Contains(s.oauthFlows, "client_credentials") && len(s.oauthFlows) > 1 {
+		if s.changed(crossField.AllowedOAuthFlows) && slices.Contains(s.oauthFlows, "client_credentials") && len(s.oauthFlows) > 1 {
 			return "AllowedOAuthFlows", "client_credentials must be the only OAuth flow"
 		}
 		return "", ""
@@ -160,7 +176,7 @@ var crossRules = []crossRule{
 		// Client credentials grants are for confidential clients; Cognito
 		// answers InvalidOAuthFlowException "client_credentials flow can not
 		// be selected if client does not have a client secret".
-		if s.changed("AllowedOAuthFlows") && slices.Contains(s.oauthFlows, "client_credentials") && !s.hasSecret {
+		if s.changed(crossField.AllowedOAuthFlows) && slices.Contains(s.oauthFlows, "client_credentials") && !s.hasSecret {
 			return "AllowedOAuthFlows", "client_credentials needs a client secret and this client has none"
 		}
 		return "", ""
@@ -172,15 +188,15 @@ var crossRules = []crossRule{
 			return "", ""
 		}
 		switch {
-		case s.changed("AllowedOAuthScopes") && !slices.Contains(s.wasScopes, "openid"):
+		case s.changed(crossField.AllowedOAuthScopes) && !slices.Contains(s.wasScopes, "openid"):
 			return "AllowedOAuthScopes", "openid cannot be added to a client_credentials client (Cognito: openid is not supported with client_credentials flow)"
-		case s.changed("AllowedOAuthFlows") && !slices.Contains(s.wasFlows, "client_credentials"):
+		case s.changed(crossField.AllowedOAuthFlows) && !slices.Contains(s.wasFlows, "client_credentials"):
 			return "AllowedOAuthFlows", "client_credentials cannot be added to a client whose scopes include openid (Cognito: openid is not supported with client_credentials flow)"
 		}
 		return "", ""
 	}},
 	{"AllowedOAuthFlows.notEmpty", apiUpdate, func(s *crossState) (string, string) {
-		if s.changed("AllowedOAuthFlows") && s.oauth && len(s.oauthFlows) == 0 {
+		if s.changed(crossField.AllowedOAuthFlows) && s.oauth && len(s.oauthFlows) == 0 {
 			return "AllowedOAuthFlows", "removing the last OAuth flow would cut off the app's OAuth sign-in"
 		}
 		return "", ""
@@ -189,7 +205,7 @@ var crossRules = []crossRule{
 		// code and implicit redirect to a registered callback URL
 		// (CallbackURLs: "A list of allowed redirect (callback) URLs"); with
 		// none, Cognito refuses the flows.
-		if s.changed("AllowedOAuthFlows") && s.oauth && redirects(s.oauthFlows) && !redirects(s.wasFlows) && len(s.callbacks) == 0 {
+		if s.changed(crossField.AllowedOAuthFlows) && s.oauth && redirects(s.oauthFlows) && !redirects(s.wasFlows) && len(s.callbacks) == 0 {
 			return "AllowedOAuthFlows", "the code and implicit flows need at least one callback URL, and this client has none"
 		}
 		return "", ""
@@ -197,13 +213,13 @@ var crossRules = []crossRule{
 	{"AllowedOAuthFlowsUserPoolClient.flowsNeedOAuth", apiUpdate, func(s *crossState) (string, string) {
 		// AllowedOAuthFlowsUserPoolClient "must have a value of true before
 		// you can configure" flows, scopes and URLs.
-		if s.changed("AllowedOAuthFlowsUserPoolClient") && !s.oauth && len(s.oauthFlows) > 0 {
+		if s.changed(crossField.AllowedOAuthFlowsUserPoolClient) && !s.oauth && len(s.oauthFlows) > 0 {
 			return "AllowedOAuthFlowsUserPoolClient", "turning OAuth off would cut off an app that uses AllowedOAuthFlows"
 		}
 		return "", ""
 	}},
 	{"AllowedOAuthFlowsUserPoolClient.needsFlowScopeCallback", apiUpdate, func(s *crossState) (string, string) {
-		if !s.changed("AllowedOAuthFlowsUserPoolClient") || !s.oauth {
+		if !s.changed(crossField.AllowedOAuthFlowsUserPoolClient) || !s.oauth {
 			return "", ""
 		}
 		switch {
@@ -219,45 +235,49 @@ var crossRules = []crossRule{
 		// unverified (only a public Terraform module's variable text says
 		// it); a withheld fix is visible as unfixable, while an update
 		// Cognito rejects would stop every fix.
-		refresh := fieldByName["RefreshTokenValidity"].get(s.w).n
-		for _, name := range []string{"RefreshTokenValidity", "AccessTokenValidity", "IdTokenValidity"} {
-			if !s.changed(name) {
+		cf := &crossField
+		if !s.changed(cf.RefreshTokenValidity) && !s.changed(cf.AccessTokenValidity) && !s.changed(cf.IdTokenValidity) {
+			return "", ""
+		}
+		refresh := cf.RefreshTokenValidity.get(s.w).n
+		for _, f := range [...]*field{cf.RefreshTokenValidity, cf.AccessTokenValidity, cf.IdTokenValidity} {
+			if !s.changed(f) {
 				continue
 			}
-			for _, tok := range []string{"AccessTokenValidity", "IdTokenValidity"} {
-				if fieldByName[tok].get(s.w).n > refresh {
-					return name, "the fix would leave " + tok + " longer than RefreshTokenValidity"
+			for _, tok := range [...]*field{cf.AccessTokenValidity, cf.IdTokenValidity} {
+				if tok.get(s.w).n > refresh {
+					return f.name, "the fix would leave " + tok.name + " longer than RefreshTokenValidity"
 				}
 			}
 		}
 		return "", ""
 	}},
 	{"CallbackURLs.limit", guideQuotas, func(s *crossState) (string, string) {
-		if s.changed("CallbackURLs") && len(s.callbacks) > 100 {
+		if s.changed(crossField.CallbackURLs) && len(s.callbacks) > 100 {
 			return "CallbackURLs", "the fix exceeds Cognito's limit of 100 callback URLs"
 		}
 		return "", ""
 	}},
 	{"CallbackURLs.keepOneForCode", apiUpdate, func(s *crossState) (string, string) {
-		if s.changed("CallbackURLs") && len(s.callbacks) == 0 && s.oauth && redirects(s.oauthFlows) {
+		if s.changed(crossField.CallbackURLs) && len(s.callbacks) == 0 && s.oauth && redirects(s.oauthFlows) {
 			return "CallbackURLs", "removing the last callback URL would cut off an OAuth client that uses the code or implicit flow"
 		}
 		return "", ""
 	}},
 	{"LogoutURLs.limit", guideQuotas, func(s *crossState) (string, string) {
-		if s.changed("LogoutURLs") && len(s.w.LogoutURLs) > 100 {
+		if s.changed(crossField.LogoutURLs) && len(s.w.LogoutURLs) > 100 {
 			return "LogoutURLs", "the fix exceeds Cognito's limit of 100 logout URLs"
 		}
 		return "", ""
 	}},
 	{"AllowedOAuthScopes.limit", guideQuotas, func(s *crossState) (string, string) {
-		if s.changed("AllowedOAuthScopes") && len(s.scopes) > 50 {
+		if s.changed(crossField.AllowedOAuthScopes) && len(s.scopes) > 50 {
 			return "AllowedOAuthScopes", "the fix exceeds Cognito's limit of 50 scopes"
 		}
 		return "", ""
 	}},
 	{"AllowedOAuthScopes.notEmpty", apiUpdate, func(s *crossState) (string, string) {
-		if s.changed("AllowedOAuthScopes") && len(s.scopes) == 0 && s.oauth && len(s.oauthFlows) > 0 {
+		if s.changed(crossField.AllowedOAuthScopes) && len(s.scopes) == 0 && s.oauth && len(s.oauthFlows) > 0 {
 			return "AllowedOAuthScopes", "removing the last scope would cut off the app's OAuth sign-in"
 		}
 		return "", ""
@@ -265,7 +285,7 @@ var crossRules = []crossRule{
 	{"EnablePropagateAdditionalUserContextData.needsSecret", apiUpdate, func(s *crossState) (string, string) {
 		// "You can only activate EnablePropagateAdditionalUserContextData in
 		// an app client that has a client secret."
-		if s.changed("EnablePropagateAdditionalUserContextData") && s.w.EnablePropagateAdditionalUserContextData != nil &&
+		if s.changed(crossField.EnablePropagateAdditionalUserContextData) && s.w.EnablePropagateAdditionalUserContextData != nil &&
 			*s.w.EnablePropagateAdditionalUserContextData && !s.hasSecret {
 			return "EnablePropagateAdditionalUserContextData", "Cognito allows it only on an app client with a client secret, and this client has none"
 		}
@@ -273,7 +293,7 @@ var crossRules = []crossRule{
 	}},
 	{"DefaultRedirectURI.inCallbackURLs", apiUpdate, func(s *crossState) (string, string) {
 		// DefaultRedirectURI: "Must be in the CallbackURLs list."
-		if s.changed("DefaultRedirectURI") && s.w.DefaultRedirectURI != nil && !slices.Contains(s.callbacks, *s.w.DefaultRedirectURI) {
+		if s.changed(crossField.DefaultRedirectURI) && s.w.DefaultRedirectURI != nil && !slices.Contains(s.callbacks, *s.w.DefaultRedirectURI) {
 			return "DefaultRedirectURI", "the required value is not one of CallbackURLs"
 		}
 		return "", ""
@@ -300,7 +320,8 @@ func CrossFieldRules() []CrossRule {
 // Cognito's cross-field rules, and why.
 func crossFieldViolation(x *fixer) (string, string) {
 	c, w := x.c, x.w
-	s := crossState{
+	s := &x.cross
+	*s = crossState{
 		c: c, w: w, x: x,
 		flows:       authFlows(w),
 		described:   authFlows(c),
@@ -315,7 +336,7 @@ func crossFieldViolation(x *fixer) (string, string) {
 		callbacks:   w.CallbackURLs,
 	}
 	for i := range crossRules {
-		if sdk, reason := crossRules[i].check(&s); sdk != "" {
+		if sdk, reason := crossRules[i].check(s); sdk != "" {
 			return sdk, reason
 		}
 	}

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"slices"
-	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
@@ -50,6 +49,9 @@ type field struct {
 
 	get func(c *types.UserPoolClientType) val
 	put func(c *types.UserPoolClientType, v val)
+	// read is a set field's get without the allocation: the sorted list
+	// goes into dst's spare room (see evalState.get); nil for other kinds.
+	read func(c *types.UserPoolClientType, dst []string) ([]string, bool)
 
 	idx    int      // position in fields
 	sdkIdx int      // position of the whole field whose Cognito member it is
@@ -90,15 +92,17 @@ var fields = []*field{
 		func(c *types.UserPoolClientType) **int32 { return &c.AccessTokenValidity },
 		func(u *types.TokenValidityUnitsType) *types.TimeUnitsType { return &u.AccessToken }, types.TimeUnitsTypeHours),
 	setField("AllowedOAuthFlows", setForms, enumStrings(types.OAuthFlowType("").Values()), 3,
-		func(c *types.UserPoolClientType) ([]string, bool) { return sortedStrings(c.AllowedOAuthFlows), false },
-		func(c *types.UserPoolClientType, l []string) {
-			c.AllowedOAuthFlows = fromStrings[types.OAuthFlowType](l)
-		}),
+		func(c *types.UserPoolClientType, dst []string) ([]string, bool) {
+			return sortedStringsInto(dst, c.AllowedOAuthFlows), false
+		},
+		func(c *types.UserPoolClientType) *[]types.OAuthFlowType { return &c.AllowedOAuthFlows }),
 	boolField("AllowedOAuthFlowsUserPoolClient", false,
 		func(c *types.UserPoolClientType) **bool { return &c.AllowedOAuthFlowsUserPoolClient }),
 	setField("AllowedOAuthScopes", setForms, nil, 50,
-		func(c *types.UserPoolClientType) ([]string, bool) { return sortedUnique(c.AllowedOAuthScopes), false },
-		func(c *types.UserPoolClientType, l []string) { c.AllowedOAuthScopes = l }),
+		func(c *types.UserPoolClientType, dst []string) ([]string, bool) {
+			return sortedUniqueInto(dst, c.AllowedOAuthScopes), false
+		},
+		func(c *types.UserPoolClientType) *[]string { return &c.AllowedOAuthScopes }),
 	analyticsField(),
 	{
 		name: "AuthSessionValidity", kind: kindDuration, forms: durForms, min: 3 * minute, max: 15 * minute,
@@ -113,8 +117,10 @@ var fields = []*field{
 		put: func(c *types.UserPoolClientType, v val) { c.AuthSessionValidity = aws.Int32(int32(v.n / minute)) },
 	},
 	setField("CallbackURLs", urlForms, nil, 100,
-		func(c *types.UserPoolClientType) ([]string, bool) { return sortedUnique(c.CallbackURLs), false },
-		func(c *types.UserPoolClientType, l []string) { c.CallbackURLs = l }),
+		func(c *types.UserPoolClientType, dst []string) ([]string, bool) {
+			return sortedUniqueInto(dst, c.CallbackURLs), false
+		},
+		func(c *types.UserPoolClientType) *[]string { return &c.CallbackURLs }),
 	stringField("ClientName", []form{formEquals, formPattern}, nil,
 		func(c *types.UserPoolClientType) **string { return &c.ClientName }),
 	stringField("DefaultRedirectURI", []form{formEquals, formRequireHTTPS}, nil,
@@ -127,21 +133,21 @@ var fields = []*field{
 	boolField("EnableTokenRevocation", true,
 		func(c *types.UserPoolClientType) **bool { return &c.EnableTokenRevocation }),
 	setField("ExplicitAuthFlows", setForms, enumStrings(types.ExplicitAuthFlowsType("").Values()), 0,
-		func(c *types.UserPoolClientType) ([]string, bool) {
+		func(c *types.UserPoolClientType, dst []string) ([]string, bool) {
 			if len(c.ExplicitAuthFlows) == 0 {
-				return sortedUnique(defaultAuthFlows), false
+				return sortedUniqueInto(dst, defaultAuthFlows), false
 			}
-			return sortedStrings(c.ExplicitAuthFlows), false
+			return sortedStringsInto(dst, c.ExplicitAuthFlows), false
 		},
-		func(c *types.UserPoolClientType, l []string) {
-			c.ExplicitAuthFlows = fromStrings[types.ExplicitAuthFlowsType](l)
-		}),
+		func(c *types.UserPoolClientType) *[]types.ExplicitAuthFlowsType { return &c.ExplicitAuthFlows }),
 	durationField("IdTokenValidity", 5*minute, day, hour,
 		func(c *types.UserPoolClientType) **int32 { return &c.IdTokenValidity },
 		func(u *types.TokenValidityUnitsType) *types.TimeUnitsType { return &u.IdToken }, types.TimeUnitsTypeHours),
 	setField("LogoutURLs", urlForms, nil, 100,
-		func(c *types.UserPoolClientType) ([]string, bool) { return sortedUnique(c.LogoutURLs), false },
-		func(c *types.UserPoolClientType, l []string) { c.LogoutURLs = l }),
+		func(c *types.UserPoolClientType, dst []string) ([]string, bool) {
+			return sortedUniqueInto(dst, c.LogoutURLs), false
+		},
+		func(c *types.UserPoolClientType) *[]string { return &c.LogoutURLs }),
 	{
 		name: "PreventUserExistenceErrors", kind: kindString, forms: []form{formEquals},
 		enum: enumStrings(types.PreventUserExistenceErrorTypes("").Values()), sdk: "PreventUserExistenceErrors",
@@ -156,10 +162,10 @@ var fields = []*field{
 		},
 	},
 	setField("ReadAttributes", setForms, nil, 0,
-		func(c *types.UserPoolClientType) ([]string, bool) {
-			return sortedUnique(c.ReadAttributes), len(c.ReadAttributes) == 0
+		func(c *types.UserPoolClientType, dst []string) ([]string, bool) {
+			return sortedUniqueInto(dst, c.ReadAttributes), len(c.ReadAttributes) == 0
 		},
-		func(c *types.UserPoolClientType, l []string) { c.ReadAttributes = l }),
+		func(c *types.UserPoolClientType) *[]string { return &c.ReadAttributes }),
 	rotationField(),
 	{
 		name: "RefreshTokenRotation.Feature", kind: kindString, forms: []form{formEquals},
@@ -188,15 +194,15 @@ var fields = []*field{
 	},
 	refreshValidityField(),
 	setField("SupportedIdentityProviders", setForms, nil, 0,
-		func(c *types.UserPoolClientType) ([]string, bool) {
-			return sortedUnique(c.SupportedIdentityProviders), false
+		func(c *types.UserPoolClientType, dst []string) ([]string, bool) {
+			return sortedUniqueInto(dst, c.SupportedIdentityProviders), false
 		},
-		func(c *types.UserPoolClientType, l []string) { c.SupportedIdentityProviders = l }),
+		func(c *types.UserPoolClientType) *[]string { return &c.SupportedIdentityProviders }),
 	setField("WriteAttributes", setForms, nil, 0,
-		func(c *types.UserPoolClientType) ([]string, bool) {
-			return sortedUnique(c.WriteAttributes), len(c.WriteAttributes) == 0
+		func(c *types.UserPoolClientType, dst []string) ([]string, bool) {
+			return sortedUniqueInto(dst, c.WriteAttributes), len(c.WriteAttributes) == 0
 		},
-		func(c *types.UserPoolClientType, l []string) { c.WriteAttributes = l }),
+		func(c *types.UserPoolClientType) *[]string { return &c.WriteAttributes }),
 }
 
 var fieldByName = func() map[string]*field {
@@ -359,65 +365,44 @@ func stringField(name string, forms []form, enum []string, ptr func(*types.UserP
 	}
 }
 
-// setField: read returns the field's list already sorted and unique (a
-// fresh slice, see sortedUnique and sortedStrings) and whether it is unset
-// meaning "all"; write stores a list.
-func setField(name string, forms []form, enum []string, maxItems int,
-	read func(*types.UserPoolClientType) ([]string, bool), write func(*types.UserPoolClientType, []string)) *field {
+// setField: read returns the field's list already sorted and unique,
+// appended to dst's spare room (a fresh slice when dst is nil, see
+// sortedUniqueInto and sortedStringsInto), and whether it is unset meaning
+// "all"; list is the member a fix writes.
+func setField[T ~string](name string, forms []form, enum []string, maxItems int,
+	read func(c *types.UserPoolClientType, dst []string) ([]string, bool), list func(*types.UserPoolClientType) *[]T) *field {
 	return &field{
 		name: name, kind: kindSet, forms: forms, enum: enum, maxItems: maxItems, sdk: name,
 		urls: name == "CallbackURLs" || name == "LogoutURLs",
 		get: func(c *types.UserPoolClientType) val {
-			l, all := read(c)
+			l, all := read(c, nil)
 			if all {
 				return val{all: true}
 			}
 			return val{list: l}
 		},
+		read: read,
 		put: func(c *types.UserPoolClientType, v val) {
 			// Keep the client's order for kept elements; Cognito does not
 			// preserve order anyway, but a smaller diff reads better.
-			old := rawList(c, name)
-			var out []string
+			p := list(c)
+			var out []T
 			if len(v.list) > 0 {
-				out = make([]string, 0, len(v.list))
+				out = make([]T, 0, len(v.list))
 			}
-			for _, s := range old {
-				if slices.Contains(v.list, s) && !slices.Contains(out, s) {
+			for _, s := range *p {
+				if slices.Contains(v.list, string(s)) && !slices.Contains(out, s) {
 					out = append(out, s)
 				}
 			}
 			for _, s := range v.list {
-				if !slices.Contains(out, s) {
-					out = append(out, s)
+				if !slices.Contains(out, T(s)) {
+					out = append(out, T(s))
 				}
 			}
-			write(c, out)
+			*p = out
 		},
 	}
-}
-
-// rawList is a set field's list as described, in the client's order.
-func rawList(c *types.UserPoolClientType, name string) []string {
-	switch name {
-	case "AllowedOAuthFlows":
-		return toStrings(c.AllowedOAuthFlows)
-	case "AllowedOAuthScopes":
-		return c.AllowedOAuthScopes
-	case "CallbackURLs":
-		return c.CallbackURLs
-	case "ExplicitAuthFlows":
-		return toStrings(c.ExplicitAuthFlows)
-	case "LogoutURLs":
-		return c.LogoutURLs
-	case "ReadAttributes":
-		return c.ReadAttributes
-	case "SupportedIdentityProviders":
-		return c.SupportedIdentityProviders
-	case "WriteAttributes":
-		return c.WriteAttributes
-	}
-	return nil
 }
 
 func analyticsField() *field {
@@ -511,13 +496,6 @@ func enumStrings[T ~string](vs []T) []string {
 	return out
 }
 
-func toStrings[T ~string](vs []T) []string {
-	if vs == nil {
-		return nil
-	}
-	return enumStrings(vs)
-}
-
 func fromStrings[T ~string](l []string) []T {
 	if len(l) == 0 {
 		return nil
@@ -529,23 +507,37 @@ func fromStrings[T ~string](l []string) []T {
 	return out
 }
 
-// sortedStrings converts an enum list into a fresh sorted, unique list.
-func sortedStrings[T ~string](l []T) []string {
+// sortedUnique returns a fresh sorted copy of l without duplicates.
+func sortedUnique(l []string) []string { return sortedUniqueInto(nil, l) }
+
+// sortedStringsInto is sortedStrings into dst's spare room (nil when l is
+// empty); the list it returns is capped at its length.
+func sortedStringsInto[T ~string](dst []string, l []T) []string {
 	if len(l) == 0 {
 		return nil
 	}
-	out := make([]string, len(l))
-	for i, v := range l {
-		out[i] = string(v)
+	if dst == nil {
+		dst = make([]string, 0, len(l))
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	start := len(dst)
+	for _, v := range l {
+		dst = append(dst, string(v))
+	}
+	return sortCompact(dst[start:])
 }
 
-// sortedUnique returns a fresh sorted copy of l without duplicates.
-func sortedUnique(l []string) []string {
-	out := make([]string, 0, len(l))
-	out = append(out, l...)
-	sort.Strings(out)
-	return slices.Compact(out)
+// sortedUniqueInto is sortedUnique into dst's spare room (never nil); the
+// list it returns is capped at its length.
+func sortedUniqueInto(dst, l []string) []string {
+	if dst == nil {
+		dst = make([]string, 0, len(l))
+	}
+	start := len(dst)
+	return sortCompact(append(dst, l...)[start:])
+}
+
+func sortCompact(l []string) []string {
+	slices.Sort(l)
+	l = slices.Compact(l)
+	return l[:len(l):len(l)]
 }

@@ -13,20 +13,19 @@ import (
 
 // fixer holds the standing fixes of one evaluation: the fixed copy w of
 // the described client c, the fields the fixes write and, for each finding
-// of res, the field whose fix it is (-1 for none).
+// of res, the field whose fix it is (-1 for none). It lives in an
+// evalState (evalState.fixer makes it).
 type fixer struct {
-	c, w   *types.UserPoolClientType
-	res    *Result
-	fields fieldSet // fields with a standing fix
-	sdks   fieldSet // the Cognito members (whole fields) they write
-	owner  []int8
-}
-
-// newFixer starts from a shallow copy of c: a fix always stores a fresh
-// value, and finish unshares what no fix replaced.
-func newFixer(c *types.UserPoolClientType, res *Result, hint int) *fixer {
-	w := *c
-	return &fixer{c: c, w: &w, res: res, owner: make([]int8, 0, max(hint, len(res.Findings)))}
+	c, w    *types.UserPoolClientType
+	res     *Result
+	fields  fieldSet // fields with a standing fix
+	sdks    fieldSet // the Cognito members (whole fields) they write
+	owner   []int8
+	changes []Change   // room for res.Changes
+	cross   crossState // the cross-field rules' view, remade each round
+	// unsorted: res.Findings may be out of field order. The rules append
+	// theirs in field order; a finding appended later sets it.
+	unsorted bool
 }
 
 // own records the fixable findings from index start on as f's fix.
@@ -74,9 +73,8 @@ func (x *fixer) withdraw(sdk, reason string) {
 // finish writes each standing fix's value into its findings, sorts them,
 // and lists the fields w moves; Fixed is w when anything moves. before
 // holds the shown described value of the fields with findings.
-func (x *fixer) finish(before *[64]any) {
+func (x *fixer) finish(before, after *[64]any) {
 	res := x.res
-	var after [64]any
 	shownAfter := func(f *field) any {
 		if after[f.idx] == nil {
 			after[f.idx] = show(f, f.get(x.w))
@@ -88,8 +86,10 @@ func (x *fixer) finish(before *[64]any) {
 			res.Findings[i].Fix = shownAfter(fields[o])
 		}
 	}
-	sortFindings(res.Findings)
-	res.Changes, res.Fixed = nil, nil
+	if x.unsorted {
+		sortFindings(res.Findings)
+	}
+	res.Changes, res.Fixed = x.changes[:0], nil
 	for _, f := range fields {
 		if f.name != f.sdk || !x.sdks.has(f) {
 			continue // a part reports through its whole; untouched fields are as described
@@ -99,15 +99,14 @@ func (x *fixer) finish(before *[64]any) {
 			b = show(f, f.get(x.c))
 		}
 		if a := shownAfter(f); !sameShown(b, a) {
-			if res.Changes == nil {
-				res.Changes = make([]Change, 0, 8)
-			}
 			res.Changes = append(res.Changes, Change{Field: f.name, Before: b, After: a})
 		}
 	}
 	if len(res.Changes) > 0 {
-		unshare(x.w, x.c)
-		res.Fixed = x.w
+		fixed := new(types.UserPoolClientType)
+		*fixed = *x.w
+		unshare(fixed, x.c)
+		res.Fixed = fixed
 	}
 }
 

@@ -79,8 +79,7 @@ func (r Result) SelfContained(described *types.UserPoolClientType, reason string
 	if r.Fixed == nil {
 		return out
 	}
-	x := newFixer(described, &out, len(out.Findings))
-	x.w = deepCopy(r.Fixed)
+	x := &fixer{c: described, w: deepCopy(r.Fixed), res: &out, unsorted: true}
 	for i, fd := range out.Findings {
 		if fd.Action == Enforce && fd.Fixable {
 			x.ownAt(i, fieldByName[fd.Field])
@@ -104,7 +103,7 @@ func (r Result) SelfContained(described *types.UserPoolClientType, reason string
 		x.withdraw(a.name, reason)
 	}
 	withdrawViolations(x)
-	var before [64]any
-	x.finish(&before)
+	var before, after [64]any
+	x.finish(&before, &after)
 	return out
 }

@@ -41,6 +41,7 @@ type Rule struct {
 	pattern      *regexp.Regexp
 
 	req, ids []string // Finding.Required and Finding.Rule per form of formTable (prepare)
+	stated   []int8   // the indexes in formTable of the forms the rule states, in order (prepare)
 }
 
 // formSpec is one way of stating a rule: how the parser reads it, how it
@@ -249,15 +250,19 @@ var formTable = []formSpec{
 	},
 }
 
-// prepare computes the rule's Required texts once; Parse and Resolve call
-// it on every rule they make.
+// prepare computes the rule's Required texts and the forms it states once;
+// Parse and Resolve call it on every rule they make. A form is stated when
+// it describes itself, which is exactly when its check can raise a finding
+// (each check returns at once for a form the rule does not state).
 func (r *Rule) prepare() *Rule {
 	r.req = make([]string, len(formTable))
 	r.ids = make([]string, len(formTable))
+	r.stated = r.stated[:0]
 	for i := range formTable {
 		r.ids[i] = r.f.name + "." + string(formTable[i].name)
 		if formTable[i].describe(r) != "" {
 			r.req[i] = formTable[i].required(r)
+			r.stated = append(r.stated, int8(i))
 		}
 	}
 	return r

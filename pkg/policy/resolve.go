@@ -39,6 +39,14 @@ func TargetOf(c *types.UserPoolClientType) Target {
 // replaces the earlier one whole; null removes it), then the exemptions
 // that match and have not expired at now.
 func (b *Baseline) Resolve(t Target, now time.Time) *Resolved {
+	p := new(Resolved)
+	b.resolve(p, nil, t, now)
+	return p
+}
+
+// resolve is Resolve into p, with p.Rules in rules (which it allocates
+// when nil, and appends to otherwise).
+func (b *Baseline) resolve(p *Resolved, rules []*Rule, t Target, now time.Time) {
 	var eff [64]*Rule // by field index
 	for _, fr := range b.base {
 		eff[fr.f.idx] = fr.r
@@ -64,7 +72,10 @@ func (b *Baseline) Resolve(t Target, now time.Time) *Resolved {
 			n++
 		}
 	}
-	p := &Resolved{Target: t, Rules: make([]*Rule, 0, n)}
+	if rules == nil {
+		rules = make([]*Rule, 0, n)
+	}
+	*p = Resolved{Target: t, Rules: rules}
 	if len(applied) > 0 {
 		p.Overrides = slices.Clone(applied)
 	}
@@ -88,7 +99,6 @@ func (b *Baseline) Resolve(t Target, now time.Time) *Resolved {
 		}
 		p.exempt |= e.fields
 	}
-	return p
 }
 
 // replaceRotation keeps RefreshTokenRotation stated either whole or by its

@@ -1,4 +1,10 @@
-package notify
+// Package hub keeps Security Hub in step with outcomes: a FAILED finding
+// per rule a client breaks, resolved once it meets the rule. Only the audit
+// links it (it sees every client on each sweep, so it can resolve findings
+// as well as raise them); package notify calls it through
+// notify.FindingsSync, so the remediate binary carries no Security Hub
+// client.
+package hub
 
 import (
 	"context"
@@ -12,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
+	"github.com/cognito-guard/cognito-guard/internal/notify/common"
 	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
@@ -32,6 +39,99 @@ const (
 	maxDescription = 1024
 	maxRecommend   = 512
 )
+
+// Source is the tool's name in finding IDs and ProductFields (notify.Source).
+const Source = common.Source
+
+// BatchImportFindingsAPI is the Security Hub operation that creates and
+// updates findings; *securityhub.Client has it.
+type BatchImportFindingsAPI interface {
+	BatchImportFindings(ctx context.Context, params *securityhub.BatchImportFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.BatchImportFindingsOutput, error)
+}
+
+// BatchUpdateFindingsAPI sets the workflow status of findings;
+// *securityhub.Client has it.
+type BatchUpdateFindingsAPI interface {
+	BatchUpdateFindings(ctx context.Context, params *securityhub.BatchUpdateFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.BatchUpdateFindingsOutput, error)
+}
+
+// GetFindingsAPI looks up this tool's open Security Hub findings;
+// *securityhub.Client has it.
+type GetFindingsAPI interface {
+	GetFindings(ctx context.Context, params *securityhub.GetFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.GetFindingsOutput, error)
+}
+
+// Options configures a Hub.
+type Options struct {
+	// SecurityHub imports a FAILED finding per rule for drift that stays and
+	// resolves the finding once the client meets the rule.
+	SecurityHub BatchImportFindingsAPI
+	// Findings, when set (normally the same *securityhub.Client), is used
+	// to find the open findings of the clients published, so that a rule
+	// fixed by hand, a client now compliant or exempt, or a rule removed
+	// from the baseline is resolved too. Without it only the findings the
+	// outcome itself reports as fixed are resolved.
+	Findings GetFindingsAPI
+	// Workflow, when set (normally the same *securityhub.Client), sets the
+	// workflow status of resolved findings to RESOLVED with
+	// BatchUpdateFindings: BatchImportFindings ignores Workflow on a
+	// finding that already exists. Without it resolved findings are
+	// archived and PASSED but keep their workflow status.
+	Workflow BatchUpdateFindingsAPI
+	// Now defaults to time.Now.
+	Now func() time.Time
+	// Backoff is the pause before retry attempt n (1, 2, ...) of findings
+	// Security Hub rejected; by default n times 200 ms.
+	Backoff func(attempt int) time.Duration
+
+	// Account and Region of the user pools, for each Sync.
+	account, region string
+}
+
+// Hub syncs outcomes to Security Hub; it is a notify.FindingsSync. Safe
+// for concurrent use if its clients are.
+type Hub struct {
+	opt Options
+}
+
+// New returns a Hub.
+func New(opt Options) *Hub {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Backoff == nil {
+		opt.Backoff = func(n int) time.Duration { return time.Duration(n) * 200 * time.Millisecond }
+	}
+	return &Hub{opt: opt}
+}
+
+// Sync makes Security Hub match the outcomes of the pools of account and
+// region: every outcome that says where a client stands (all but skipped
+// and failed ones) imports its findings and resolves those that no longer
+// apply.
+func (h *Hub) Sync(ctx context.Context, outcomes []reconcile.Outcome, account, region string) error {
+	n := *h
+	n.opt.account, n.opt.region = account, region
+	return n.importFindings(ctx, outcomes)
+}
+
+const maxAttempts = common.MaxAttempts
+
+func (n *Hub) sleep(ctx context.Context, attempt int) error {
+	return common.Sleep(ctx, n.opt.Backoff(attempt))
+}
+
+func (n *Hub) poolARN(poolID string) string {
+	return common.PoolARN(n.opt.account, n.opt.region, poolID)
+}
+
+func partition(region string) string        { return common.Partition(region) }
+func summary(codes map[string]int) string   { return common.Summary(codes) }
+func value(v any) string                    { return common.Value(v) }
+func secretField(field string) bool         { return common.SecretField(field) }
+func action(f policy.Finding) policy.Action { return common.Action(f) }
+
+const redacted = common.Redacted
 
 // FindingID is the stable Security Hub finding Id of a rule on a client: a
 // later import with the same Id updates (or resolves) the same finding.
@@ -89,7 +189,7 @@ func settled(o reconcile.Outcome) bool {
 // importFindings makes Security Hub match the outcomes: a FAILED, ACTIVE
 // finding per rule that stays broken, and PASSED, ARCHIVED, RESOLVED for
 // every open finding of the client that no longer applies.
-func (n *Notifier) importFindings(ctx context.Context, outcomes []reconcile.Outcome) error {
+func (n *Hub) importFindings(ctx context.Context, outcomes []reconcile.Outcome) error {
 	var clients []reconcile.Outcome
 	for _, o := range outcomes {
 		if settled(o) {
@@ -99,7 +199,7 @@ func (n *Notifier) importFindings(ctx context.Context, outcomes []reconcile.Outc
 	if len(clients) == 0 {
 		return nil
 	}
-	if n.opt.Account == "" || n.opt.Region == "" {
+	if n.opt.account == "" || n.opt.region == "" {
 		return errors.New("account and region are required for findings")
 	}
 	var errs []error
@@ -176,8 +276,8 @@ func (n *Notifier) importFindings(ctx context.Context, outcomes []reconcile.Outc
 // https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchUpdateFindings.html).
 // Findings Security Hub leaves unprocessed are sent again, up to
 // maxAttempts in all.
-func (n *Notifier) resolveWorkflow(ctx context.Context, ids []string) error {
-	product := aws.String(ProductARN(n.opt.Region, n.opt.Account))
+func (n *Hub) resolveWorkflow(ctx context.Context, ids []string) error {
+	product := aws.String(ProductARN(n.opt.region, n.opt.account))
 	pending := ids
 	var lastFailures map[string]int
 	for attempt := 1; len(pending) > 0; attempt++ {
@@ -215,7 +315,7 @@ func (n *Notifier) resolveWorkflow(ctx context.Context, ids []string) error {
 
 // openFindings lists the ACTIVE findings of this tool for the clients: a
 // prefix filter per client when they are few, all of the tool's otherwise.
-func (n *Notifier) openFindings(ctx context.Context, clients []reconcile.Outcome) (map[string]types.AwsSecurityFinding, error) {
+func (n *Hub) openFindings(ctx context.Context, clients []reconcile.Outcome) (map[string]types.AwsSecurityFinding, error) {
 	var ids []types.StringFilter
 	seen := map[string]bool{}
 	for _, o := range clients {
@@ -230,7 +330,7 @@ func (n *Notifier) openFindings(ctx context.Context, clients []reconcile.Outcome
 	}
 	in := &securityhub.GetFindingsInput{
 		Filters: &types.AwsSecurityFindingFilters{
-			ProductArn:  []types.StringFilter{{Comparison: types.StringFilterComparisonEquals, Value: aws.String(ProductARN(n.opt.Region, n.opt.Account))}},
+			ProductArn:  []types.StringFilter{{Comparison: types.StringFilterComparisonEquals, Value: aws.String(ProductARN(n.opt.region, n.opt.account))}},
 			Id:          ids,
 			RecordState: []types.StringFilter{{Comparison: types.StringFilterComparisonEquals, Value: aws.String(string(types.RecordStateActive))}},
 		},
@@ -256,7 +356,7 @@ func (n *Notifier) openFindings(ctx context.Context, clients []reconcile.Outcome
 // Security Hub rejected one by one (FailedFindings), up to maxAttempts. On
 // error it returns the IDs of the findings not imported (all of them when
 // a call failed).
-func (n *Notifier) batchImport(ctx context.Context, findings []types.AwsSecurityFinding) (map[string]bool, error) {
+func (n *Hub) batchImport(ctx context.Context, findings []types.AwsSecurityFinding) (map[string]bool, error) {
 	pending := findings
 	var lastFailures map[string]int
 	notImported := func() map[string]bool {
@@ -299,7 +399,7 @@ func (n *Notifier) batchImport(ctx context.Context, findings []types.AwsSecurity
 	return nil, nil
 }
 
-func (n *Notifier) base(o reconcile.Outcome, rule, ttl string, created, now time.Time) types.AwsSecurityFinding {
+func (n *Hub) base(o reconcile.Outcome, rule, ttl string, created, now time.Time) types.AwsSecurityFinding {
 	other := map[string]string{"clientId": o.ClientID}
 	if o.ClientName != "" {
 		other["clientName"] = o.ClientName
@@ -307,11 +407,11 @@ func (n *Notifier) base(o reconcile.Outcome, rule, ttl string, created, now time
 	return types.AwsSecurityFinding{
 		SchemaVersion: aws.String(SchemaVersion),
 		Id:            aws.String(FindingID(o.UserPoolID, o.ClientID, rule)),
-		ProductArn:    aws.String(ProductARN(n.opt.Region, n.opt.Account)),
+		ProductArn:    aws.String(ProductARN(n.opt.region, n.opt.account)),
 		ProductName:   aws.String(Source),
 		GeneratorId:   aws.String(Source + "/" + rule),
-		AwsAccountId:  aws.String(n.opt.Account),
-		Region:        aws.String(n.opt.Region),
+		AwsAccountId:  aws.String(n.opt.account),
+		Region:        aws.String(n.opt.region),
 		Types:         []string{FindingType},
 		CreatedAt:     aws.String(created.Format(time.RFC3339)),
 		UpdatedAt:     aws.String(now.Format(time.RFC3339)),
@@ -319,8 +419,8 @@ func (n *Notifier) base(o reconcile.Outcome, rule, ttl string, created, now time
 		Resources: []types.Resource{{
 			Type:      aws.String("Other"),
 			Id:        aws.String(n.poolARN(o.UserPoolID)),
-			Partition: types.Partition(partition(n.opt.Region)),
-			Region:    aws.String(n.opt.Region),
+			Partition: types.Partition(partition(n.opt.region)),
+			Region:    aws.String(n.opt.region),
 			Details:   &types.ResourceDetails{Other: other},
 		}},
 		ProductFields: map[string]string{
@@ -332,7 +432,7 @@ func (n *Notifier) base(o reconcile.Outcome, rule, ttl string, created, now time
 	}
 }
 
-func (n *Notifier) failedFinding(o reconcile.Outcome, f policy.Finding, created, now time.Time) types.AwsSecurityFinding {
+func (n *Hub) failedFinding(o reconcile.Outcome, f policy.Finding, created, now time.Time) types.AwsSecurityFinding {
 	sev := severity(f)
 	a := n.base(o, f.Rule, title(o, f.Rule), created, now)
 	a.Description = aws.String(truncate(description(o, f), maxDescription))
@@ -354,7 +454,7 @@ func (n *Notifier) failedFinding(o reconcile.Outcome, f policy.Finding, created,
 
 // resolvedFinding re-imports a finding as passed and archived. Its workflow
 // status is set by resolveWorkflow: an import cannot change it.
-func (n *Notifier) resolvedFinding(o reconcile.Outcome, rule, ttl string, created, now time.Time) types.AwsSecurityFinding {
+func (n *Hub) resolvedFinding(o reconcile.Outcome, rule, ttl string, created, now time.Time) types.AwsSecurityFinding {
 	if ttl == "" {
 		ttl = title(o, rule)
 	}

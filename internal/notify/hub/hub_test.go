@@ -1,4 +1,4 @@
-package notify
+package hub
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cognito-guard/cognito-guard/internal/notify"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
@@ -251,13 +252,13 @@ func TestSecurityHubLookupFailureStillImports(t *testing.T) {
 
 func TestSecurityHubNeedsAccountAndRegion(t *testing.T) {
 	aws := newFakeAWS(t, nil)
-	n := New(Options{SecurityHub: aws.securityhub()})
+	n := notify.New(notify.Options{SecurityHub: New(Options{SecurityHub: aws.securityhub()})})
 	checkErr(t, n.Publish(context.Background(), []reconcile.Outcome{unfixable}), "securityhub: account and region are required")
 }
 
 func TestAccountAndRegionFromLambdaContext(t *testing.T) {
 	aws := newFakeAWS(t, map[string]reply{"BatchImportFindings": importOK})
-	n := New(Options{SecurityHub: aws.securityhub(), Now: fixedNow})
+	n := notify.New(notify.Options{SecurityHub: New(Options{SecurityHub: aws.securityhub(), Now: fixedNow}), Now: fixedNow})
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{
 		InvokedFunctionArn: "arn:aws:lambda:eu-west-1:210987654321:function:cognito-guard-remediate:live",
 	})
