@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -25,32 +26,102 @@ func BenchmarkColdStart(b *testing.B) {
 	b.ReportMetric(float64(rie.Median(ds).Microseconds())/1000, "ms-cold-median")
 }
 
+// floorPkg is the hello-world floor: aws-lambda-go's runtime loop and a
+// handler that echoes, built exactly as the remediate bootstrap
+// (rie.Build: -trimpath, -s -w, -tags lambda.norpc).
+const floorPkg = "./internal/testkit/rie/testdata/echo"
+
+// BenchmarkColdStartVsFloor: the remediate bootstrap and the hello floor,
+// cold-started alternately in the same run (the machine's noise hits
+// both), each from a fresh RIE to its first response; the remediate one
+// evaluates a compliant client (baseline read, one describe). Reports both
+// medians, their ratio, and each bootstrap's peak RSS after the first
+// response.
+func BenchmarkColdStartVsFloor(b *testing.B) {
+	w := startB(b)
+	bootstrap := rie.Build(b, "./functions/remediate")
+	floor := rie.Build(b, floorPkg)
+	before := os.Getenv(beforeEnv)
+	payload := []byte(`{"userPoolId":"` + sample.PoolID + `","clientId":"` + sample.CleanID + `"}`)
+	var ours, base, prev []time.Duration
+	var oursRSS, baseRSS, prevRSS []time.Duration // bytes, kept as Durations to reuse rie.Median
+	for b.Loop() {
+		d, rss := rie.MeasureCold(b, bootstrap, w.env, payload)
+		ours, oursRSS = append(ours, d), append(oursRSS, time.Duration(rss))
+		d, rss = rie.MeasureCold(b, floor, nil, []byte(`{"echo":1}`))
+		base, baseRSS = append(base, d), append(baseRSS, time.Duration(rss))
+		if before != "" {
+			d, rss = rie.MeasureCold(b, before, w.env, payload)
+			prev, prevRSS = append(prev, d), append(prevRSS, time.Duration(rss))
+		}
+	}
+	mo, mb := rie.Median(ours), rie.Median(base)
+	b.ReportMetric(float64(mo.Microseconds())/1000, "ms-cold-remediate")
+	b.ReportMetric(float64(mb.Microseconds())/1000, "ms-cold-floor")
+	b.ReportMetric(float64(mo)/float64(mb), "x-floor")
+	b.ReportMetric(float64(rie.Median(oursRSS))/(1<<20), "MiB-rss-remediate")
+	b.ReportMetric(float64(rie.Median(baseRSS))/(1<<20), "MiB-rss-floor")
+	if before != "" {
+		b.ReportMetric(float64(rie.Median(prev).Microseconds())/1000, "ms-cold-before")
+		b.ReportMetric(float64(rie.Median(prev))/float64(mb), "x-floor-before")
+		b.ReportMetric(float64(rie.Median(prevRSS))/(1<<20), "MiB-rss-before")
+	}
+}
+
+// beforeEnv names a bootstrap built from an earlier commit (make build in
+// a checkout of it) that the benchmarks measure beside this one, in the
+// same run: before/after figures without the machine's drift between runs.
+const beforeEnv = "REMEDIATE_BEFORE_BOOTSTRAP"
+
 // BenchmarkWarmInvoke: one warm function, compliant and drifted clients;
 // reports latency and the Cognito/SSM calls per event from the call log.
 func BenchmarkWarmInvoke(b *testing.B) {
-	for _, tc := range []struct{ name, client string }{{"compliant", sample.CleanID}, {"drifted", sample.DriftedID}} {
-		b.Run(tc.name, func(b *testing.B) {
-			w := startB(b)
-			fn := rie.Start(b, rie.Build(b, "./functions/remediate"), w.env)
-			payload := []byte(`{"userPoolId":"` + sample.PoolID + `","clientId":"` + tc.client + `"}`)
-			if _, err := fn.Invoke(context.Background(), payload); err != nil { // cold, loads the baseline
-				b.Fatal(err)
-			}
-			w.emu.ResetCalls()
-			for b.Loop() {
-				if tc.client == sample.DriftedID {
-					b.StopTimer()
-					if _, err := w.emu.PutClient(sample.PoolID, sample.Drifted()); err != nil { // drift it again
-						b.Fatal(err)
-					}
-					b.StartTimer()
-				}
-				if _, err := fn.Invoke(context.Background(), payload); err != nil {
+	builds := []struct{ name, path string }{{"", ""}}
+	if before := os.Getenv(beforeEnv); before != "" {
+		builds = append(builds, struct{ name, path string }{"before-", before})
+	}
+	for _, build := range builds {
+		for _, tc := range []struct{ name, client string }{{"compliant", sample.CleanID}, {"drifted", sample.DriftedID}} {
+			warmInvoke(b, build.name+tc.name, build.path, tc.client)
+		}
+	}
+}
+
+// isolate is longer than one per-pool interval of a container at the
+// defaults (REMEDIATE_POOL_RATE 2 / REMEDIATE_MAX_CONCURRENCY 2 = 1/s).
+const isolate = 1100 * time.Millisecond
+
+func warmInvoke(b *testing.B, name, bootstrap, client string) {
+	b.Run(name, func(b *testing.B) {
+		w := startB(b)
+		if bootstrap == "" {
+			bootstrap = rie.Build(b, "./functions/remediate")
+		}
+		fn := rie.Start(b, bootstrap, w.env)
+		payload := []byte(`{"userPoolId":"` + sample.PoolID + `","clientId":"` + client + `"}`)
+		if _, err := fn.Invoke(context.Background(), payload); err != nil { // cold, loads the baseline
+			b.Fatal(err)
+		}
+		w.emu.ResetCalls()
+		for b.Loop() {
+			// Isolated events: the pacer lets the first call of an event go at
+			// once, so the figure is the function's own work (and, for a
+			// drifted client, the pacing between its three describes of one
+			// pool: 1 s each at the defaults), not the queueing of
+			// back-to-back events on one pool.
+			b.StopTimer()
+			time.Sleep(isolate)
+			if client == sample.DriftedID {
+				if _, err := w.emu.PutClient(sample.PoolID, sample.Drifted()); err != nil { // drift it again
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(rie.Median(fn.Latencies()[1:]).Microseconds())/1000, "ms-warm-median")
-			b.ReportMetric(float64(len(w.emu.Calls()))/float64(b.N), "aws-calls/event")
-		})
-	}
+			b.StartTimer()
+			if _, err := fn.Invoke(context.Background(), payload); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(rie.Median(fn.Latencies()[1:]).Microseconds())/1000, "ms-warm-median")
+		b.ReportMetric(float64(len(w.emu.Calls()))/float64(b.N), "aws-calls/event")
+	})
 }

@@ -294,3 +294,21 @@ func TestBuildRebuildsAVanishedBinary(t *testing.T) {
 		t.Errorf("Build did not rebuild the removed binary: %v", err)
 	}
 }
+
+func TestBootstrapPeakRSS(t *testing.T) {
+	f := Start(t, Build(t, echoPkg), nil)
+	if _, err := f.BootstrapPeakRSS(); err == nil {
+		t.Error("a peak RSS before the first invoke, when the RIE has not started the bootstrap yet")
+	}
+	if _, err := f.Invoke(context.Background(), []byte(`{"repeat":"x","times":4000000}`)); err != nil {
+		t.Fatal(err)
+	}
+	rss, err := f.BootstrapPeakRSS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The echo bootstrap built a 4 MB string and marshalled it: its peak holds at least that.
+	if rss < 4<<20 || rss > 1<<30 {
+		t.Errorf("bootstrap peak RSS %d B, want at least the 4 MB response and less than 1 GB", rss)
+	}
+}

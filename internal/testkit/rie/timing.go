@@ -2,9 +2,13 @@ package rie
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -85,4 +89,42 @@ func Median(ds []time.Duration) time.Duration {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// BootstrapPeakRSS is the peak resident set (VmHWM) of the bootstrap process the RIE started, in
+// bytes: read after the first response, it is the memory the function needed to answer once. It
+// fails before the first invoke (the RIE starts the bootstrap then) or on a system without /proc.
+func (f *Function) BootstrapPeakRSS() (int64, error) {
+	for _, pid := range childPIDs(f.cmd.Process.Pid) {
+		b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+		if err != nil {
+			continue
+		}
+		for line := range strings.Lines(string(b)) {
+			if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+				if err != nil {
+					return 0, fmt.Errorf("rie: VmHWM of pid %d: %q", pid, rest)
+				}
+				return kb * 1024, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("rie: no bootstrap process under the RIE (pid %d)", f.cmd.Process.Pid)
+}
+
+// MeasureCold is MeasureColdStart that also returns the bootstrap's BootstrapPeakRSS after the
+// first response.
+func MeasureCold(tb testing.TB, bootstrap string, env map[string]string, payload []byte) (time.Duration, int64) {
+	tb.Helper()
+	f := Start(tb, bootstrap, env)
+	defer f.Stop()
+	if _, err := f.Invoke(context.Background(), payload); err != nil {
+		tb.Fatalf("rie: cold invoke: %v\nlogs:\n%s", err, f.Logs())
+	}
+	rss, err := f.BootstrapPeakRSS()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return f.ColdStart(), rss
 }
