@@ -22,6 +22,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -29,6 +30,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,6 +59,10 @@ type config struct {
 	latency, arrival        time.Duration
 	driftEvery              int
 	baselineDoc, sampleBody []byte
+	// order is how the burst's events follow each other: "pool" (every
+	// event of one pool, then the next: a Terraform apply over one pool's
+	// clients) or "mixed" (pools in turn).
+	order string
 }
 
 func main() {
@@ -76,6 +82,7 @@ func main() {
 	flag.DurationVar(&c.latency, "latency", 20*time.Millisecond, "emulator latency per call")
 	flag.DurationVar(&c.arrival, "arrival", time.Second, "the burst arrives spread over this long")
 	flag.IntVar(&c.driftEvery, "drift-every", 2, "every n-th client is drifted (written once)")
+	flag.StringVar(&c.order, "order", "mixed", "order of the burst: mixed (pools in turn) or pool (one pool's events, then the next)")
 	baselinePath := flag.String("baseline", "events/baseline.json", "baseline document")
 	flag.Parse()
 	var err error
@@ -85,8 +92,11 @@ func main() {
 	if c.sampleBody, err = os.ReadFile("events/update-user-pool-client.json"); err != nil {
 		fatal(err)
 	}
-	fmt.Printf("batch %d, window %s, max concurrency %d, share %g/s (per container %.2f/s), latency %s, bystander %g/s\n\n",
-		c.batchSize, c.window, c.concurrency, c.share, c.share/float64(c.concurrency), c.latency, c.bystander)
+	if c.order != "mixed" && c.order != "pool" {
+		fatal(fmt.Errorf("-order %q: want mixed or pool", c.order))
+	}
+	fmt.Printf("batch %d, window %s, max concurrency %d, share %g/s (per container %.2f/s), pool share %g/s, latency %s, bystander %g/s, order %s\n\n",
+		c.batchSize, c.window, c.concurrency, c.share, c.share/float64(c.concurrency), c.poolShare, c.latency, c.bystander, c.order)
 	fmt.Println("| events | distinct clients | written | Describe per client | Describe per written client | our refused | bystander refused | lost | dead-lettered | read rate reached / share | drain | arithmetic minimum |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, f := range strings.Split(clients, ",") {
@@ -210,12 +220,19 @@ func run(c config) (result, error) {
 		}
 	}
 
+	// The events name the clients in burst order.
+	refs := slices.Clone(w.All)
+	if c.order == "mixed" {
+		slices.SortStableFunc(refs, func(a, b reconcile.Ref) int {
+			return cmp.Compare(clientIndex(w.All, a)%perPool, clientIndex(w.All, b)%perPool)
+		})
+	}
 	q := &queue{total: c.events}
 	start := time.Now()
 	// EventBridge puts the burst into the queue over c.arrival.
 	go func() {
 		for i := range c.events {
-			ref := w.All[i%len(w.All)]
+			ref := refs[i%len(refs)]
 			at := start.Add(time.Duration(float64(c.arrival) * float64(i) / float64(c.events)))
 			time.Sleep(time.Until(at))
 			// CloudTrail records the call when it happens, to the second.
@@ -296,10 +313,15 @@ func run(c config) (result, error) {
 	res.deadLettered = q.dead
 	res.lost = c.events - q.done - q.dead
 	res.readRate = float64(reads) / res.drain.Seconds()
-	// The floor: every describe this design needs, at the configured share,
-	// plus the arrival of the last event.
+	// The floor: every describe made, at the configured share; and when
+	// the burst comes one pool after the other, at the pool share, which
+	// is then the binding limit (only one pool's events are in flight).
 	needed := float64(total)
-	res.minimum = time.Duration(needed / c.share * float64(time.Second))
+	limit := c.share
+	if c.order == "pool" {
+		limit = min(limit, c.poolShare)
+	}
+	res.minimum = time.Duration(needed / limit * float64(time.Second))
 	_ = bystanderCalls
 	return res, nil
 }
@@ -354,6 +376,12 @@ func container(url string, c config) (*batch.Handler, error) {
 		return nil, err
 	}
 	return &batch.Handler{Single: single, Own: single.Own, Log: log}, nil
+}
+
+// clientIndex is ref's position in all (pool-major: pool 0's clients
+// first).
+func clientIndex(all []reconcile.Ref, ref reconcile.Ref) int {
+	return slices.Index(all, ref)
 }
 
 func fatal(err error) {
