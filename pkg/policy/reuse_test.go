@@ -2,9 +2,13 @@ package policy_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
@@ -106,4 +110,55 @@ func secretOf(r policy.Result) *string {
 		return nil
 	}
 	return r.Fixed.ClientSecret
+}
+
+// TestEvaluateConcurrently: the reused working memory is per evaluation,
+// so evaluations on several goroutines at once (the remediate function
+// reconciles several clients of a batch in parallel) give exactly what one
+// at a time gives. Run with -race to also check for shared writes.
+func TestEvaluateConcurrently(t *testing.T) {
+	names, err := filepath.Glob("testdata/clients/*.json")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	b := mustParse(t, string(readFile(t, "testdata/baseline.json")))
+	want := map[string]string{}
+	clients := map[string]*types.UserPoolClientType{}
+	for _, name := range names {
+		clients[name] = describeFixture(t, filepath.Base(name))
+		want[name] = marshalResult(t, policy.Evaluate(b, clients[name], now))
+	}
+	// The goroutines share each client (Evaluate must not write to it) and
+	// call no t.Fatal off the test's goroutine.
+	marshal := func(r policy.Result) string {
+		out, err := json.Marshal(struct {
+			R      policy.Result
+			Secret *string
+		}{r, secretOf(r)})
+		if err != nil {
+			return err.Error()
+		}
+		return string(out)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8*len(names))
+	for g := range 8 {
+		wg.Go(func() {
+			for round := range 20 {
+				for i := range names {
+					name := names[(i+g+round)%len(names)]
+					got := marshal(policy.Evaluate(b, clients[name], now))
+					if got != want[name] {
+						errs <- fmt.Sprintf("%s on goroutine %d:\n got  %s\n want %s", name, g, got, want[name])
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
 }
