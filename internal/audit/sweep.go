@@ -262,13 +262,18 @@ func (s *Sweeper) sweep(ctx context.Context, in Input, keep func(reconcile.Outco
 		// third of the run.
 		m := min(s.margin(), dl.Sub(r.start)/3)
 		r.stopAt = dl.Add(-m)
-		// Calls still in flight at the stop (a paced wait, a retry) are
-		// cut off half way through the margin, so the report is returned
-		// before Lambda's own deadline; what they leave undone is retried
-		// from the cursor.
+		// Attempts still waiting for their pacing slot (a paced wait, a
+		// retry) are cut off half way through the margin, so the report is
+		// returned before Lambda's own deadline; what they leave undone is
+		// retried from the cursor. A request already sent runs on until
+		// three quarters of the margin: Cognito may have answered it, and
+		// cutting it would spend that read again in the next run.
+		sendBy, cancelSend := context.WithDeadline(ctx, dl.Add(-m/2))
+		defer cancelSend()
 		var cancel context.CancelFunc
-		r.ctx, cancel = context.WithDeadline(ctx, dl.Add(-m/2))
+		r.ctx, cancel = context.WithDeadline(ctx, dl.Add(-m/4))
 		defer cancel()
+		r.ctx = appclient.WithSendBy(r.ctx, sendBy)
 	}
 	// Fail closed: without a valid baseline nothing is evaluated, so
 	// nothing can be written.

@@ -201,12 +201,35 @@ func (u Usage) Since(before Usage) Usage {
 	return d
 }
 
+// sendByKey carries the context WithSendBy gave.
+type sendByKey struct{}
+
+// WithSendBy returns ctx for calls whose attempts may only start while
+// sendBy is live: an attempt still waiting for its pacing slot when sendBy
+// ends fails with sendBy's error, while an attempt already sent runs on
+// under ctx. A caller stopping at a deadline cuts its queued attempts
+// without abandoning requests Cognito may already have answered (a
+// describe cut on the wire is a read spent twice when it is retried).
+func WithSendBy(ctx, sendBy context.Context) context.Context {
+	return context.WithValue(ctx, sendByKey{}, sendBy)
+}
+
 // wait blocks until an attempt of op on pool may be sent, and takes its
 // tokens.
 func (p *Pacer) wait(ctx context.Context, op, pool string) error {
 	lims := p.limitersFor(op, pool)
 	if len(lims) == 0 {
 		return nil
+	}
+	if sendBy, ok := ctx.Value(sendByKey{}).(context.Context); ok {
+		if err := sendBy.Err(); err != nil {
+			return err
+		}
+		var cancel context.CancelCauseFunc
+		ctx, cancel = context.WithCancelCause(ctx)
+		stop := context.AfterFunc(sendBy, func() { cancel(context.Cause(sendBy)) })
+		defer stop()
+		defer cancel(nil)
 	}
 	for {
 		p.mu.Lock()

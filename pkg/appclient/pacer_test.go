@@ -3,6 +3,7 @@ package appclient
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -249,5 +250,70 @@ func TestLimitsValidate(t *testing.T) {
 		if _, err := NewPacer(l, nil); err == nil {
 			t.Errorf("NewPacer(%+v): no error", l)
 		}
+	}
+}
+
+// parkedClock never lets a paced wait end by itself: Sleep returns only
+// when its context ends, and tells sleeping when it starts.
+type parkedClock struct{ sleeping chan struct{} }
+
+func (parkedClock) Now() time.Time { return epoch }
+
+func (c parkedClock) Sleep(ctx context.Context, _ time.Duration) error {
+	c.sleeping <- struct{}{}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// heldStub answers like cognitoStub, but only once release is closed, and
+// says on arrived when a request has come in.
+type heldStub struct {
+	cognitoStub
+	arrived chan struct{}
+	release chan struct{}
+}
+
+func (s *heldStub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.arrived <- struct{}{}
+	<-s.release
+	s.cognitoStub.ServeHTTP(w, r)
+}
+
+// TestPacerSendBy: when the sendBy context ends, an attempt still waiting
+// for its slot fails with it, while an attempt already sent completes: a
+// sweep stopping at its deadline keeps the answers Cognito already gave.
+func TestPacerSendBy(t *testing.T) {
+	clock := parkedClock{sleeping: make(chan struct{}, 1)}
+	p, err := NewPacer(Limits{Read: 1, Update: 1, Pool: 1, ListPools: 1}, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stub := &heldStub{arrived: make(chan struct{}, 1), release: make(chan struct{})}
+	srv := httptest.NewServer(stub)
+	defer srv.Close()
+	c := cip.New(cip.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: aws.AnonymousCredentials{},
+		RetryMaxAttempts: 1, APIOptions: []func(*middleware.Stack) error{p.AddTo}})
+	sendBy, cut := context.WithCancel(context.Background())
+	ctx := WithSendBy(context.Background(), sendBy)
+
+	sent := make(chan error, 1)
+	go func() { sent <- describe(ctx, c, "us-east-1_A") }() // takes the one token, is sent
+	<-stub.arrived
+	queued := make(chan error, 1)
+	go func() { queued <- describe(ctx, c, "us-east-1_B") }() // no token left: waits
+	<-clock.sleeping
+	cut()
+	if err := <-queued; !errors.Is(err, context.Canceled) {
+		t.Errorf("the queued attempt after sendBy ended: %v, want context.Canceled", err)
+	}
+	close(stub.release)
+	if err := <-sent; err != nil {
+		t.Errorf("the attempt already sent: %v, want its answer", err)
+	}
+	if err := describe(ctx, c, "us-east-1_C"); !errors.Is(err, context.Canceled) {
+		t.Errorf("an attempt started after sendBy ended: %v, want context.Canceled", err)
+	}
+	if len(stub.arrivals) != 1 {
+		t.Errorf("%d requests reached Cognito, want 1", len(stub.arrivals))
 	}
 }
