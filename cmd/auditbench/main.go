@@ -83,6 +83,9 @@ func main() {
 		for _, nc := range ints(*clients) {
 			for _, np := range ints(*pools) {
 				r, err := loop(doc, nc, np, *share, *poolRate, *concurrency, *latency, *driftEvery, *runTimeout, *margin, audit.ClientList(*reportList), *endpoint, *bucket, *s3Endpoint)
+				if err != nil && r.dur > 0 {
+					fmt.Println(r) // a finished sweep that failed a check: its figures, then why
+				}
 				if err != nil {
 					fatal(err)
 				}
