@@ -88,7 +88,15 @@ func startB(b *testing.B) *world {
 // RIE. baseline nil means events/baseline.json.
 func start(t *testing.T, baseline []byte, env map[string]string) *world {
 	t.Helper()
-	w := seed(t, baseline, "DEBUG", env)
+	// The whole quota for one container: these tests are about behaviour,
+	// and pacing at the defaults (one call per second per pool) only makes
+	// them wait. Pacing has its own tests (pkg/appclient, internal/batch)
+	// and the benchmarks run at the defaults.
+	fast := map[string]string{"REMEDIATE_RATE": "15", "REMEDIATE_POOL_RATE": "5", "REMEDIATE_MAX_CONCURRENCY": "1"}
+	for k, v := range env {
+		fast[k] = v
+	}
+	w := seed(t, baseline, "DEBUG", fast)
 	w.fn = rie.Start(t, rie.Build(t, "./functions/remediate"), w.env)
 	w.emu.ResetCalls()
 	return w
