@@ -411,7 +411,7 @@ func TestNothingToPublish(t *testing.T) {
 	if err := n.Publish(context.Background(), []reconcile.Outcome{compliant, skipped, exempt}); err != nil {
 		t.Fatal(err)
 	}
-	if len(aws.calls) != 0 {
-		t.Errorf("%d calls, want none", len(aws.calls))
+	if len(aws.All()) != 0 {
+		t.Errorf("%d calls, want none", len(aws.All()))
 	}
 }

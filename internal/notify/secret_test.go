@@ -166,7 +166,7 @@ func TestSecretNeverLeaves(t *testing.T) {
 
 	written := map[string][]byte{"EMF": emf.Bytes(), "error": []byte(failErr.Error()), "reconcile log": logs.Bytes()}
 	for _, f := range []*fakeAWS{fake, failing} {
-		for i, c := range f.calls {
+		for i, c := range f.All() {
 			var head bytes.Buffer
 			_ = c.Head.Write(&head)
 			written[fmt.Sprintf("%s #%d", c.Op, i)] = bytes.Join([][]byte{[]byte(c.URL), head.Bytes(), c.Body}, []byte("\n"))
