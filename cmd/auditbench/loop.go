@@ -176,17 +176,13 @@ func loop(doc []byte, clients, pools int, share, poolRate float64, concurrency i
 			return res, err
 		}
 		res.maxResult, res.maxState, res.maxCursor = max(res.maxResult, len(out)), max(res.maxState, len(state)), max(res.maxCursor, len(rep.Cursor))
-		for k, n := range rep.Counts {
-			if k != "pending" {
-				res.evaluated += n
-			}
-		}
-		n := 0
+		n := 0 // clients evaluated in this run
 		for k, c := range rep.Counts {
 			if k != "pending" {
 				n += c
 			}
 		}
+		res.evaluated += n
 		objects := ""
 		if o := rep.Objects; o != nil {
 			if o.Part != "" {

@@ -22,7 +22,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -30,7 +29,6 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -222,11 +220,15 @@ func run(c config) (result, error) {
 	}
 
 	// The events name the clients in burst order.
-	refs := slices.Clone(w.All)
+	// w.All is pool-major (perPool clients of pool 0, then pool 1, ...).
+	refs := w.All
 	if c.order == "mixed" {
-		slices.SortStableFunc(refs, func(a, b reconcile.Ref) int {
-			return cmp.Compare(clientIndex(w.All, a)%perPool, clientIndex(w.All, b)%perPool)
-		})
+		refs = make([]reconcile.Ref, 0, len(w.All))
+		for k := range perPool {
+			for p := range pools {
+				refs = append(refs, w.All[p*perPool+k])
+			}
+		}
 	}
 	q := &queue{total: c.events}
 	start := time.Now()
@@ -383,12 +385,6 @@ func container(url string, c config) (*batch.Handler, error) {
 		return nil, err
 	}
 	return &batch.Handler{Single: single, Own: single.Own, Log: log}, nil
-}
-
-// clientIndex is ref's position in all (pool-major: pool 0's clients
-// first).
-func clientIndex(all []reconcile.Ref, ref reconcile.Ref) int {
-	return slices.Index(all, ref)
 }
 
 func fatal(err error) {

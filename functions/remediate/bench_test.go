@@ -44,15 +44,15 @@ func BenchmarkColdStartVsFloor(b *testing.B) {
 	before := os.Getenv(beforeEnv)
 	payload := []byte(`{"userPoolId":"` + sample.PoolID + `","clientId":"` + sample.CleanID + `"}`)
 	var ours, base, prev []time.Duration
-	var oursRSS, baseRSS, prevRSS []time.Duration // bytes, kept as Durations to reuse rie.Median
+	var oursRSS, baseRSS, prevRSS []int64 // bytes
 	for b.Loop() {
 		d, rss := rie.MeasureCold(b, bootstrap, w.env, payload)
-		ours, oursRSS = append(ours, d), append(oursRSS, time.Duration(rss))
+		ours, oursRSS = append(ours, d), append(oursRSS, rss)
 		d, rss = rie.MeasureCold(b, floor, nil, []byte(`{"echo":1}`))
-		base, baseRSS = append(base, d), append(baseRSS, time.Duration(rss))
+		base, baseRSS = append(base, d), append(baseRSS, rss)
 		if before != "" {
 			d, rss = rie.MeasureCold(b, before, w.env, payload)
-			prev, prevRSS = append(prev, d), append(prevRSS, time.Duration(rss))
+			prev, prevRSS = append(prev, d), append(prevRSS, rss)
 		}
 	}
 	mo, mb := rie.Median(ours), rie.Median(base)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -77,7 +78,7 @@ func TestQueuePath(t *testing.T) {
 	}
 	// Drifted: the describe that found the drift, the fresh one right before
 	// the write, and the one that confirms it. Clean: one.
-	if describes[sample.DriftedID] != 3 || describes[sample.CleanID] != 1 || count(ops, update) != 1 {
+	if updates, _ := q.w.calls(update); describes[sample.DriftedID] != 3 || describes[sample.CleanID] != 1 || updates != 1 {
 		t.Errorf("calls %v: describes %v, want 3 for the drifted client and 1 for the clean one, and 1 update", ops, describes)
 	}
 	if c := q.w.client(t, sample.DriftedID); !aws.ToBool(c.EnableTokenRevocation) || c.RefreshTokenValidity != 30 {
@@ -126,16 +127,6 @@ func TestQueuePath(t *testing.T) {
 	}
 }
 
-func count(ops []string, op string) int {
-	n := 0
-	for _, o := range ops {
-		if o == op {
-			n++
-		}
-	}
-	return n
-}
-
 // cloudTrail is events/update-user-pool-client.json's detail, the change
 // of clientID.
 func cloudTrail(t *testing.T, clientID string) string {
@@ -174,7 +165,7 @@ func newQueuePath(t *testing.T) *queuePath {
 
 	m := moto.Start(t)
 	w := start(t, nil, nil)
-	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(m.URL), Credentials: aws.NewCredentialsCache(staticCreds(m.Credentials))}
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(m.URL), Credentials: credentials.StaticCredentialsProvider{Value: m.Credentials}}
 	q := &queuePath{t: t, w: w, sqs: sqs.NewFromConfig(cfg), eb: eventbridge.NewFromConfig(cfg), maxReceive: maxReceive}
 	ctx := context.Background()
 
@@ -201,12 +192,6 @@ func newQueuePath(t *testing.T) *queuePath {
 		t.Fatal(err)
 	}
 	return q
-}
-
-type staticCreds aws.Credentials
-
-func (c staticCreds) Retrieve(context.Context) (aws.Credentials, error) {
-	return aws.Credentials(c), nil
 }
 
 func (q *queuePath) arn(url string) string {

@@ -33,11 +33,7 @@ func queueProblems(tmpl map[string]any) []string {
 	params, _ := tmpl["Parameters"].(map[string]any)
 	param := func(name, key string) float64 {
 		p, _ := params[name].(map[string]any)
-		f, _ := p[key].(float64)
-		if i, ok := p[key].(int); ok {
-			f = float64(i)
-		}
-		return f
+		return num(p[key])
 	}
 	same := func(a, b any) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
 	getAtt := func(id string) map[string]any { return map[string]any{"Fn::GetAtt": []any{id, "Arn"}} }

@@ -70,16 +70,12 @@ func millis(s string) time.Duration {
 // it and returns ColdStart. The invoke must succeed. Benchmarks call it once per iteration.
 func MeasureColdStart(tb testing.TB, bootstrap string, env map[string]string, payload []byte) time.Duration {
 	tb.Helper()
-	f := Start(tb, bootstrap, env)
-	defer f.Stop()
-	if _, err := f.Invoke(context.Background(), payload); err != nil {
-		tb.Fatalf("rie: cold invoke: %v\nlogs:\n%s", err, f.Logs())
-	}
-	return f.ColdStart()
+	d, _ := MeasureCold(tb, bootstrap, env, payload)
+	return d
 }
 
 // Median returns the median of ds (the mean of the middle two for an even count), or 0 for none.
-func Median(ds []time.Duration) time.Duration {
+func Median[T ~int64](ds []T) T {
 	if len(ds) == 0 {
 		return 0
 	}
