@@ -32,7 +32,8 @@ func main() {
 	// Pacing: the function's share of Cognito's quotas (REMEDIATE_RATE of
 	// the 15 reads and 15 updates per second, REMEDIATE_POOL_RATE of each
 	// pool's 5), divided among REMEDIATE_MAX_CONCURRENCY containers.
-	limits, err := remediate.Share(r.Float("REMEDIATE_RATE", 5), r.Float("REMEDIATE_POOL_RATE", 2), r.Float("REMEDIATE_MAX_CONCURRENCY", 2))
+	limits, err := remediate.Share(r.Float("REMEDIATE_RATE", remediate.DefaultRate), r.Float("REMEDIATE_POOL_RATE", remediate.DefaultPoolRate),
+		r.Float("REMEDIATE_MAX_CONCURRENCY", remediate.DefaultMaxConcurrency))
 	if err != nil {
 		r.Fail(fmt.Errorf("REMEDIATE_RATE, REMEDIATE_POOL_RATE, REMEDIATE_MAX_CONCURRENCY: %w", err))
 	}

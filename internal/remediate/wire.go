@@ -65,6 +65,17 @@ func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) (*Ha
 	}, nil
 }
 
+// The defaults of REMEDIATE_RATE, REMEDIATE_POOL_RATE and
+// REMEDIATE_MAX_CONCURRENCY, as template.yaml's RemediateRate,
+// RemediatePoolRate and RemediateMaxConcurrency: 5 of the account's 15
+// reads (and updates) per second, 2 of a pool's 5 (3 left to others on
+// that pool), over Lambda's minimum of 2 concurrent batches.
+const (
+	DefaultRate           = 5
+	DefaultPoolRate       = 2
+	DefaultMaxConcurrency = 2
+)
+
 // Share is the pacing of one container when the function as a whole may use
 // rate requests per second of Cognito's read budget and of its update budget
 // (each 15 per account) and poolRate per pool (5 per pool), spread over

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/cognito-guard/cognito-guard/internal/remediate"
 )
 
 // queueProblems checks the remediate function's event path as template.yaml declares it: the rule
@@ -224,5 +226,21 @@ func TestRemediateQueue(t *testing.T) {
 				t.Errorf("problems (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestRemediateDefaults: the template's pacing defaults are the function's
+// own (a stack deployed with defaults and a function run without the
+// variables, as `sam local invoke` and the demo do, pace alike).
+func TestRemediateDefaults(t *testing.T) {
+	_, tmpl := loadTemplate(t)
+	for param, want := range map[string]float64{
+		"RemediateRate":           remediate.DefaultRate,
+		"RemediatePoolRate":       remediate.DefaultPoolRate,
+		"RemediateMaxConcurrency": remediate.DefaultMaxConcurrency,
+	} {
+		if got := num(dig(t, tmpl, "Parameters", param, "Default")); got != want {
+			t.Errorf("%s default %v, the function's is %v", param, got, want)
+		}
 	}
 }
