@@ -27,6 +27,7 @@ var (
 
 	rootOnce sync.Once
 	rootDir  string
+	cacheDir string
 	rootErr  error
 )
 
@@ -86,15 +87,45 @@ func build(tb testing.TB, pkg string, flags []string) string {
 	return r.path
 }
 
-// goBuild writes the binary into a per-user cache directory rather than a test's TempDir, which
-// would vanish when the first test using it ends. The name hashes the module root, so two
-// checkouts never share a binary, and the binary is renamed into place, so a test binary running
-// in parallel keeps executing its own copy (the old inode) while another replaces it.
+// goBuild returns a binary of pkg built with flags for the host. It asks `go run -exec echo` for
+// it: since Go 1.24 the go command keeps the executables that go run links in its build cache, so a
+// package whose inputs have not changed is not linked again (linking a Lambda bootstrap takes
+// seconds of CPU, and every test binary that starts a function would pay it). The first run of a
+// new build prints a temporary path that go run removes when it exits (the binary reaches the
+// cache as that run ends), so a path outside GOCACHE is asked for again; if the cache still does
+// not hold it (GOCACHE=off, a read-only cache), the binary is built with go build into a per-user
+// directory instead (buildInto).
 func goBuild(pkg string, flags []string) (string, error) {
-	root, err := moduleRoot()
+	root, cacheDir, err := moduleRoot()
 	if err != nil {
 		return "", err
 	}
+	for range 2 {
+		args := append([]string{"run", "-buildvcs=false", "-exec", "echo"}, flags...)
+		cmd := exec.Command("go", append(args, pkg)...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return "", fmt.Errorf("go %s: %w\n%s", strings.Join(cmd.Args[1:], " "), err, stderr.String())
+		}
+		p := strings.TrimSpace(string(out))
+		if cacheDir != "" && strings.HasPrefix(p, cacheDir+string(filepath.Separator)) {
+			if _, err := os.Stat(p); err == nil {
+				return p, nil
+			}
+		}
+	}
+	return buildInto(root, pkg, flags)
+}
+
+// buildInto writes the binary into a per-user cache directory rather than a test's TempDir, which
+// would vanish when the first test using it ends. The name hashes the module root, so two
+// checkouts never share a binary, and the binary is renamed into place, so a test binary running
+// in parallel keeps executing its own copy (the old inode) while another replaces it.
+func buildInto(root, pkg string, flags []string) (string, error) {
 	cache, err := os.UserCacheDir()
 	if err != nil {
 		cache = os.TempDir()
@@ -126,20 +157,25 @@ func goBuild(pkg string, flags []string) (string, error) {
 }
 
 // moduleRoot asks the go command rather than walking up from the working directory, so it agrees
-// with go build about which go.mod is in charge (go.work, GOFLAGS=-modfile...).
-func moduleRoot() (string, error) {
+// with go build about which go.mod is in charge (go.work, GOFLAGS=-modfile...); it also returns
+// GOCACHE, where go run keeps the executables it links.
+func moduleRoot() (root, gocache string, err error) {
 	rootOnce.Do(func() {
-		b, err := exec.Command("go", "env", "GOMOD").Output()
+		b, err := exec.Command("go", "env", "GOMOD", "GOCACHE").Output()
 		if err != nil {
-			rootErr = fmt.Errorf("go env GOMOD: %w", err)
+			rootErr = fmt.Errorf("go env GOMOD GOCACHE: %w", err)
 			return
 		}
-		gomod := strings.TrimSpace(string(b))
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		gomod := strings.TrimSpace(lines[0])
 		if gomod == "" || gomod == os.DevNull {
 			rootErr = fmt.Errorf("not inside a Go module")
 			return
 		}
 		rootDir = filepath.Dir(gomod)
+		if len(lines) > 1 && filepath.IsAbs(strings.TrimSpace(lines[1])) {
+			cacheDir = filepath.Clean(strings.TrimSpace(lines[1]))
+		}
 	})
-	return rootDir, rootErr
+	return rootDir, cacheDir, rootErr
 }
