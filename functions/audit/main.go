@@ -11,9 +11,9 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/cognito-guard/cognito-guard/internal/audit"
+	"github.com/cognito-guard/cognito-guard/internal/awsenv"
 	"github.com/cognito-guard/cognito-guard/internal/logging"
 	"github.com/cognito-guard/cognito-guard/internal/settings"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
@@ -29,7 +29,7 @@ func main() {
 	cfg, err := audit.ConfigFromEnv(os.Getenv)
 	var s *audit.Sweeper
 	if err == nil {
-		s, err = build(context.Background(), cfg, os.Stdout, log)
+		s, err = build(cfg, os.Stdout, log)
 	}
 	if err != nil {
 		// A configuration error: fail every invocation with the reason.
@@ -40,8 +40,8 @@ func main() {
 	lambda.Start(s.Handle)
 }
 
-func build(ctx context.Context, cfg audit.Config, stdout io.Writer, log *slog.Logger) (*audit.Sweeper, error) {
-	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(appclient.Retryer(maxAttempts)))
+func build(cfg audit.Config, stdout io.Writer, log *slog.Logger) (*audit.Sweeper, error) {
+	awsCfg, err := awsenv.Load(os.Getenv, appclient.Retryer(maxAttempts))
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}

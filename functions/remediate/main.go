@@ -11,8 +11,8 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/cognito-guard/cognito-guard/internal/awsenv"
 	"github.com/cognito-guard/cognito-guard/internal/batch"
 	"github.com/cognito-guard/cognito-guard/internal/logging"
 	"github.com/cognito-guard/cognito-guard/internal/remediate"
@@ -39,7 +39,7 @@ func main() {
 	}
 	cfg.Limits = limits
 	log := logging.New(os.Stdout, cfg.LogLevel)
-	h, err := build(context.Background(), cfg, r.Err(), os.Stdout, log)
+	h, err := build(cfg, r.Err(), os.Stdout, log)
 	if err != nil {
 		// Fail every invocation with the reason rather than exit: the event
 		// is kept for redrive and the reason is in the result and the log.
@@ -54,7 +54,7 @@ func main() {
 	lambda.Start(batch.Router{Single: h, Batch: &batch.Handler{Single: h, Own: h.Own, Log: log}})
 }
 
-func build(ctx context.Context, cfg remediate.Config, envErr error, stdout io.Writer, log *slog.Logger) (*remediate.Handler, error) {
+func build(cfg remediate.Config, envErr error, stdout io.Writer, log *slog.Logger) (*remediate.Handler, error) {
 	if envErr != nil {
 		return nil, fmt.Errorf("remediate configuration: %w", envErr)
 	}
@@ -65,7 +65,7 @@ func build(ctx context.Context, cfg remediate.Config, envErr error, stdout io.Wr
 		return nil, fmt.Errorf("remediate configuration: EXECUTION_ROLE_ARN: %w", err)
 	}
 	cfg.ExecutionRoleARN = role
-	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(appclient.Retryer(maxAttempts)))
+	awsCfg, err := awsenv.Load(os.Getenv, appclient.Retryer(maxAttempts))
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}

@@ -16,11 +16,9 @@ import (
 // lambda.norpc tag of LAMBDA_FLAGS):
 //   - an AWS service client (github.com/aws/aws-sdk-go-v2/service/<name>) is linked only when
 //     the function's IAM role may call that service with every optional feature of the template
-//     on, or when it is one of the clients the SDK's default credential chain links
-//     (config.LoadDefaultConfig: STS for assumed roles and web identity, SSO and SSO OIDC for
-//     IAM Identity Center profiles, Sign-In for console credentials; see "Specifying
-//     credentials" in the SDK for Go v2 developer guide,
-//     https://docs.aws.amazon.com/sdk-for-go/v2/developer-guide/configure-gosdk.html);
+//     on. The functions build their aws.Config with internal/awsenv, so the clients of the SDK's
+//     default credential chain (config.LoadDefaultConfig: STS, SSO, SSO OIDC, Sign-In) count like
+//     any other: the roles call none of them;
 //   - a deny list per function of packages it must never link (test and tool packages, the
 //     other function's code).
 
@@ -42,9 +40,6 @@ var serviceIAM = map[string]string{
 	"sqs":                     "sqs",
 	"ssm":                     "ssm",
 }
-
-// credentialChain are the clients config.LoadDefaultConfig links for its credential providers.
-var credentialChain = []string{"signin", "sso", "ssooidc", "sts"}
 
 // allFeatures are template parameters that turn every optional grant on.
 var allFeatures = map[string]string{
@@ -73,9 +68,16 @@ var denied = map[string][]string{
 	},
 }
 
-// deniedEverywhere are test, tool and command packages, and net/rpc (aws-lambda-go's legacy mode,
-// off with lambda.norpc).
+// deniedEverywhere are test, tool and command packages, net/rpc (aws-lambda-go's legacy mode,
+// off with lambda.norpc), and the SDK's shared-config loader with the credential providers only it
+// uses (internal/awsenv reads what Lambda sets instead).
 var deniedEverywhere = []string{
+	"github.com/aws/aws-sdk-go-v2/config",
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds",
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds",
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds",
+	"github.com/aws/aws-sdk-go-v2/credentials/logincreds",
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds",
 	module + "cmd",
 	module + "internal/testkit",
 	module + "internal/templatetest",
@@ -101,7 +103,7 @@ func depProblems(fn string, deps, granted []string) []string {
 			}
 		}
 		name, ok := strings.CutPrefix(dep, "github.com/aws/aws-sdk-go-v2/service/")
-		if !ok || strings.Contains(name, "/") || name == "internal" || slices.Contains(credentialChain, name) {
+		if !ok || strings.Contains(name, "/") || name == "internal" {
 			continue
 		}
 		prefix, known := serviceIAM[name]
@@ -175,8 +177,7 @@ func TestFunctionDeps(t *testing.T) {
 func TestDepProblemsFails(t *testing.T) {
 	remediateGrants := []string{"cognito-idp:DescribeUserPoolClient", "ssm:GetParameter", "events:PutEvents", "sns:Publish"}
 	base := []string{"runtime", "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider",
-		"github.com/aws/aws-sdk-go-v2/service/ssm", "github.com/aws/aws-sdk-go-v2/service/sts",
-		"github.com/aws/aws-sdk-go-v2/service/internal/checksum"}
+		"github.com/aws/aws-sdk-go-v2/service/ssm", "github.com/aws/aws-sdk-go-v2/service/internal/checksum"}
 	if p := depProblems("RemediateFunction", base, remediateGrants); len(p) != 0 {
 		t.Fatalf("a clean list has problems: %v", p)
 	}
@@ -198,6 +199,9 @@ func TestDepProblemsFails(t *testing.T) {
 		{"a test package", "AuditFunction", []string{module + "internal/testkit/emulator"},
 			[]string{"(denied: " + module + "internal/testkit)"}},
 		{"net/rpc", "AuditFunction", []string{"net/rpc"}, []string{"links net/rpc (denied"}},
+		{"the default config loader", "RemediateFunction",
+			[]string{"github.com/aws/aws-sdk-go-v2/config", "github.com/aws/aws-sdk-go-v2/service/sts"},
+			[]string{"links github.com/aws/aws-sdk-go-v2/config (denied", "links the sts client, which serviceIAM does not map"}},
 	}
 	for _, tt := range tests {
 		got := depProblems(tt.fn, append(slices.Clone(base), tt.extra...), remediateGrants)
