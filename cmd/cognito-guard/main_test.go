@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/waitbound"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
 
@@ -47,6 +48,8 @@ func TestMain(m *testing.M) {
 	os.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "no-config"))
 	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "no-credentials"))
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	// The golden cases wait on their pacers, not the CPU (waitbound says why).
+	waitbound.Raise(8)
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

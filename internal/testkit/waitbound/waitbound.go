@@ -27,11 +27,17 @@ func Main(m *testing.M, n int) {
 }
 
 func run(m *testing.M, n int) int {
+	Raise(n)
+	return m.Run()
+}
+
+// Raise is Main's first half, for a TestMain that does more before m.Run: it parses the command
+// line and raises -parallel to n unless the command line set it.
+func Raise(n int) {
 	flag.Parse()
 	if err := raise(flag.CommandLine, n); err != nil {
 		panic(err)
 	}
-	return m.Run()
 }
 
 // raise sets fs's test.parallel to max(n, GOMAXPROCS) unless it was set on
