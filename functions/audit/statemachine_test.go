@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"sort"
@@ -49,6 +50,7 @@ func TestStateMachineLoop(t *testing.T) {
 		Machines: map[string]asl.Machine{
 			"sweep":  {Definition: def, Substitutions: subs},
 			"capped": {Definition: def, Substitutions: map[string]string{"MaxRuns": "1", "SettleSeconds": "0"}},
+			"typos":  {Definition: def, Substitutions: map[string]string{"MaxRuns": "1", "SettleSeconds": "0"}},
 		},
 		LambdaFaults: map[string]int{"ServiceException": 1},
 		Phases: [][]asl.Start{
@@ -56,16 +58,38 @@ func TestStateMachineLoop(t *testing.T) {
 				{Machine: "sweep", Name: "a", Input: `{"version":"0","source":"aws.events","detail-type":"Scheduled Event","detail":{}}`},
 				{Machine: "sweep", Name: "b", Input: `{}`, DelayMs: 300},
 			},
-			// Failures are loud: a bad cursor (the function's error) and the run cap.
-			{{Machine: "sweep", Name: "bad-cursor", Input: `{"cursor": "garbage!"}`}},
-			{{Machine: "capped", Name: "typo", Input: `{"userPoolId": "us-east-1_Pool0000"}`}},
-			{{Machine: "capped", Name: "capped", Input: `{}`}},
+			// Failures are loud: a bad cursor and a typo (the function's errors) and the run cap.
+			// Each on its own state machine, so that none sees another running (the mutex lists
+			// one machine's executions), overlapping; the RIE still serves one invoke at a time,
+			// in this order, since each start waits 150 ms for the one before to reach Audit.
+			{
+				{Machine: "sweep", Name: "bad-cursor", Input: `{"cursor": "garbage!"}`},
+				{Machine: "typos", Name: "typo", Input: `{"userPoolId": "us-east-1_Pool0000"}`, DelayMs: 150},
+				{Machine: "capped", Name: "capped", Input: `{}`, DelayMs: 150},
+			},
 		},
 	})
 	if n := len(res.Invokes); n < 3 {
 		t.Fatalf("%d invokes", n)
 	}
-	failedInvokes := res.Invokes[len(res.Invokes)-3:]
+	// The last three invokes are the failure phase's, in whatever order the RIE served them:
+	// the bad cursor's, the typo's and the capped run's, told apart by their payloads.
+	byPayload := map[string]asl.Invoke{}
+	var payloads []string
+	for _, inv := range res.Invokes[len(res.Invokes)-3:] {
+		var b bytes.Buffer
+		if err := json.Compact(&b, inv.Payload); err != nil {
+			t.Fatal(err)
+		}
+		byPayload[b.String()] = inv
+		payloads = append(payloads, b.String())
+	}
+	failedInvokes := []asl.Invoke{byPayload[`{"cursor":"garbage!"}`], byPayload[`{"userPoolId":"us-east-1_Pool0000"}`], byPayload[`{}`]}
+	for i, inv := range failedInvokes {
+		if inv.Payload == nil {
+			t.Fatalf("failure phase: invoke %d (bad cursor, typo, capped) missing; the last three payloads: %q", i, payloads)
+		}
+	}
 	res.Invokes = res.Invokes[:len(res.Invokes)-3]
 	byName := map[string]asl.Execution{}
 	for _, e := range res.Executions {
