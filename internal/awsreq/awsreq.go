@@ -56,7 +56,23 @@ type Service struct {
 	// EndpointPrefix is the first label of the service's host name, e.g.
 	// "events" in events.us-east-1.amazonaws.com.
 	EndpointPrefix string
+	// GovCloudFIPS says where the service's endpoint rules send FIPS
+	// requests in the aws-us-gov partition, whose standard endpoints are
+	// FIPS-validated: with GovCloudFIPSStandard to PREFIX.REGION.amazonaws.com
+	// rather than PREFIX-fips (SNS, EventBridge), and with
+	// GovCloudFIPSDualStackStandard to PREFIX.REGION.api.aws under
+	// dual-stack as well (EventBridge).
+	GovCloudFIPSStandard, GovCloudFIPSDualStackStandard bool
 }
+
+// The services this module calls without their SDK clients, as the SDK
+// names them: the ID gives AWS_ENDPOINT_URL_EVENTBRIDGE and
+// AWS_ENDPOINT_URL_SNS; the GovCloud FIPS flags are those services'
+// endpoint rules (TestResolveEndpoint compares with the SDK's clients).
+var (
+	EventBridge = Service{ID: "EventBridge", SigningName: "events", EndpointPrefix: "events", GovCloudFIPSStandard: true, GovCloudFIPSDualStackStandard: true}
+	SNS         = Service{ID: "SNS", SigningName: "sns", EndpointPrefix: "sns", GovCloudFIPSStandard: true}
+)
 
 // Client sends requests to one service.
 type Client struct {

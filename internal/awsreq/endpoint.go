@@ -51,8 +51,8 @@ func (s Service) EnvName() string {
 //     an error, as in the SDK's endpoint rules.
 //  2. otherwise https://PREFIX.REGION.SUFFIX of the Region's partition
 //     (amazonaws.com, amazonaws.com.cn in China, ...), PREFIX-fips with
-//     FIPS (AWS_USE_FIPS_ENDPOINT; in GovCloud the standard endpoints are
-//     the FIPS ones), the partition's dual-stack suffix (api.aws) with
+//     FIPS (AWS_USE_FIPS_ENDPOINT; in GovCloud, for some services, the
+//     standard endpoints: Service.GovCloudFIPSStandard), the partition's dual-stack suffix (api.aws) with
 //     AWS_USE_DUALSTACK_ENDPOINT. A Region "fips-R" or "R-fips" means R with
 //     FIPS, as in the SDK.
 func ResolveEndpoint(cfg aws.Config, svc Service) (string, error) {
@@ -100,10 +100,11 @@ func ResolveEndpoint(cfg aws.Config, svc Service) (string, error) {
 	if dual {
 		suffix = p.dualStackSuffix
 	}
-	// GovCloud's standard endpoints are FIPS-validated: the rules send FIPS
-	// requests there (without dual-stack) to PREFIX.REGION.amazonaws.com.
-	if fips && (dual || p.name != "aws-us-gov") {
-		host += "-fips"
+	if fips {
+		standard := p.name == "aws-us-gov" && (dual && svc.GovCloudFIPSDualStackStandard || !dual && svc.GovCloudFIPSStandard)
+		if !standard {
+			host += "-fips"
+		}
 	}
 	return "https://" + host + "." + region + "." + suffix, nil
 }

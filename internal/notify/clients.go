@@ -25,13 +25,6 @@ import (
 // package init to every cold start. Endpoint, Region, credentials and
 // retries come from the aws.Config as the SDK clients take them.
 
-// Services as the SDK names them: the ID gives AWS_ENDPOINT_URL_EVENTBRIDGE
-// and AWS_ENDPOINT_URL_SNS.
-var (
-	eventBridgeService = awsreq.Service{ID: "EventBridge", SigningName: "events", EndpointPrefix: "events"}
-	snsService         = awsreq.Service{ID: "SNS", SigningName: "sns", EndpointPrefix: "sns"}
-)
-
 // EventEntry is a PutEvents request entry (PutEventsRequestEntry); empty
 // fields are left out.
 type EventEntry struct {
@@ -72,7 +65,7 @@ type EventBridge struct {
 // eventbridge.NewFromConfig(cfg): endpoint (awsreq.ResolveEndpoint, with
 // AWS_ENDPOINT_URL_EVENTBRIDGE), Region, credentials, HTTP client, retries.
 func NewEventBridge(cfg aws.Config) *EventBridge {
-	c, err := awsreq.New(cfg, eventBridgeService)
+	c, err := awsreq.New(cfg, awsreq.EventBridge)
 	return &EventBridge{c: c, err: err}
 }
 
@@ -154,7 +147,7 @@ type SNS struct {
 // NewSNS returns an SNS client configured from cfg like sns.NewFromConfig(cfg)
 // (endpoint with AWS_ENDPOINT_URL_SNS; see NewEventBridge).
 func NewSNS(cfg aws.Config) *SNS {
-	c, err := awsreq.New(cfg, snsService)
+	c, err := awsreq.New(cfg, awsreq.SNS)
 	return &SNS{c: c, err: err}
 }
 
