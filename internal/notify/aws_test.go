@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 
 	"github.com/cognito-guard/cognito-guard/internal/testkit/fakeaws"
@@ -32,6 +33,14 @@ func newFakeAWS(t *testing.T, replies map[string]reply) *fakeAWS {
 
 func (f *fakeAWS) callsOf(op string) []call { return f.Calls(op) }
 func (f *fakeAWS) config() aws.Config       { return f.Config() }
+func (f *fakeAWS) URL() string              { return aws.ToString(f.Config().BaseEndpoint) }
+
+// noBackoffRetryer is the SDK's standard retryer without pauses.
+func noBackoffRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+	})
+}
 
 func (f *fakeAWS) eventbridge() *EventBridge        { return NewEventBridge(f.config()) }
 func (f *fakeAWS) sns() *SNS                        { return NewSNS(f.config()) }
