@@ -301,6 +301,11 @@ func (c *Client) send(ctx context.Context, req Request) ([]byte, *Error) {
 	if c.UserAgent != "" {
 		hr.Header.Set("User-Agent", c.UserAgent)
 	}
+	// As the SDK's clients do (service/internal/accept-encoding's
+	// DisableGzip): without it net/http adds Accept-Encoding: gzip after
+	// signing, a header a verifier that signs every header it receives
+	// counts and the signature does not.
+	hr.Header.Set("Accept-Encoding", "identity")
 	if err := c.sign(ctx, hr, req.Body); err != nil {
 		return nil, fail(0, err)
 	}

@@ -31,7 +31,39 @@ func JSONError(resp *http.Response, body []byte) (code, message, requestID strin
 	if message == "" {
 		message = e.MessageU
 	}
+	if code == "" && message == "" {
+		// Not JSON: an XML error from a proxy or an emulator.
+		return xmlError(body)
+	}
 	return sanitizeCode(code), message, resp.Header.Get("X-Amzn-Requestid")
+}
+
+// xmlError reads <ErrorResponse><Error><Code/><Message/></Error><RequestId/></ErrorResponse>,
+// the same with <Errors> around <Error>, or <Error><Code/><Message/><RequestId/></Error>.
+func xmlError(body []byte) (code, message, requestID string) {
+	var e struct {
+		XMLName   xml.Name
+		Code      string `xml:"Code"`
+		Message   string `xml:"Message"`
+		RequestID string `xml:"RequestId"`
+		Inner     struct {
+			Code    string `xml:"Code"`
+			Message string `xml:"Message"`
+		} `xml:"Error"`
+		Nested struct {
+			Code    string `xml:"Code"`
+			Message string `xml:"Message"`
+		} `xml:"Errors>Error"`
+	}
+	if xml.Unmarshal(body, &e) != nil {
+		return "", "", ""
+	}
+	if e.Inner.Code != "" {
+		e.Code, e.Message = e.Inner.Code, e.Inner.Message
+	} else if e.Nested.Code != "" {
+		e.Code, e.Message = e.Nested.Code, e.Nested.Message
+	}
+	return strings.TrimSpace(e.Code), strings.TrimSpace(e.Message), strings.TrimSpace(e.RequestID)
 }
 
 func sanitizeCode(code string) string {
@@ -48,11 +80,5 @@ func sanitizeCode(code string) string {
 // <ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>
 // (https://smithy.io/2.0/aws/protocols/aws-query-protocol.html#operation-error-serialization).
 func QueryError(_ *http.Response, body []byte) (code, message, requestID string) {
-	var e struct {
-		Code      string `xml:"Error>Code"`
-		Message   string `xml:"Error>Message"`
-		RequestID string `xml:"RequestId"`
-	}
-	_ = xml.Unmarshal(body, &e)
-	return strings.TrimSpace(e.Code), strings.TrimSpace(e.Message), strings.TrimSpace(e.RequestID)
+	return xmlError(body)
 }
