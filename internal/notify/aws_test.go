@@ -8,14 +8,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/cognito-guard/cognito-guard/internal/testkit/fakeaws"
 )
 
-// The tests drive the real SDK clients against internal/testkit/fakeaws.
+// The tests drive this package's EventBridge and SNS clients (signed HTTP
+// requests) and the SDK's Security Hub client against
+// internal/testkit/fakeaws, over HTTP.
 
 type (
 	call  = fakeaws.Call
@@ -32,9 +33,17 @@ func newFakeAWS(t *testing.T, replies map[string]reply) *fakeAWS {
 
 func (f *fakeAWS) callsOf(op string) []call { return f.Calls(op) }
 func (f *fakeAWS) config() aws.Config       { return f.Config() }
+func (f *fakeAWS) URL() string              { return aws.ToString(f.Config().BaseEndpoint) }
 
-func (f *fakeAWS) eventbridge() *eventbridge.Client { return eventbridge.NewFromConfig(f.config()) }
-func (f *fakeAWS) sns() *sns.Client                 { return sns.NewFromConfig(f.config()) }
+// noBackoffRetryer is the SDK's standard retryer without pauses.
+func noBackoffRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+	})
+}
+
+func (f *fakeAWS) eventbridge() *EventBridge        { return NewEventBridge(f.config()) }
+func (f *fakeAWS) sns() *SNS                        { return NewSNS(f.config()) }
 func (f *fakeAWS) securityhub() *securityhub.Client { return securityhub.NewFromConfig(f.config()) }
 
 // putEventsOK accepts every entry.

@@ -107,7 +107,17 @@
 // Nothing here copies an outcome (or anything else) wholesale: every field
 // sent is picked by name, and the values of a finding or change on a field
 // whose name contains "secret" (other than GenerateSecret) are replaced by
-// "[redacted]". The tests drive every channel through the real SDK clients
-// with outcomes made from a client that has a secret and search every byte
+// "[redacted]". The tests drive every channel over HTTP (EventBridge and SNS
+// through this package's clients, Security Hub through the SDK's) with
+// outcomes made from a client that has a secret and search every byte
 // sent.
+//
+// # Clients
+//
+// EventBridge PutEvents and SNS Publish are signed HTTP requests (package
+// awsreq; NewEventBridge, NewSNS), not the SDK's service clients, which
+// would add megabytes and milliseconds of init to both functions for two
+// operations. They take endpoint (including AWS_ENDPOINT_URL_EVENTBRIDGE,
+// AWS_ENDPOINT_URL_SNS and AWS_ENDPOINT_URL), Region, credentials, HTTP
+// client and retry policy from the aws.Config as the SDK's clients do.
 package notify

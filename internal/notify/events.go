@@ -4,10 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
-
 	"github.com/cognito-guard/cognito-guard/internal/notify/common"
 	"github.com/cognito-guard/cognito-guard/internal/outputs"
 )
@@ -19,7 +15,7 @@ const maxEventsPerCall = 10
 // entries that EventBridge rejected one by one (FailedEntryCount), up to
 // maxAttempts in all.
 func (n *Notifier) putEvents(ctx context.Context, items []outputs.Item) error {
-	pending := make([]types.PutEventsRequestEntry, 0, len(items))
+	pending := make([]EventEntry, 0, len(items))
 	for _, it := range items {
 		e, err := n.eventEntry(it)
 		if err != nil {
@@ -37,13 +33,13 @@ func (n *Notifier) putEvents(ctx context.Context, items []outputs.Item) error {
 				return fmt.Errorf("%d event(s) not sent: %w", len(pending), err)
 			}
 		}
-		var retry []types.PutEventsRequestEntry
+		var retry []EventEntry
 		lastFailures = map[string]int{}
 		for start := 0; start < len(pending); start += maxEventsPerCall {
 			batch := pending[start:min(start+maxEventsPerCall, len(pending))]
-			out, err := n.opt.Events.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: batch})
+			out, err := n.opt.Events.PutEvents(ctx, batch)
 			if err != nil {
-				// The SDK has already retried what a retry can fix.
+				// The client has already retried what a retry can fix.
 				return fmt.Errorf("put events: %w", err)
 			}
 			if out.FailedEntryCount == 0 {
@@ -52,9 +48,9 @@ func (n *Notifier) putEvents(ctx context.Context, items []outputs.Item) error {
 			// Result entries are in request order; a failed one has an
 			// ErrorCode (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html).
 			for i, r := range out.Entries {
-				if i < len(batch) && r.ErrorCode != nil {
+				if i < len(batch) && r.ErrorCode != "" {
 					retry = append(retry, batch[i])
-					lastFailures[aws.ToString(r.ErrorCode)]++
+					lastFailures[r.ErrorCode]++
 				}
 			}
 			if len(out.Entries) != len(batch) {
@@ -66,20 +62,18 @@ func (n *Notifier) putEvents(ctx context.Context, items []outputs.Item) error {
 	return nil
 }
 
-func (n *Notifier) eventEntry(it outputs.Item) (types.PutEventsRequestEntry, error) {
+func (n *Notifier) eventEntry(it outputs.Item) (EventEntry, error) {
 	o := it.Outcome
 	detail, err := encodeJSON(newDetail(n.opt.Function, it), false)
 	if err != nil {
-		return types.PutEventsRequestEntry{}, fmt.Errorf("event detail for %s/%s: %w", o.UserPoolID, o.ClientID, err)
+		return EventEntry{}, fmt.Errorf("event detail for %s/%s: %w", o.UserPoolID, o.ClientID, err)
 	}
-	e := types.PutEventsRequestEntry{
-		Source:     aws.String(Source),
-		DetailType: aws.String(DetailType),
-		Detail:     aws.String(string(detail)),
-		Time:       aws.Time(n.opt.Now().UTC()),
-	}
-	if n.opt.Bus != "" {
-		e.EventBusName = aws.String(n.opt.Bus)
+	e := EventEntry{
+		Source:       Source,
+		DetailType:   DetailType,
+		Detail:       string(detail),
+		Time:         n.opt.Now().UTC(),
+		EventBusName: n.opt.Bus,
 	}
 	if arn := n.poolARN(o.UserPoolID); arn != "" {
 		e.Resources = []string{arn}

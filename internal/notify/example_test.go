@@ -5,28 +5,24 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
-
 	"github.com/cognito-guard/cognito-guard/internal/notify"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
 
-// printEvents stands in for *eventbridge.Client.
+// printEvents stands in for *notify.EventBridge.
 type printEvents struct{}
 
-func (printEvents) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
-	for _, e := range in.Entries {
-		fmt.Println(aws.ToString(e.Source), "|", aws.ToString(e.DetailType), "|", e.Resources[0])
-		fmt.Println(aws.ToString(e.Detail))
+func (printEvents) PutEvents(_ context.Context, entries []notify.EventEntry) (*notify.PutEventsOutput, error) {
+	for _, e := range entries {
+		fmt.Println(e.Source, "|", e.DetailType, "|", e.Resources[0])
+		fmt.Println(e.Detail)
 	}
-	return &eventbridge.PutEventsOutput{Entries: make([]types.PutEventsResultEntry, len(in.Entries))}, nil
+	return &notify.PutEventsOutput{Entries: make([]notify.EventResult, len(entries))}, nil
 }
 
 func ExampleNotifier_Publish() {
-	// In the function, Events is eventbridge.NewFromConfig(cfg), and SNS and
+	// In the function, Events is notify.NewEventBridge(cfg), and SNS and
 	// SecurityHub are set when NOTIFY_TOPIC_ARN and SECURITY_HUB say so.
 	n := notify.New(notify.Options{
 		Events:   printEvents{},

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/cognito-guard/cognito-guard/internal/notify/common"
 	"github.com/cognito-guard/cognito-guard/internal/outputs"
@@ -24,14 +22,16 @@ const (
 	DetailType = "Cognito App Client Drift"
 )
 
-// PutEventsAPI is the EventBridge operation used; *eventbridge.Client has it.
+// PutEventsAPI is the EventBridge operation used; *EventBridge (a signed
+// HTTP call, not the SDK's client) has it.
 type PutEventsAPI interface {
-	PutEvents(ctx context.Context, params *eventbridge.PutEventsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
+	PutEvents(ctx context.Context, entries []EventEntry) (*PutEventsOutput, error)
 }
 
-// PublishAPI is the SNS operation used; *sns.Client has it.
+// PublishAPI is the SNS operation used; *SNS (a signed HTTP call, not the
+// SDK's client) has it. It returns the message ID.
 type PublishAPI interface {
-	Publish(ctx context.Context, params *sns.PublishInput, optFns ...func(*sns.Options)) (*sns.PublishOutput, error)
+	Publish(ctx context.Context, in PublishInput) (string, error)
 }
 
 // FindingsSync keeps a findings service in step with outcomes: package

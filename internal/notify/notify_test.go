@@ -222,7 +222,7 @@ func TestPublishEventBridgeBatchesAndRetries(t *testing.T) {
 			outcomes:  many(1),
 			reply:     serviceError("AccessDeniedException"),
 			wantCalls: [][]string{{"client00"}},
-			wantErr:   "eventbridge: put events: operation error EventBridge: PutEvents",
+			wantErr:   "eventbridge: put events: events PutEvents: HTTP 400: AccessDeniedException: no",
 		},
 	}
 	for _, tt := range tests {

@@ -6,10 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/aws/aws-sdk-go-v2/service/sns/types"
-
 	"github.com/cognito-guard/cognito-guard/internal/notify/common"
 	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
@@ -37,33 +33,30 @@ func (n *Notifier) publishSNS(ctx context.Context, items []outputs.Item) error {
 	return errors.Join(errs...)
 }
 
-func (n *Notifier) snsInput(it outputs.Item) (*sns.PublishInput, error) {
+func (n *Notifier) snsInput(it outputs.Item) (PublishInput, error) {
 	o := it.Outcome
 	d := newDetail(n.opt.Function, it)
 	js, err := encodeJSON(d, true)
 	if err != nil {
-		return nil, err
-	}
-	str := func(s string) types.MessageAttributeValue {
-		return types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(s)}
+		return PublishInput{}, err
 	}
 	// Message attributes let a subscription filter policy route by outcome
 	// or pool without parsing the body.
-	attrs := map[string]types.MessageAttributeValue{
-		"outcome": str(string(o.Status)),
-		"source":  str(Source),
+	attrs := map[string]string{
+		"outcome": string(o.Status),
+		"source":  Source,
 	}
 	if n.opt.Function != "" {
-		attrs["function"] = str(n.opt.Function)
+		attrs["function"] = n.opt.Function
 	}
 	if o.UserPoolID != "" {
-		attrs["userPoolId"] = str(o.UserPoolID)
+		attrs["userPoolId"] = o.UserPoolID
 	}
-	return &sns.PublishInput{
-		TopicArn:          aws.String(n.opt.TopicARN),
-		Subject:           aws.String(Subject(o)),
-		Message:           aws.String(Text(d) + "\nDetail:\n" + string(js) + "\n"),
-		MessageAttributes: attrs,
+	return PublishInput{
+		TopicARN:   n.opt.TopicARN,
+		Subject:    Subject(o),
+		Message:    Text(d) + "\nDetail:\n" + string(js) + "\n",
+		Attributes: attrs,
 	}, nil
 }
 

@@ -89,6 +89,8 @@ var deniedEverywhere = []string{
 	"github.com/santhosh-tekuri/jsonschema",
 	"sigs.k8s.io/yaml",
 	"net/rpc",
+	// internal/notify sends PutEvents and Publish as signed HTTP requests (internal/awsreq).
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge", "github.com/aws/aws-sdk-go-v2/service/sns",
 }
 
 // depProblems returns what is wrong with the packages deps of function fn whose role grants the
