@@ -27,6 +27,15 @@ func motoPython() string {
 // the test skips (or fails under CI=true, see unavailable).
 func motoWorker(t *testing.T) *worker {
 	t.Helper()
+	startMoto()
+	if motoMissing != "" {
+		unavailable(t, "moto", motoMissing)
+	}
+	return motoW
+}
+
+// startMoto starts the moto worker once and waits until it is ready or known to be missing.
+func startMoto() {
 	motoOnce.Do(func() {
 		py := motoPython()
 		if _, err := exec.LookPath(py); err != nil {
@@ -41,10 +50,6 @@ func motoWorker(t *testing.T) *worker {
 		}
 		motoW = w
 	})
-	if motoMissing != "" {
-		unavailable(t, "moto", motoMissing)
-	}
-	return motoW
 }
 
 var (

@@ -26,15 +26,20 @@ import (
 // TestMain lets the checker tests all start at once and stops the workers at the end. The checker
 // tests spend their time waiting on the two workers; with go test's default -parallel (GOMAXPROCS,
 // 2 on a 2-core machine) two waiting tests would hold back the others' requests and leave a worker
-// idle. An explicit -parallel is respected.
+// idle. An explicit -parallel is respected. A run of the whole package (no -run) starts both
+// workers at once, so that their imports overlap the tests that need no checker.
 func TestMain(m *testing.M) {
 	flag.Parse()
-	explicit := false
-	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
-	if !explicit {
+	given := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if !given["test.parallel"] {
 		if err := flag.Set("test.parallel", "16"); err != nil {
 			panic(err)
 		}
+	}
+	if !given["test.run"] && !given["test.list"] {
+		go cfnlintWorker()
+		go startMoto()
 	}
 	code := m.Run()
 	for _, w := range []**worker{&cfnlintW, &motoW} {
