@@ -2,6 +2,7 @@ package templatetest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -45,7 +46,12 @@ func startMoto() {
 		// The worker answers once it has imported moto.events.models.
 		w, err := startWorker(py, "moto_worker.py")
 		if err != nil {
-			motoMissing = fmt.Sprintf("%s cannot import moto.events.models (%s); pip install \"moto[server]==5.2.*\"", py, lastLine(err.Error()))
+			why := err.Error()
+			var se *startError
+			if errors.As(err, &se) {
+				why = se.lastLine
+			}
+			motoMissing = fmt.Sprintf("%s cannot import moto.events.models (%s); pip install \"moto[server]==5.2.*\"", py, why)
 			return
 		}
 		motoW = w

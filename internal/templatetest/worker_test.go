@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -58,6 +59,7 @@ type worker struct {
 	out    *bufio.Reader
 	output bytes.Buffer // the process's stdout and stderr; read only after it has exited
 	err    error        // set once the process is gone
+	exit   error        // how it exited
 }
 
 // startWorker runs script (in testdata) under py and waits for its {"ready": true}, which it sends
@@ -88,21 +90,35 @@ func startWorker(py, script string, env ...string) (*worker, error) {
 	var ready struct{ Ready bool }
 	if err := w.read(&ready); err != nil || !ready.Ready {
 		w.close()
-		return nil, fmt.Errorf("%s %s: %v", py, script, w.err)
+		return nil, &startError{py, w.exit, lastLine(w.output.String())}
 	}
 	return w, nil
 }
+
+// startError is a worker that exited before it was ready: how, and its last line of output.
+type startError struct {
+	py       string
+	exit     error
+	lastLine string
+}
+
+func (e *startError) Error() string { return fmt.Sprintf("%s: %v: %s", e.py, e.exit, e.lastLine) }
 
 // read decodes the worker's next answer into v; if the worker is gone it records why in w.err.
 func (w *worker) read(v any) error {
 	line, err := w.out.ReadBytes('\n')
 	if err != nil {
-		w.in.Close()
-		werr := w.cmd.Wait()
-		w.err = fmt.Errorf("worker exited (%v): %s", werr, lastLines(w.output.String(), 15))
+		w.gone()
 		return w.err
 	}
 	return json.Unmarshal(line, v)
+}
+
+// gone waits for a worker that stopped answering and records why in w.err.
+func (w *worker) gone() {
+	w.in.Close()
+	w.exit = w.cmd.Wait()
+	w.err = fmt.Errorf("worker exited (%v): %s", w.exit, lastLines(w.output.String(), 15))
 }
 
 // call sends req and decodes the answer into resp. A Python exception in the worker comes back as
@@ -123,9 +139,7 @@ func (w *worker) callLocked(req, resp any) error {
 		return err
 	}
 	if _, err := w.in.Write(append(b, '\n')); err != nil {
-		w.in.Close()
-		werr := w.cmd.Wait()
-		w.err = fmt.Errorf("worker exited (%v): %s", werr, lastLines(w.output.String(), 15))
+		w.gone()
 		return w.err
 	}
 	var raw json.RawMessage
@@ -185,7 +199,7 @@ func cfnlintWorker() (*worker, string) {
 			errs = append(errs, err.Error())
 		}
 		if cfnlintW == nil {
-			cfnlintErr = fmt.Sprint(errs)
+			cfnlintErr = strings.Join(errs, "; ")
 			return
 		}
 		cfnlintW.mu.Lock() // taken here, so the translation is the worker's first request
