@@ -8,7 +8,8 @@
 //
 // The package itself holds only a small loader (Load, Root) and a partial evaluator of
 // CloudFormation intrinsics (Resolve) for the conditions and policies the template uses; the checks
-// are its tests. External checkers (cfn-lint, python3 with moto) are used when present. A missing
+// are its tests. External checkers (cfn-lint, python3 with moto) are used when present, each in one
+// Python worker process shared by the tests (worker_test.go, testdata/*_worker.py). A missing
 // one skips its test locally; under CI=true it fails unless .ci/run declared it unavailable in
 // CHECKERS_UNAVAILABLE (it does so only after failing to install it), so CI never skips silently.
 package templatetest

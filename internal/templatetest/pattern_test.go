@@ -1,8 +1,8 @@
 package templatetest
 
 import (
-	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,46 +15,52 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// motoMatch runs moto's EventBridge pattern matcher (moto.events.models.EventPattern, the matcher
-// behind moto's PutEvents) over events in one Python process and returns one verdict per event.
-const motoMatch = `
-import json, sys
-from moto.events.models import EventPattern
-out = []
-for job in json.load(sys.stdin):
-    pattern = EventPattern.load(json.dumps(job["pattern"]))
-    out.append([bool(pattern.matches_event(e)) for e in job["events"]])
-print(json.dumps(out))
-`
-
 // motoPython is the interpreter that has moto: $MOTO_PYTHON (set by .ci/run when it finds moto
 // under another interpreter) or python3.
-func motoPython(t *testing.T) string {
+func motoPython() string {
+	if py := os.Getenv("MOTO_PYTHON"); py != "" {
+		return py
+	}
+	return "python3"
+}
+
+// motoWorker returns the moto worker (testdata/moto_worker.py), started on first use; without moto
+// the test skips (or fails under CI=true, see unavailable).
+func motoWorker(t *testing.T) *worker {
 	t.Helper()
-	motoOnce.Do(func() {
-		motoPy = os.Getenv("MOTO_PYTHON")
-		if motoPy == "" {
-			motoPy = "python3"
-		}
-		if _, err := exec.LookPath(motoPy); err != nil {
-			motoMissing = `python3 not found; install python3 and moto (pip install "moto[server]==5.2.*")`
-			return
-		}
-		// Importing moto takes seconds, so this is asked once per test binary.
-		if out, err := exec.Command(motoPy, "-c", "import moto.events.models").CombinedOutput(); err != nil {
-			lines := bytes.Split(bytes.TrimSpace(out), []byte("\n"))
-			motoMissing = fmt.Sprintf("%s cannot import moto.events.models (%s); pip install \"moto[server]==5.2.*\"", motoPy, lines[len(lines)-1])
-		}
-	})
+	startMoto()
 	if motoMissing != "" {
 		unavailable(t, "moto", motoMissing)
 	}
-	return motoPy
+	return motoW
+}
+
+// startMoto starts the moto worker once and waits until it is ready or known to be missing.
+func startMoto() {
+	motoOnce.Do(func() {
+		py := motoPython()
+		if _, err := exec.LookPath(py); err != nil {
+			motoMissing = `python3 not found; install python3 and moto (pip install "moto[server]==5.2.*")`
+			return
+		}
+		// The worker answers once it has imported moto.events.models.
+		w, err := startWorker(py, "moto_worker.py")
+		if err != nil {
+			why := err.Error()
+			var se *startError
+			if errors.As(err, &se) {
+				why = se.lastLine
+			}
+			motoMissing = fmt.Sprintf("%s cannot import moto.events.models (%s); pip install \"moto[server]==5.2.*\"", py, why)
+			return
+		}
+		motoW = w
+	})
 }
 
 var (
 	motoOnce    sync.Once
-	motoPy      string
+	motoW       *worker
 	motoMissing string
 )
 
@@ -63,28 +69,20 @@ type matchJob struct {
 	Events  []any `json:"events"`
 }
 
-// match returns, per job, moto's verdict for each of its events, from one Python process.
-func match(t *testing.T, py string, jobs []matchJob) [][]bool {
+// match returns, per job, moto's verdict for each of its events.
+func match(t *testing.T, jobs []matchJob) [][]bool {
 	t.Helper()
-	req, err := json.Marshal(jobs)
-	if err != nil {
-		t.Fatal(err)
+	var res struct{ Verdicts [][]bool }
+	if err := motoWorker(t).call(map[string]any{"op": "match", "jobs": jobs}, &res); err != nil {
+		t.Fatalf("moto matcher: %v", err)
 	}
-	cmd := exec.Command(py, "-c", motoMatch)
-	cmd.Stdin = bytes.NewReader(req)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("moto matcher: %v\n%s", err, stderr.String())
-	}
-	var got [][]bool
-	if err := json.Unmarshal(out, &got); err != nil || len(got) != len(jobs) {
-		t.Fatalf("moto matcher printed %q (%v)", out, err)
+	got := res.Verdicts
+	if len(got) != len(jobs) {
+		t.Fatalf("moto matcher answered %v", got)
 	}
 	for i := range jobs {
 		if len(got[i]) != len(jobs[i].Events) {
-			t.Fatalf("moto matcher printed %q", out)
+			t.Fatalf("moto matcher answered %v", got)
 		}
 	}
 	return got
@@ -218,7 +216,7 @@ func TestEventPattern(t *testing.T) {
 	t.Parallel() // each starts a Python process that imports moto
 	root, tmpl := loadTemplate(t)
 	pattern := dig(t, tmpl, "Resources", "ClientChangeRule", "Properties", "EventPattern")
-	py := motoPython(t)
+	motoWorker(t)
 
 	cases := variants(t)
 	files, err := filepath.Glob(filepath.Join(root, "events", "*.json"))
@@ -249,7 +247,7 @@ func TestEventPattern(t *testing.T) {
 		}
 		events = append(events, c.event)
 	}
-	got := match(t, py, []matchJob{{pattern, events}})[0]
+	got := match(t, []matchJob{{pattern, events}})[0]
 	want := map[string]bool{}
 	gotBy := map[string]bool{}
 	for i, c := range cases {
@@ -277,7 +275,7 @@ func count(bs []bool) int {
 // anything-but on such a field drops those events silently.
 func TestAnythingButDropsMissingFields(t *testing.T) {
 	t.Parallel() // each starts a Python process that imports moto
-	py := motoPython(t)
+	motoWorker(t)
 	root := map[string]any{"source": "aws.cognito-idp", "detail": map[string]any{
 		"eventName": "UpdateUserPoolClient", "userIdentity": map[string]any{"type": "Root"},
 	}}
@@ -303,7 +301,7 @@ func TestAnythingButDropsMissingFields(t *testing.T) {
 		}
 		jobs = append(jobs, matchJob{p, []any{tt.event}})
 	}
-	got := match(t, py, jobs)
+	got := match(t, jobs)
 	for i, tt := range tests {
 		if got[i][0] != tt.want {
 			t.Errorf("%s: match = %v, want %v", tt.name, got[i][0], tt.want)

@@ -1,7 +1,6 @@
 package templatetest
 
 import (
-	"encoding/json"
 	"fmt"
 	"os/exec"
 	"sort"
@@ -178,21 +177,10 @@ func TestResourceRules(t *testing.T) {
 	}
 }
 
-// cfnLintTaggable asks cfn-lint's bundled CloudFormation resource schemas whether each type has a
-// Tags property (the same schemas cfn-lint validates the template with).
-const cfnLintTaggable = `
-import json, sys
-from cfnlint.schema import PROVIDER_SCHEMA_MANAGER as m
-out = {}
-for t in json.load(sys.stdin):
-    out[t] = "Tags" in m.get_resource_schema("us-east-1", t).schema.get("properties", {})
-print(json.dumps(out))
-`
-
 // TestTagFormsMatchCfnLint checks the CloudFormation rows of tagForms against cfn-lint's resource
 // schemas, so that the table cannot claim "no Tags" for a type that takes them.
 func TestTagFormsMatchCfnLint(t *testing.T) {
-	t.Parallel() // importing cfnlint takes seconds
+	t.Parallel() // waits on the cfn-lint worker
 	if _, err := exec.LookPath("cfn-lint"); err != nil {
 		unavailable(t, "cfn-lint", `pip install "cfn-lint==1.51.*"`)
 	}
@@ -205,27 +193,17 @@ func TestTagFormsMatchCfnLint(t *testing.T) {
 		}
 	}
 	sort.Strings(types)
-	req, err := json.Marshal(types)
-	if err != nil {
-		t.Fatal(err)
+	w, why := cfnlintWorker()
+	if w == nil {
+		t.Skipf("SKIPPED: cfn-lint is installed but no python3 here imports its cfnlint package (%s)", why)
 	}
-	var out []byte
-	var errs []string
-	for _, py := range []string{"python3", "/usr/bin/python3"} {
-		cmd := exec.Command(py, "-c", cfnLintTaggable)
-		cmd.Stdin = strings.NewReader(string(req))
-		if out, err = cmd.Output(); err == nil {
-			break
-		}
-		errs = append(errs, fmt.Sprintf("%s: %v", py, err))
+	// Whether each type has a Tags property, from cfn-lint's bundled CloudFormation resource schemas
+	// (the ones it validates the template with).
+	var res struct{ Taggable map[string]bool }
+	if err := w.call(map[string]any{"op": "taggable", "types": types}, &res); err != nil {
+		t.Fatalf("cfn-lint's resource schemas: %v", err)
 	}
-	if err != nil {
-		t.Skipf("SKIPPED: cfn-lint is installed but no python3 here imports its cfnlint package (%s)", strings.Join(errs, "; "))
-	}
-	got := map[string]bool{}
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("cfnlint printed %q: %v", out, err)
-	}
+	got := res.Taggable
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("takes Tags, by resource type: tagForms (-) versus cfn-lint's schemas (+):\n%s", diff)
 	}

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -24,73 +23,67 @@ import (
 // library behind the transform (cfn-lint's own dependency), from template.yaml packaged the way
 // `sam package` leaves it, and check it.
 
-// samTransform translates a packaged SAM template (stdin, JSON) and prints it with, for each resource
-// type it uses, the properties that name the resource: create-only, settable, ending in "Name" (from
-// cfn-lint's copy of the CloudFormation resource schemas).
-const samTransform = `
-import json, os, sys
-os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-from samtranslator.translator.translator import Translator
-from samtranslator.parser.parser import Parser
-from cfnlint.schema import PROVIDER_SCHEMA_MANAGER as m
-out = Translator(managed_policy_map={}, sam_parser=Parser()).translate(
-    sam_template=json.load(sys.stdin), parameter_values={}, passthrough_metadata=False)
-names = {}
-for r in out["Resources"].values():
-    t = r["Type"]
-    if t in names:
-        continue
-    s = m.get_resource_schema("us-east-1", t).schema
-    ro = {p.split("/")[-1] for p in s.get("readOnlyProperties", [])}
-    names[t] = sorted(p.split("/")[-1] for p in s.get("createOnlyProperties", [])
-                      if p.count("/") == 2 and p.endswith("Name") and p.split("/")[-1] not in ro)
-print(json.dumps({"template": out, "nameProperties": names}))
-`
-
 // packagedCodeURI stands in for the S3 location `sam package` writes into CodeUri.
 const packagedCodeURI = "s3://cognito-guard-artifacts-111111111111-us-east-1/cognito-guard/0123456789abcdef"
 
 // processed returns template.yaml as the AWS::Serverless transform leaves it, and the name
-// properties of each resource type in it.
+// properties of each resource type in it (from cfn-lint's copy of the CloudFormation resource
+// schemas). The cfn-lint worker translates it once, first thing (cfnlintWorker); each caller gets
+// its own copy to edit.
 func processed(t *testing.T) (map[string]any, map[string][]string) {
 	t.Helper()
 	if _, err := exec.LookPath("cfn-lint"); err != nil {
 		unavailable(t, "cfn-lint", `pip install "cfn-lint==1.51.*" (it brings aws-sam-translator)`)
 	}
-	// One translation per test binary; each caller gets its own copy to edit.
-	transformOnce.Do(func() {
-		_, tmpl := loadTemplate(t)
-		packageLocal(tmpl)
-		in, err := json.Marshal(tmpl)
-		if err != nil {
-			transformErr = err.Error()
-			return
-		}
-		var errs []string
-		for _, py := range []string{"python3", "/usr/bin/python3"} {
-			cmd := exec.Command(py, "-c", samTransform)
-			cmd.Stdin = bytes.NewReader(in)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			if transformOut, err = cmd.Output(); err == nil {
-				return
-			}
-			errs = append(errs, fmt.Sprintf("%s: %v: %s", py, err, lastLine(stderr.String())))
-		}
-		transformErr = strings.Join(errs, "; ")
-	})
-	if transformErr != "" {
-		t.Skipf("SKIPPED: cfn-lint is installed but no python3 here runs aws-sam-translator with it (%s)", transformErr)
+	if _, why := cfnlintWorker(); why != "" {
+		t.Skipf("SKIPPED: cfn-lint is installed but no python3 here runs aws-sam-translator with it (%s)", why)
 	}
-	out := transformOut
+	<-transformDone
+	if transformMissing != "" {
+		t.Skipf("SKIPPED: cfn-lint is installed but no python3 here runs aws-sam-translator with it (%s)", transformMissing)
+	}
+	if transformErr != nil {
+		t.Fatalf("aws-sam-translator on template.yaml: %v", transformErr)
+	}
 	var res struct {
 		Template       map[string]any      `json:"template"`
 		NameProperties map[string][]string `json:"nameProperties"`
 	}
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("aws-sam-translator printed %.200q: %v", out, err)
+	if err := json.Unmarshal(transformOut, &res); err != nil {
+		t.Fatalf("aws-sam-translator printed %.200q: %v", transformOut, err)
 	}
 	return res.Template, res.NameProperties
+}
+
+var (
+	transformDone    = make(chan struct{}) // closed when the translation below is done
+	transformOut     []byte
+	transformMissing string // why aws-sam-translator cannot be imported
+	transformErr     error
+)
+
+// transform has w, whose lock the caller holds, translate template.yaml packaged the way `sam
+// package` leaves it.
+func transform(w *worker) {
+	defer close(transformDone)
+	root, err := Root()
+	if err != nil {
+		transformErr = err
+		return
+	}
+	tmpl, err := Load(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		transformErr = err
+		return
+	}
+	packageLocal(tmpl)
+	var res struct {
+		Missing string
+		Result  json.RawMessage
+	}
+	if transformErr = w.callLocked(map[string]any{"op": "transform", "template": tmpl}, &res); transformErr == nil {
+		transformMissing, transformOut = res.Missing, res.Result
+	}
 }
 
 // packagedURIs are the properties `sam package` uploads and replaces with an S3 location, by SAM
@@ -125,12 +118,6 @@ func packageLocal(tmpl map[string]any) {
 		}
 	}
 }
-
-var (
-	transformOnce sync.Once
-	transformOut  []byte
-	transformErr  string
-)
 
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
@@ -400,102 +387,13 @@ func TestStackSetTemplate(t *testing.T) {
 	if diff := cmp.Diff(want, code); diff != "" {
 		t.Errorf("function code after the README's jq (-want +got):\n%s", diff)
 	}
-	lint := exec.Command("cfn-lint", "--regions", "us-east-1", "eu-west-1", "--", "stackset.json")
-	lint.Dir = dir
-	if out, err := lint.CombinedOutput(); err != nil {
-		t.Errorf("cfn-lint stackset.json: %v\n%s", err, out)
+	if res := cfnLint(t, dir, "--regions", "us-east-1", "eu-west-1", "--", "stackset.json"); res.Code != 0 {
+		t.Errorf("cfn-lint stackset.json: exit status %d\n%s", res.Code, res.Output)
 	}
 }
 
 // stacksetParamsJQ finds the README's command that writes the StackSet's parameter file.
 var stacksetParamsJQ = regexp.MustCompile(`jq -n --rawfile doc events/baseline\.json '([^']+)' > stackset-params\.json`)
-
-// motoRollout rolls a StackSet out in moto (mock_aws): an organisation with two member accounts in
-// one organisational unit, an artifact bucket per Region holding the code key, then the README's
-// create-stack-set (service-managed, automatic deployment) and create-stack-instances (the
-// organisational unit, two Regions, failure tolerance and concurrency). moto creates each instance's
-// resources in its account and Region. It prints, per instance, what the functions see; per
-// account, its IAM role names (global across Regions); and the error of a second rollout whose
-// template is given a fixed role name.
-//
-// moto 5.2 lacks two things CloudFormation does for AWS::SSM::Parameter
-// (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ssm-parameter.html):
-// a generated name when Name is left out, and Tags as a key-value object. The patch below gives it
-// both; nothing else is changed.
-const motoRollout = `
-import json, os, sys
-os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
-import boto3
-from moto import mock_aws
-from moto.ssm import models as ssmm
-
-_create = ssmm.Parameter.create_from_cloudformation_json.__func__
-def _cfn_parameter(cls, resource_name, cloudformation_json, account_id, region_name, **kw):
-    props = cloudformation_json["Properties"]
-    props.setdefault("Name", resource_name)
-    if isinstance(props.get("Tags"), dict):
-        props["Tags"] = [{"Key": k, "Value": v} for k, v in props["Tags"].items()]
-    return _create(cls, resource_name, cloudformation_json, account_id, region_name, **kw)
-ssmm.Parameter.create_from_cloudformation_json = classmethod(_cfn_parameter)
-
-job = json.load(sys.stdin)
-regions = ["us-east-1", "eu-west-1"]
-
-def rollout(template):
-    org = boto3.client("organizations")
-    org.create_organization(FeatureSet="ALL")
-    root = org.list_roots()["Roots"][0]["Id"]
-    ou = org.create_organizational_unit(ParentId=root, Name="workloads")["OrganizationalUnit"]["Id"]
-    accounts = []
-    for i in range(2):
-        a = org.create_account(Email=f"member{i}@example.com", AccountName=f"member{i}")["CreateAccountStatus"]["AccountId"]
-        org.move_account(AccountId=a, SourceParentId=root, DestinationParentId=ou)
-        accounts.append(a)
-    for r in regions:
-        s3 = boto3.client("s3", region_name=r)
-        bucket = job["prefix"] + "-" + r
-        s3.create_bucket(Bucket=bucket, **({} if r == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": r}}))
-        s3.put_object(Bucket=bucket, Key=job["key"], Body=b"PK\x05\x06" + b"\0" * 18)  # an empty zip
-    cf = boto3.client("cloudformation")
-    cf.create_stack_set(StackSetName="cognito-guard", TemplateBody=template, Parameters=job["parameters"],
-                        Capabilities=["CAPABILITY_IAM"], PermissionModel="SERVICE_MANAGED",
-                        AutoDeployment={"Enabled": True, "RetainStacksOnAccountRemoval": False})
-    cf.create_stack_instances(StackSetName="cognito-guard", DeploymentTargets={"OrganizationalUnitIds": [ou]}, Regions=regions,
-                              OperationPreferences={"RegionConcurrencyType": "PARALLEL", "FailureToleranceCount": 1, "MaxConcurrentCount": 2})
-    name = {a: f"member{i}" for i, a in enumerate(accounts)}
-    out = {"instances": sorted(f'{name[s["Account"]]} {s["Region"]} {s["StackInstanceStatus"]["DetailedStatus"]}'
-                               for s in cf.list_stack_instances(StackSetName="cognito-guard")["Summaries"]),
-           "stacks": {}, "roles": {}}
-    for a in accounts:
-        os.environ["MOTO_ACCOUNT_ID"] = a  # act as the member account
-        for r in regions:
-            ssm, ev = boto3.client("ssm", region_name=r), boto3.client("events", region_name=r)
-            baselines = []
-            for f in boto3.client("lambda", region_name=r).list_functions()["Functions"]:
-                p = f.get("Environment", {}).get("Variables", {}).get("BASELINE_PARAMETER", "")
-                baselines.append(ssm.get_parameter(Name=p)["Parameter"]["Value"] if p else "")
-            out["stacks"][name[a] + " " + r] = {
-                "functionBaselines": sorted(baselines),
-                "forwardTargets": sorted(t["Arn"] for rule in ev.list_rules()["Rules"]
-                                         for t in ev.list_targets_by_rule(Rule=rule["Name"])["Targets"] if ":event-bus/" in t["Arn"]),
-                "queues": len(boto3.client("sqs", region_name=r).list_queues().get("QueueUrls", [])),
-            }
-        # Organizations' own role in every account it creates is not the stack's.
-        roles = [x["RoleName"] for x in boto3.client("iam").list_roles()["Roles"] if x["RoleName"] != "OrganizationAccountAccessRole"]
-        out["roles"][name[a]] = [len(roles), len(set(roles))]
-        del os.environ["MOTO_ACCOUNT_ID"]
-    return out
-
-with mock_aws():
-    result = rollout(job["template"])
-with mock_aws():
-    try:
-        rollout(job["fixedNameTemplate"])
-        result["fixedName"] = ""
-    except Exception as e:
-        result["fixedName"] = str(e)
-print(json.dumps(result))
-`
 
 // TestStackSetRollout rolls the StackSet out in moto with the README's templates and parameters: in
 // two accounts of an organisational unit and two Regions, every stack instance succeeds, each has
@@ -506,7 +404,11 @@ print(json.dumps(result))
 // does not know (alarms, queue policy, Lambda event invoke config).
 func TestStackSetRollout(t *testing.T) {
 	t.Parallel()
-	py := motoPython(t)
+	moto := motoWorker(t)
+	// Its imports run while the template is translated.
+	if err := moto.call(map[string]any{"op": "prepare"}, &struct{}{}); err != nil {
+		t.Fatalf("moto worker: %v", err)
+	}
 	root, _ := loadTemplate(t)
 	_, stackset := stacksetTemplate(t)
 	cmd := exec.Command(jqPath(t), "-n", "--rawfile", "doc", "events/baseline.json", readmeCommand(t, stacksetParamsJQ))
@@ -532,21 +434,16 @@ func TestStackSetRollout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	job, err := json.Marshal(map[string]any{
+	job := map[string]any{
 		"template": string(stackset), "fixedNameTemplate": string(fixedJSON), "parameters": params,
 		"prefix": artifactPrefix, "key": strings.SplitN(strings.TrimPrefix(packagedCodeURI, "s3://"), "/", 2)[1],
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
-	run := exec.Command(py, "-c", motoRollout)
-	run.Stdin = bytes.NewReader(job)
-	var stderr bytes.Buffer
-	run.Stderr = &stderr
-	out, err := run.Output()
-	if err != nil {
-		t.Fatalf("moto rollout: %v\n%s", err, lastLines(stderr.String(), 15))
+	// The rollout and what it checks: testdata/moto_worker.py.
+	var res struct{ Result json.RawMessage }
+	if err := moto.call(map[string]any{"op": "rollout", "job": job}, &res); err != nil {
+		t.Fatalf("moto rollout: %v", err)
 	}
+	out := []byte(res.Result)
 	var got struct {
 		Instances []string
 		Stacks    map[string]struct {

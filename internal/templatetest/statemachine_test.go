@@ -69,10 +69,9 @@ func TestSweepSubstitutions(t *testing.T) {
 // Definition (cfn-lint checks an inline definition against its Amazon States Language schema; SAM's
 // DefinitionUri file is not read by cfn-lint). A broken copy must fail the same check.
 func TestSweepDefinitionLint(t *testing.T) {
-	t.Parallel() // cfn-lint takes seconds per run
+	t.Parallel() // waits on the cfn-lint worker
 	root, tmpl := loadTemplate(t)
-	bin, err := exec.LookPath("cfn-lint")
-	if err != nil {
+	if _, err := exec.LookPath("cfn-lint"); err != nil {
 		unavailable(t, "cfn-lint", `pip install "cfn-lint==1.51.*"`)
 	}
 	_, def := sweepDefinition(t, root, tmpl)
@@ -109,11 +108,14 @@ func TestSweepDefinitionLint(t *testing.T) {
 	_ = json.Unmarshal(b, &broken)
 	broken["States"].(map[string]any)["Complete?"].(map[string]any)["Type"] = "Branch"
 
-	if out, err := exec.Command(bin, wrap(def)).CombinedOutput(); err != nil {
-		t.Errorf("cfn-lint on the definition: %v\n%s", err, out)
+	// Both in one cfn-lint run.
+	sweep, brokenSweep := wrap(def), wrap(broken)
+	found := lintFiles(t, root, sweep, brokenSweep)
+	if m := found[sweep]; len(m) > 0 {
+		t.Errorf("cfn-lint on the definition:\n%s", lintReport(m))
 	}
-	if out, err := exec.Command(bin, wrap(broken)).CombinedOutput(); err == nil {
-		t.Errorf("cfn-lint accepted a state of Type Branch:\n%s", out)
+	if len(found[brokenSweep]) == 0 {
+		t.Errorf("cfn-lint accepted a state of Type Branch")
 	}
 }
 
@@ -220,7 +222,7 @@ func ssmChange(name, arnName, operation string) map[string]any {
 func TestBaselineChangePattern(t *testing.T) {
 	t.Parallel() // each starts a Python process that imports moto
 	_, tmpl := loadTemplate(t)
-	py := motoPython(t)
+	motoWorker(t)
 	raw := dig(t, tmpl, "Resources", "AuditSweep", "Properties", "Events", "BaselineChange", "Properties", "Pattern")
 	pseudo := strings.NewReplacer("${AWS::Partition}", "aws", "${AWS::Region}", "us-east-1", "${AWS::AccountId}", "123456789012")
 	type tc struct {
@@ -271,7 +273,7 @@ func TestBaselineChangePattern(t *testing.T) {
 		}
 		jobs = append(jobs, matchJob{pattern, events})
 	}
-	got := match(t, py, jobs)
+	got := match(t, jobs)
 	for i, tt := range tests {
 		for j, c := range tt.cases {
 			if got[i][j] != c.want {
