@@ -13,7 +13,10 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/securityhub v1.71.2
 	github.com/aws/aws-sdk-go-v2/service/sns v1.48.0
 	github.com/aws/aws-sdk-go-v2/service/sqs v1.53.0
-	github.com/aws/aws-sdk-go-v2/service/ssm v1.82.1
+	// Held at the last release before schema-based (de)serialization (v1.80.0): its schema tables
+	// cost 1.4 MB and ~8,000 allocations of package init at every cold start, for one GetParameter
+	// (functions/remediate/BENCH.md). internal/templatetest TestFunctionDeps fails if they come back.
+	github.com/aws/aws-sdk-go-v2/service/ssm v1.79.3
 	github.com/aws/smithy-go v1.28.9
 	github.com/chromedp/chromedp v0.23.0
 	github.com/google/go-cmp v0.7.0
