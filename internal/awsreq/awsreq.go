@@ -8,8 +8,9 @@
 // need that service's generated client, which with its schemas, endpoint
 // rules and serializers adds megabytes to the binary and milliseconds to
 // every cold start (package init). Packages notify (EventBridge PutEvents,
-// SNS Publish) use it; the caller builds the body for the service's
-// protocol and parses the answer.
+// SNS Publish) and notify/hub (Security Hub BatchImportFindings,
+// BatchUpdateFindings, GetFindings) use it; the caller builds the body for
+// the service's protocol and parses the answer.
 //
 // What is kept from the SDK:
 //   - endpoints (ResolveEndpoint): aws.Config.BaseEndpoint (which
@@ -67,11 +68,14 @@ type Service struct {
 
 // The services this module calls without their SDK clients, as the SDK
 // names them: the ID gives AWS_ENDPOINT_URL_EVENTBRIDGE and
-// AWS_ENDPOINT_URL_SNS; the GovCloud FIPS flags are those services'
-// endpoint rules (TestResolveEndpoint compares with the SDK's clients).
+// AWS_ENDPOINT_URL_SNS and AWS_ENDPOINT_URL_SECURITYHUB; the GovCloud FIPS
+// flags are those services' endpoint rules (TestResolveEndpoint compares
+// with the SDK's clients: Security Hub's rules have no GovCloud exception,
+// FIPS is securityhub-fips in every partition).
 var (
 	EventBridge = Service{ID: "EventBridge", SigningName: "events", EndpointPrefix: "events", GovCloudFIPSStandard: true, GovCloudFIPSDualStackStandard: true}
 	SNS         = Service{ID: "SNS", SigningName: "sns", EndpointPrefix: "sns", GovCloudFIPSStandard: true}
+	SecurityHub = Service{ID: "SecurityHub", SigningName: "securityhub", EndpointPrefix: "securityhub"}
 )
 
 // Client sends requests to one service.
@@ -155,14 +159,17 @@ func resolveRetryer(cfg aws.Config) aws.Retryer {
 type Request struct {
 	// Op names the operation in errors, e.g. "PutEvents".
 	Op string
+	// Method is the HTTP method (default POST; REST protocols also use
+	// others, e.g. PATCH for Security Hub's BatchUpdateFindings).
+	Method string
 	// Header holds the protocol's headers (Content-Type, X-Amz-Target).
 	Header http.Header
 	// Path is the URL path after the endpoint's (default "/").
 	Path string
-	// Body is sent with POST.
+	// Body is the request body.
 	Body []byte
 	// Error reads a non-2xx answer into its code, message and request ID
-	// (JSONError, QueryError).
+	// (JSONError, RESTJSONError, QueryError).
 	Error func(resp *http.Response, body []byte) (code, message, requestID string)
 }
 
@@ -291,7 +298,11 @@ func (c *Client) send(ctx context.Context, req Request) ([]byte, *Error) {
 	if path == "" {
 		path = "/"
 	}
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, trimSlash(c.Endpoint)+path, bytes.NewReader(req.Body))
+	method := req.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	hr, err := http.NewRequestWithContext(ctx, method, trimSlash(c.Endpoint)+path, bytes.NewReader(req.Body))
 	if err != nil {
 		return nil, fail(0, err)
 	}
