@@ -38,11 +38,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/smithy-go"
 )
 
 // Service names a service the way the SDK and SigV4 do.
@@ -171,6 +174,13 @@ type Request struct {
 	// Error reads a non-2xx answer into its code, message and request ID
 	// (JSONError, RESTJSONError, QueryError).
 	Error func(resp *http.Response, body []byte) (code, message, requestID string)
+	// ModeledErrors are the error codes the SDK's client deserializes to
+	// the operation's own error types (compared ignoring case, as the
+	// generated deserializers do); other codes become a generic API error.
+	// The retryer tells them apart: an HTTP 429 is retried as throttling
+	// unless its error is modeled, when its code decides
+	// (retry.DefaultRetryables' retryableUnmodeledTooManyRequests).
+	ModeledErrors []string
 }
 
 // Error is a request a service refused, or that failed before it answered.
@@ -186,6 +196,8 @@ type Error struct {
 	Attempts int
 	// Err is the transport error when no answer came.
 	Err error
+	// Modeled says the code is one of the request's ModeledErrors.
+	Modeled bool
 }
 
 func (e *Error) Error() string {
@@ -214,8 +226,39 @@ func (e *Error) Error() string {
 }
 
 // Unwrap returns the transport error, so that the retryer (and callers)
-// see a network error as one.
-func (e *Error) Unwrap() error { return e.Err }
+// see a network error as one; for an answer, the smithy.APIError the SDK's
+// client would return: a modeled error (a type of the service's) or a
+// *smithy.GenericAPIError, which the retryer treats differently on HTTP 429.
+func (e *Error) Unwrap() error {
+	switch {
+	case e.Err != nil:
+		return e.Err
+	case e.StatusCode == 0:
+		return nil
+	case e.Modeled:
+		return &modeledError{e}
+	}
+	code := e.Code
+	if code == "" {
+		code = "UnknownError" // as the generated deserializers name it
+	}
+	return &smithy.GenericAPIError{Code: code, Message: e.Message}
+}
+
+// modeledError is an API error of one of the service's error types.
+type modeledError struct{ e *Error }
+
+func (m *modeledError) Error() string     { return m.e.Code + ": " + m.e.Message }
+func (m *modeledError) ErrorCode() string { return m.e.Code }
+func (m *modeledError) ErrorMessage() string {
+	return m.e.Message
+}
+func (m *modeledError) ErrorFault() smithy.ErrorFault {
+	if m.e.StatusCode >= 500 {
+		return smithy.FaultServer
+	}
+	return smithy.FaultClient
+}
 
 // ErrorCode is the service's error code: the retryer's throttle and
 // transient checks read it (retry.ThrottleErrorCode, retry.RetryableErrorCode).
@@ -339,6 +382,7 @@ func (c *Client) send(ctx context.Context, req Request) ([]byte, *Error) {
 	if e.RequestID == "" {
 		e.RequestID = resp.Header.Get("X-Amzn-Requestid")
 	}
+	e.Modeled = e.Code != "" && slices.ContainsFunc(req.ModeledErrors, func(c string) bool { return strings.EqualFold(c, e.Code) })
 	return nil, e
 }
 

@@ -54,7 +54,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, in, out any) e
 	}
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
-	resp, err := c.c.Do(ctx, awsreq.Request{Op: op, Method: method, Path: path, Header: h, Body: body, Error: awsreq.RESTJSONError})
+	resp, err := c.c.Do(ctx, awsreq.Request{Op: op, Method: method, Path: path, Header: h, Body: body, Error: awsreq.RESTJSONError, ModeledErrors: modeledErrors})
 	if err != nil {
 		return err
 	}
@@ -110,6 +110,12 @@ func (c *Client) GetFindings(ctx context.Context, in GetFindingsInput) (*GetFind
 	}
 	return out, nil
 }
+
+// modeledErrors are the error types of the three operations in the SDK's
+// client (each operation's awsRestjson1_deserializeOpError switch): on an
+// HTTP 429 the retryer retries any other code as throttling, these only by
+// their codes (LimitExceededException is a throttling code).
+var modeledErrors = []string{"InternalException", "InvalidAccessException", "InvalidInputException", "LimitExceededException"}
 
 // AllFindings calls GetFindings until a page has no NextToken, as the
 // SDK's GetFindingsPaginator does (in.NextToken is the first page's), and
