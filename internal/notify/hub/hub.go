@@ -5,7 +5,8 @@
 // notify.FindingsSync, so the remediate binary carries no Security Hub
 // code. It calls Security Hub with its own Client (client.go: signed HTTP
 // requests through package awsreq, ASFF types in asff.go), not the SDK's
-// Security Hub client, which would add about 1.7 MB to the audit binary.
+// Security Hub client: with it (and the REST-JSON and document support only
+// it brought) the audit bootstrap was 13,238,434 B, without it 9,699,490 B.
 package hub
 
 import (
