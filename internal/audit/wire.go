@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go/middleware"
 
@@ -47,7 +46,7 @@ func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) (*Sw
 	// it can resolve findings as well as raise them.
 	opt, on := notify.FromSettings(awsCfg, cfg.Common, metrics.FunctionAudit)
 	if cfg.SecurityHub {
-		sh := securityhub.NewFromConfig(awsCfg)
+		sh := hub.NewClient(awsCfg) // signed HTTP requests, not the SDK's Security Hub client
 		opt.SecurityHub, on = hub.New(hub.Options{SecurityHub: sh, Findings: sh, Workflow: sh}), true
 	}
 	if on {

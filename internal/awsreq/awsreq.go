@@ -8,8 +8,9 @@
 // need that service's generated client, which with its schemas, endpoint
 // rules and serializers adds megabytes to the binary and milliseconds to
 // every cold start (package init). Packages notify (EventBridge PutEvents,
-// SNS Publish) use it; the caller builds the body for the service's
-// protocol and parses the answer.
+// SNS Publish) and notify/hub (Security Hub BatchImportFindings,
+// BatchUpdateFindings, GetFindings) use it; the caller builds the body for
+// the service's protocol and parses the answer.
 //
 // What is kept from the SDK:
 //   - endpoints (ResolveEndpoint): aws.Config.BaseEndpoint (which
@@ -37,11 +38,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/smithy-go"
 )
 
 // Service names a service the way the SDK and SigV4 do.
@@ -67,11 +71,14 @@ type Service struct {
 
 // The services this module calls without their SDK clients, as the SDK
 // names them: the ID gives AWS_ENDPOINT_URL_EVENTBRIDGE and
-// AWS_ENDPOINT_URL_SNS; the GovCloud FIPS flags are those services'
-// endpoint rules (TestResolveEndpoint compares with the SDK's clients).
+// AWS_ENDPOINT_URL_SNS and AWS_ENDPOINT_URL_SECURITYHUB; the GovCloud FIPS
+// flags are those services' endpoint rules (TestResolveEndpoint compares
+// with the SDK's clients: Security Hub's rules have no GovCloud exception,
+// FIPS is securityhub-fips in every partition).
 var (
 	EventBridge = Service{ID: "EventBridge", SigningName: "events", EndpointPrefix: "events", GovCloudFIPSStandard: true, GovCloudFIPSDualStackStandard: true}
 	SNS         = Service{ID: "SNS", SigningName: "sns", EndpointPrefix: "sns", GovCloudFIPSStandard: true}
+	SecurityHub = Service{ID: "SecurityHub", SigningName: "securityhub", EndpointPrefix: "securityhub"}
 )
 
 // Client sends requests to one service.
@@ -155,15 +162,25 @@ func resolveRetryer(cfg aws.Config) aws.Retryer {
 type Request struct {
 	// Op names the operation in errors, e.g. "PutEvents".
 	Op string
+	// Method is the HTTP method (default POST; REST protocols also use
+	// others, e.g. PATCH for Security Hub's BatchUpdateFindings).
+	Method string
 	// Header holds the protocol's headers (Content-Type, X-Amz-Target).
 	Header http.Header
 	// Path is the URL path after the endpoint's (default "/").
 	Path string
-	// Body is sent with POST.
+	// Body is the request body.
 	Body []byte
 	// Error reads a non-2xx answer into its code, message and request ID
-	// (JSONError, QueryError).
+	// (JSONError, RESTJSONError, QueryError).
 	Error func(resp *http.Response, body []byte) (code, message, requestID string)
+	// ModeledErrors are the error codes the SDK's client deserializes to
+	// the operation's own error types (compared ignoring case, as the
+	// generated deserializers do); other codes become a generic API error.
+	// The retryer tells them apart: an HTTP 429 is retried as throttling
+	// unless its error is modeled, when its code decides
+	// (retry.DefaultRetryables' retryableUnmodeledTooManyRequests).
+	ModeledErrors []string
 }
 
 // Error is a request a service refused, or that failed before it answered.
@@ -179,6 +196,8 @@ type Error struct {
 	Attempts int
 	// Err is the transport error when no answer came.
 	Err error
+	// Modeled says the code is one of the request's ModeledErrors.
+	Modeled bool
 }
 
 func (e *Error) Error() string {
@@ -207,8 +226,39 @@ func (e *Error) Error() string {
 }
 
 // Unwrap returns the transport error, so that the retryer (and callers)
-// see a network error as one.
-func (e *Error) Unwrap() error { return e.Err }
+// see a network error as one; for an answer, the smithy.APIError the SDK's
+// client would return: a modeled error (a type of the service's) or a
+// *smithy.GenericAPIError, which the retryer treats differently on HTTP 429.
+func (e *Error) Unwrap() error {
+	switch {
+	case e.Err != nil:
+		return e.Err
+	case e.StatusCode == 0:
+		return nil
+	case e.Modeled:
+		return &modeledError{e}
+	}
+	code := e.Code
+	if code == "" {
+		code = "UnknownError" // as the generated deserializers name it
+	}
+	return &smithy.GenericAPIError{Code: code, Message: e.Message}
+}
+
+// modeledError is an API error of one of the service's error types.
+type modeledError struct{ e *Error }
+
+func (m *modeledError) Error() string     { return m.e.Code + ": " + m.e.Message }
+func (m *modeledError) ErrorCode() string { return m.e.Code }
+func (m *modeledError) ErrorMessage() string {
+	return m.e.Message
+}
+func (m *modeledError) ErrorFault() smithy.ErrorFault {
+	if m.e.StatusCode >= 500 {
+		return smithy.FaultServer
+	}
+	return smithy.FaultClient
+}
 
 // ErrorCode is the service's error code: the retryer's throttle and
 // transient checks read it (retry.ThrottleErrorCode, retry.RetryableErrorCode).
@@ -291,7 +341,11 @@ func (c *Client) send(ctx context.Context, req Request) ([]byte, *Error) {
 	if path == "" {
 		path = "/"
 	}
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, trimSlash(c.Endpoint)+path, bytes.NewReader(req.Body))
+	method := req.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	hr, err := http.NewRequestWithContext(ctx, method, trimSlash(c.Endpoint)+path, bytes.NewReader(req.Body))
 	if err != nil {
 		return nil, fail(0, err)
 	}
@@ -328,6 +382,7 @@ func (c *Client) send(ctx context.Context, req Request) ([]byte, *Error) {
 	if e.RequestID == "" {
 		e.RequestID = resp.Header.Get("X-Amzn-Requestid")
 	}
+	e.Modeled = e.Code != "" && slices.ContainsFunc(req.ModeledErrors, func(c string) bool { return strings.EqualFold(c, e.Code) })
 	return nil, e
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 )
 
@@ -20,6 +21,7 @@ func TestEnvName(t *testing.T) {
 	for svc, want := range map[Service]string{
 		EventBridge:                       "AWS_ENDPOINT_URL_EVENTBRIDGE",
 		SNS:                               "AWS_ENDPOINT_URL_SNS",
+		SecurityHub:                       "AWS_ENDPOINT_URL_SECURITYHUB",
 		{ID: "Cognito Identity Provider"}: "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
 	} {
 		if got := svc.EnvName(); got != want {
@@ -54,6 +56,9 @@ func sdkURL(t *testing.T, cfg aws.Config, svc Service) (string, error) {
 		_, err = eventbridge.NewFromConfig(cfg).PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{Source: aws.String("s")}}})
 	case "SNS":
 		_, err = sns.NewFromConfig(cfg).Publish(ctx, &sns.PublishInput{TopicArn: aws.String("t"), Message: aws.String("m")})
+	case "SecurityHub":
+		_, err = securityhub.NewFromConfig(cfg).GetFindings(ctx, &securityhub.GetFindingsInput{})
+		rec.url = strings.TrimSuffix(rec.url, "/findings") // the operation's path
 	default:
 		t.Fatalf("no SDK client for %s", svc.ID)
 	}
@@ -81,10 +86,12 @@ func isolate(t *testing.T) {
 }
 
 // TestResolveEndpoint: for each setting (AWS_ENDPOINT_URL,
-// AWS_ENDPOINT_URL_EVENTBRIDGE, AWS_ENDPOINT_URL_SNS, the shared config's
+// AWS_ENDPOINT_URL_EVENTBRIDGE, AWS_ENDPOINT_URL_SNS,
+// AWS_ENDPOINT_URL_SECURITYHUB, the shared config's
 // services section, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, FIPS, dual-stack,
 // Regions of each partition), ResolveEndpoint gives the URL stated here, and
-// the URL the SDK's own EventBridge and SNS clients send to with the same
+// the URL the SDK's own EventBridge, SNS and Security Hub clients send to
+// (the request's path left out) with the same
 // configuration from config.LoadDefaultConfig.
 func TestResolveEndpoint(t *testing.T) {
 	tests := []struct {
@@ -94,51 +101,57 @@ func TestResolveEndpoint(t *testing.T) {
 		configFile   string
 		wantEB       string // "error: ..." for an error containing it
 		wantSNS      string
+		wantSH       string // Security Hub
 		skipSDKCheck bool
 	}{
-		{name: "default", region: "us-east-1", wantEB: "https://events.us-east-1.amazonaws.com", wantSNS: "https://sns.us-east-1.amazonaws.com"},
-		{name: "another region", region: "eu-west-3", wantEB: "https://events.eu-west-3.amazonaws.com", wantSNS: "https://sns.eu-west-3.amazonaws.com"},
-		{name: "China", region: "cn-north-1", wantEB: "https://events.cn-north-1.amazonaws.com.cn", wantSNS: "https://sns.cn-north-1.amazonaws.com.cn"},
-		{name: "GovCloud", region: "us-gov-west-1", wantEB: "https://events.us-gov-west-1.amazonaws.com", wantSNS: "https://sns.us-gov-west-1.amazonaws.com"},
-		{name: "ISO", region: "us-iso-east-1", wantEB: "https://events.us-iso-east-1.c2s.ic.gov", wantSNS: "https://sns.us-iso-east-1.c2s.ic.gov"},
-		{name: "ISO-B", region: "us-isob-east-1", wantEB: "https://events.us-isob-east-1.sc2s.sgov.gov", wantSNS: "https://sns.us-isob-east-1.sc2s.sgov.gov"},
-		{name: "ISO-E", region: "eu-isoe-west-1", wantEB: "https://events.eu-isoe-west-1.cloud.adc-e.uk", wantSNS: "https://sns.eu-isoe-west-1.cloud.adc-e.uk"},
-		{name: "ISO-F", region: "us-isof-south-1", wantEB: "https://events.us-isof-south-1.csp.hci.ic.gov", wantSNS: "https://sns.us-isof-south-1.csp.hci.ic.gov"},
-		{name: "EUSC", region: "eusc-de-east-1", wantEB: "https://events.eusc-de-east-1.amazonaws.eu", wantSNS: "https://sns.eusc-de-east-1.amazonaws.eu"},
+		{name: "default", region: "us-east-1", wantEB: "https://events.us-east-1.amazonaws.com", wantSNS: "https://sns.us-east-1.amazonaws.com", wantSH: "https://securityhub.us-east-1.amazonaws.com"},
+		{name: "another region", region: "eu-west-3", wantEB: "https://events.eu-west-3.amazonaws.com", wantSNS: "https://sns.eu-west-3.amazonaws.com", wantSH: "https://securityhub.eu-west-3.amazonaws.com"},
+		{name: "China", region: "cn-north-1", wantEB: "https://events.cn-north-1.amazonaws.com.cn", wantSNS: "https://sns.cn-north-1.amazonaws.com.cn", wantSH: "https://securityhub.cn-north-1.amazonaws.com.cn"},
+		{name: "GovCloud", region: "us-gov-west-1", wantEB: "https://events.us-gov-west-1.amazonaws.com", wantSNS: "https://sns.us-gov-west-1.amazonaws.com", wantSH: "https://securityhub.us-gov-west-1.amazonaws.com"},
+		{name: "ISO", region: "us-iso-east-1", wantEB: "https://events.us-iso-east-1.c2s.ic.gov", wantSNS: "https://sns.us-iso-east-1.c2s.ic.gov", wantSH: "https://securityhub.us-iso-east-1.c2s.ic.gov"},
+		{name: "ISO-B", region: "us-isob-east-1", wantEB: "https://events.us-isob-east-1.sc2s.sgov.gov", wantSNS: "https://sns.us-isob-east-1.sc2s.sgov.gov", wantSH: "https://securityhub.us-isob-east-1.sc2s.sgov.gov"},
+		{name: "ISO-E", region: "eu-isoe-west-1", wantEB: "https://events.eu-isoe-west-1.cloud.adc-e.uk", wantSNS: "https://sns.eu-isoe-west-1.cloud.adc-e.uk", wantSH: "https://securityhub.eu-isoe-west-1.cloud.adc-e.uk"},
+		{name: "ISO-F", region: "us-isof-south-1", wantEB: "https://events.us-isof-south-1.csp.hci.ic.gov", wantSNS: "https://sns.us-isof-south-1.csp.hci.ic.gov", wantSH: "https://securityhub.us-isof-south-1.csp.hci.ic.gov"},
+		{name: "EUSC", region: "eusc-de-east-1", wantEB: "https://events.eusc-de-east-1.amazonaws.eu", wantSNS: "https://sns.eusc-de-east-1.amazonaws.eu", wantSH: "https://securityhub.eusc-de-east-1.amazonaws.eu"},
 		{name: "FIPS", region: "us-east-1", env: map[string]string{"AWS_USE_FIPS_ENDPOINT": "true"},
-			wantEB: "https://events-fips.us-east-1.amazonaws.com", wantSNS: "https://sns-fips.us-east-1.amazonaws.com"},
+			wantEB: "https://events-fips.us-east-1.amazonaws.com", wantSNS: "https://sns-fips.us-east-1.amazonaws.com", wantSH: "https://securityhub-fips.us-east-1.amazonaws.com"},
 		{name: "FIPS pseudo region", region: "fips-us-west-2",
-			wantEB: "https://events-fips.us-west-2.amazonaws.com", wantSNS: "https://sns-fips.us-west-2.amazonaws.com"},
+			wantEB: "https://events-fips.us-west-2.amazonaws.com", wantSNS: "https://sns-fips.us-west-2.amazonaws.com", wantSH: "https://securityhub-fips.us-west-2.amazonaws.com"},
 		{name: "FIPS in GovCloud", region: "us-gov-east-1", env: map[string]string{"AWS_USE_FIPS_ENDPOINT": "true"},
-			wantEB: "https://events.us-gov-east-1.amazonaws.com", wantSNS: "https://sns.us-gov-east-1.amazonaws.com"},
+			wantEB: "https://events.us-gov-east-1.amazonaws.com", wantSNS: "https://sns.us-gov-east-1.amazonaws.com", wantSH: "https://securityhub-fips.us-gov-east-1.amazonaws.com"},
 		{name: "FIPS in China", region: "cn-northwest-1", env: map[string]string{"AWS_USE_FIPS_ENDPOINT": "true"},
-			wantEB: "https://events-fips.cn-northwest-1.amazonaws.com.cn", wantSNS: "https://sns-fips.cn-northwest-1.amazonaws.com.cn"},
+			wantEB: "https://events-fips.cn-northwest-1.amazonaws.com.cn", wantSNS: "https://sns-fips.cn-northwest-1.amazonaws.com.cn", wantSH: "https://securityhub-fips.cn-northwest-1.amazonaws.com.cn"},
 		{name: "dual-stack", region: "us-east-1", env: map[string]string{"AWS_USE_DUALSTACK_ENDPOINT": "true"},
-			wantEB: "https://events.us-east-1.api.aws", wantSNS: "https://sns.us-east-1.api.aws"},
+			wantEB: "https://events.us-east-1.api.aws", wantSNS: "https://sns.us-east-1.api.aws", wantSH: "https://securityhub.us-east-1.api.aws"},
 		{name: "dual-stack in China", region: "cn-north-1", env: map[string]string{"AWS_USE_DUALSTACK_ENDPOINT": "true"},
-			wantEB: "https://events.cn-north-1.api.amazonwebservices.com.cn", wantSNS: "https://sns.cn-north-1.api.amazonwebservices.com.cn"},
+			wantEB: "https://events.cn-north-1.api.amazonwebservices.com.cn", wantSNS: "https://sns.cn-north-1.api.amazonwebservices.com.cn", wantSH: "https://securityhub.cn-north-1.api.amazonwebservices.com.cn"},
 		{name: "FIPS and dual-stack", region: "us-east-1", env: map[string]string{"AWS_USE_FIPS_ENDPOINT": "true", "AWS_USE_DUALSTACK_ENDPOINT": "true"},
-			wantEB: "https://events-fips.us-east-1.api.aws", wantSNS: "https://sns-fips.us-east-1.api.aws"},
+			wantEB: "https://events-fips.us-east-1.api.aws", wantSNS: "https://sns-fips.us-east-1.api.aws", wantSH: "https://securityhub-fips.us-east-1.api.aws"},
 		{name: "FIPS and dual-stack in GovCloud", region: "us-gov-west-1", env: map[string]string{"AWS_USE_FIPS_ENDPOINT": "true", "AWS_USE_DUALSTACK_ENDPOINT": "true"},
-			wantEB: "https://events.us-gov-west-1.api.aws", wantSNS: "https://sns-fips.us-gov-west-1.api.aws"},
+			wantEB: "https://events.us-gov-west-1.api.aws", wantSNS: "https://sns-fips.us-gov-west-1.api.aws", wantSH: "https://securityhub-fips.us-gov-west-1.api.aws"},
 		{name: "AWS_ENDPOINT_URL", region: "us-east-1", env: map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"},
-			wantEB: "http://127.0.0.1:4566", wantSNS: "http://127.0.0.1:4566"},
+			wantEB: "http://127.0.0.1:4566", wantSNS: "http://127.0.0.1:4566", wantSH: "http://127.0.0.1:4566"},
 		{name: "AWS_ENDPOINT_URL_EVENTBRIDGE", region: "us-east-1", env: map[string]string{"AWS_ENDPOINT_URL_EVENTBRIDGE": "http://events.local:1"},
-			wantEB: "http://events.local:1", wantSNS: "https://sns.us-east-1.amazonaws.com"},
+			wantEB: "http://events.local:1", wantSNS: "https://sns.us-east-1.amazonaws.com", wantSH: "https://securityhub.us-east-1.amazonaws.com"},
 		{name: "AWS_ENDPOINT_URL_SNS", region: "us-east-1", env: map[string]string{"AWS_ENDPOINT_URL_SNS": "http://sns.local:2/base"},
-			wantEB: "https://events.us-east-1.amazonaws.com", wantSNS: "http://sns.local:2/base"},
+			wantEB: "https://events.us-east-1.amazonaws.com", wantSNS: "http://sns.local:2/base", wantSH: "https://securityhub.us-east-1.amazonaws.com"},
 		{name: "a service's own URL wins over AWS_ENDPOINT_URL", region: "us-east-1",
 			env:    map[string]string{"AWS_ENDPOINT_URL": "http://all.local:3", "AWS_ENDPOINT_URL_SNS": "http://sns.local:2"},
-			wantEB: "http://all.local:3", wantSNS: "http://sns.local:2"},
+			wantEB: "http://all.local:3", wantSNS: "http://sns.local:2", wantSH: "http://all.local:3"},
 		{name: "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", region: "us-east-1",
 			env:    map[string]string{"AWS_ENDPOINT_URL": "http://all.local:3", "AWS_ENDPOINT_URL_SNS": "http://sns.local:2", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"},
-			wantEB: "https://events.us-east-1.amazonaws.com", wantSNS: "https://sns.us-east-1.amazonaws.com"},
+			wantEB: "https://events.us-east-1.amazonaws.com", wantSNS: "https://sns.us-east-1.amazonaws.com", wantSH: "https://securityhub.us-east-1.amazonaws.com"},
 		{name: "shared config services section", region: "us-east-1",
 			configFile: "[default]\nservices = local\nendpoint_url = http://profile.local:5\n\n[services local]\nsns =\n  endpoint_url = http://sns-profile.local:6\n",
-			wantEB:     "http://profile.local:5", wantSNS: "http://sns-profile.local:6"},
+			wantEB:     "http://profile.local:5", wantSNS: "http://sns-profile.local:6", wantSH: "http://profile.local:5"},
 		{name: "FIPS with a configured endpoint", region: "us-east-1", env: map[string]string{"AWS_USE_FIPS_ENDPOINT": "true", "AWS_ENDPOINT_URL_SNS": "http://sns.local:2"},
-			wantEB: "https://events-fips.us-east-1.amazonaws.com", wantSNS: "error: FIPS and custom endpoint are not supported"},
-		{name: "no region", region: "", wantEB: "error: Missing Region", wantSNS: "error: Missing Region", skipSDKCheck: true},
+			wantEB: "https://events-fips.us-east-1.amazonaws.com", wantSNS: "error: FIPS and custom endpoint are not supported", wantSH: "https://securityhub-fips.us-east-1.amazonaws.com"},
+		{name: "AWS_ENDPOINT_URL_SECURITYHUB", region: "us-east-1", env: map[string]string{"AWS_ENDPOINT_URL": "http://all.local:3", "AWS_ENDPOINT_URL_SECURITYHUB": "http://hub.local:7"},
+			wantEB: "http://all.local:3", wantSNS: "http://all.local:3", wantSH: "http://hub.local:7"},
+		{name: "Security Hub in the shared config's services section", region: "eu-west-1",
+			configFile: "[default]\nservices = local\n\n[services local]\nsecurityhub =\n  endpoint_url = http://hub-profile.local:8\n",
+			wantEB:     "https://events.eu-west-1.amazonaws.com", wantSNS: "https://sns.eu-west-1.amazonaws.com", wantSH: "http://hub-profile.local:8"},
+		{name: "no region", region: "", wantEB: "error: Missing Region", wantSNS: "error: Missing Region", skipSDKCheck: true, wantSH: "error: Missing Region"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,7 +168,7 @@ func TestResolveEndpoint(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for svc, want := range map[Service]string{EventBridge: tt.wantEB, SNS: tt.wantSNS} {
+			for svc, want := range map[Service]string{EventBridge: tt.wantEB, SNS: tt.wantSNS, SecurityHub: tt.wantSH} {
 				got, err := ResolveEndpoint(cfg, svc)
 				if wantErr, isErr := strings.CutPrefix(want, "error: "); isErr {
 					if err == nil || !strings.Contains(err.Error(), wantErr) {

@@ -38,6 +38,34 @@ func JSONError(resp *http.Response, body []byte) (code, message, requestID strin
 	return sanitizeCode(code), message, resp.Header.Get("X-Amzn-Requestid")
 }
 
+// RESTJSONError reads the error of an AWS REST-JSON (restJson1) answer as
+// the SDK's generated deserializers do: the code from the X-Amzn-ErrorType
+// header, else the body's code (any case), else its __type
+// (aws/protocol/restjson.GetErrorInfo, which prefers code to __type), the
+// namespace before '#' and anything after ':' dropped; the message from
+// message (or Message)
+// (https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html#operation-error-serialization).
+// An answer that is not JSON is read as XML, as JSONError does.
+func RESTJSONError(resp *http.Response, body []byte) (code, message, requestID string) {
+	var e struct {
+		Code    string // matches "code" and "Code"
+		Type    string `json:"__type"`
+		Message string // matches "message" and "Message"
+	}
+	_ = json.Unmarshal(body, &e)
+	code = resp.Header.Get("X-Amzn-Errortype")
+	if code == "" {
+		code = e.Code
+	}
+	if code == "" {
+		code = e.Type
+	}
+	if code == "" && e.Message == "" {
+		return xmlError(body)
+	}
+	return sanitizeCode(code), e.Message, resp.Header.Get("X-Amzn-Requestid")
+}
+
 // xmlError reads <ErrorResponse><Error><Code/><Message/></Error><RequestId/></ErrorResponse>,
 // the same with <Errors> around <Error>, or <Error><Code/><Message/><RequestId/></Error>.
 func xmlError(body []byte) (code, message, requestID string) {

@@ -9,13 +9,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 
+	"github.com/cognito-guard/cognito-guard/internal/notify/hub"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/fakeaws"
 )
 
 // The tests drive this package's EventBridge and SNS clients (signed HTTP
-// requests) and the SDK's Security Hub client against
+// requests) and package hub's Security Hub client (the same) against
 // internal/testkit/fakeaws, over HTTP.
 
 type (
@@ -42,9 +42,9 @@ func noBackoffRetryer() aws.Retryer {
 	})
 }
 
-func (f *fakeAWS) eventbridge() *EventBridge        { return NewEventBridge(f.config()) }
-func (f *fakeAWS) sns() *SNS                        { return NewSNS(f.config()) }
-func (f *fakeAWS) securityhub() *securityhub.Client { return securityhub.NewFromConfig(f.config()) }
+func (f *fakeAWS) eventbridge() *EventBridge { return NewEventBridge(f.config()) }
+func (f *fakeAWS) sns() *SNS                 { return NewSNS(f.config()) }
+func (f *fakeAWS) securityhub() *hub.Client  { return hub.NewClient(f.config()) }
 
 // putEventsOK accepts every entry.
 func putEventsOK(t *testing.T, _ int, body []byte) (int, string) {

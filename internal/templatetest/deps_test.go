@@ -53,7 +53,6 @@ const module = "github.com/cognito-guard/cognito-guard/"
 // denied lists, per function, packages (and everything under them) it must not link.
 var denied = map[string][]string{
 	"RemediateFunction": {
-		"github.com/aws/aws-sdk-go-v2/service/securityhub", // the audit's alone (EnableSecurityHub grants only the audit)
 		"github.com/aws/aws-sdk-go-v2/service/s3",
 		"github.com/aws/aws-sdk-go-v2/service/sqs", // Lambda polls the queue; the function calls no SQS API
 		module + "internal/notify/hub",
@@ -95,8 +94,11 @@ var deniedEverywhere = []string{
 	"github.com/santhosh-tekuri/jsonschema",
 	"sigs.k8s.io/yaml",
 	"net/rpc",
-	// internal/notify sends PutEvents and Publish as signed HTTP requests (internal/awsreq).
+	// internal/notify sends PutEvents and Publish, and internal/notify/hub (the audit's alone:
+	// EnableSecurityHub grants only the audit) BatchImportFindings, BatchUpdateFindings and
+	// GetFindings, as signed HTTP requests (internal/awsreq): no function links these SDK clients.
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge", "github.com/aws/aws-sdk-go-v2/service/sns",
+	"github.com/aws/aws-sdk-go-v2/service/securityhub",
 }
 
 // depProblems returns what is wrong with the packages deps of function fn whose role grants the
@@ -221,5 +223,16 @@ func TestDepProblemsFails(t *testing.T) {
 		if len(got) != len(tt.want) {
 			t.Errorf("%s: %d problems, want %d: %q", tt.name, len(got), len(tt.want), got)
 		}
+	}
+	// The SDK's Security Hub client in the audit, whose role (EnableSecurityHub) may call Security
+	// Hub: the IAM check passes, the deny list alone fails it.
+	auditGrants := append(slices.Clone(remediateGrants), "securityhub:BatchImportFindings", "securityhub:GetFindings", "securityhub:BatchUpdateFindings")
+	got := depProblems("AuditFunction", append(slices.Clone(base), "github.com/aws/aws-sdk-go-v2/service/securityhub", "github.com/aws/aws-sdk-go-v2/service/securityhub/types"), auditGrants)
+	want := []string{
+		"AuditFunction links github.com/aws/aws-sdk-go-v2/service/securityhub (denied: github.com/aws/aws-sdk-go-v2/service/securityhub)",
+		"AuditFunction links github.com/aws/aws-sdk-go-v2/service/securityhub/types (denied: github.com/aws/aws-sdk-go-v2/service/securityhub)",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("securityhub in the audit: problems %q, want %q", got, want)
 	}
 }

@@ -5,13 +5,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 
 	"github.com/cognito-guard/cognito-guard/internal/testkit/fakeaws"
 )
 
-// The tests drive the real SDK clients against internal/testkit/fakeaws,
-// shared with package notify's tests.
+// The tests drive this package's Security Hub client (signed HTTP
+// requests) against internal/testkit/fakeaws, shared with package notify's
+// tests.
 
 type (
 	call  = fakeaws.Call
@@ -29,7 +29,7 @@ func newFakeAWS(t *testing.T, replies map[string]reply) *fakeAWS {
 func (f *fakeAWS) callsOf(op string) []call { return f.Calls(op) }
 func (f *fakeAWS) config() aws.Config       { return f.Config() }
 
-func (f *fakeAWS) securityhub() *securityhub.Client { return securityhub.NewFromConfig(f.config()) }
+func (f *fakeAWS) securityhub() *Client { return NewClient(f.config()) }
 
 var importOK = fakeaws.ImportOK
 

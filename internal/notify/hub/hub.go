@@ -3,7 +3,10 @@
 // links it (it sees every client on each sweep, so it can resolve findings
 // as well as raise them); package notify calls it through
 // notify.FindingsSync, so the remediate binary carries no Security Hub
-// client.
+// code. It calls Security Hub with its own Client (client.go: signed HTTP
+// requests through package awsreq, ASFF types in asff.go), not the SDK's
+// Security Hub client: with it (and the REST-JSON and document support only
+// it brought) the audit bootstrap was 13,238,434 B, without it 9,699,490 B.
 package hub
 
 import (
@@ -13,10 +16,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/securityhub"
-	"github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
 	"github.com/cognito-guard/cognito-guard/internal/notify/common"
 	"github.com/cognito-guard/cognito-guard/internal/outputs"
@@ -44,21 +43,21 @@ const (
 const Source = common.Source
 
 // BatchImportFindingsAPI is the Security Hub operation that creates and
-// updates findings; *securityhub.Client has it.
+// updates findings; *Client has it.
 type BatchImportFindingsAPI interface {
-	BatchImportFindings(ctx context.Context, params *securityhub.BatchImportFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.BatchImportFindingsOutput, error)
+	BatchImportFindings(ctx context.Context, findings []AwsSecurityFinding) (*BatchImportFindingsOutput, error)
 }
 
-// BatchUpdateFindingsAPI sets the workflow status of findings;
-// *securityhub.Client has it.
+// BatchUpdateFindingsAPI sets the workflow status of findings; *Client
+// has it.
 type BatchUpdateFindingsAPI interface {
-	BatchUpdateFindings(ctx context.Context, params *securityhub.BatchUpdateFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.BatchUpdateFindingsOutput, error)
+	BatchUpdateFindings(ctx context.Context, in BatchUpdateFindingsInput) (*BatchUpdateFindingsOutput, error)
 }
 
-// GetFindingsAPI looks up this tool's open Security Hub findings;
-// *securityhub.Client has it.
+// GetFindingsAPI looks up this tool's open Security Hub findings (one
+// page per call); *Client has it.
 type GetFindingsAPI interface {
-	GetFindings(ctx context.Context, params *securityhub.GetFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.GetFindingsOutput, error)
+	GetFindings(ctx context.Context, in GetFindingsInput) (*GetFindingsOutput, error)
 }
 
 // Options configures a Hub.
@@ -66,13 +65,13 @@ type Options struct {
 	// SecurityHub imports a FAILED finding per rule for drift that stays and
 	// resolves the finding once the client meets the rule.
 	SecurityHub BatchImportFindingsAPI
-	// Findings, when set (normally the same *securityhub.Client), is used
+	// Findings, when set (normally the same *Client), is used
 	// to find the open findings of the clients published, so that a rule
 	// fixed by hand, a client now compliant or exempt, or a rule removed
 	// from the baseline is resolved too. Without it only the findings the
 	// outcome itself reports as fixed are resolved.
 	Findings GetFindingsAPI
-	// Workflow, when set (normally the same *securityhub.Client), sets the
+	// Workflow, when set (normally the same *Client), sets the
 	// workflow status of resolved findings to RESOLVED with
 	// BatchUpdateFindings: BatchImportFindings ignores Workflow on a
 	// finding that already exists. Without it resolved findings are
@@ -203,7 +202,7 @@ func (n *Hub) importFindings(ctx context.Context, outcomes []reconcile.Outcome) 
 		return errors.New("account and region are required for findings")
 	}
 	var errs []error
-	var open map[string]types.AwsSecurityFinding // by Id; nil without a lookup
+	var open map[string]AwsSecurityFinding // by Id; nil without a lookup
 	if n.opt.Findings != nil {
 		var err error
 		if open, err = n.openFindings(ctx, clients); err != nil {
@@ -214,14 +213,14 @@ func (n *Hub) importFindings(ctx context.Context, outcomes []reconcile.Outcome) 
 		}
 	}
 	now := n.opt.Now().UTC()
-	var batch []types.AwsSecurityFinding
+	var batch []AwsSecurityFinding
 	index := map[string]int{} // Id -> position in batch: the last outcome for a client wins
-	add := func(f types.AwsSecurityFinding) {
-		if i, ok := index[*f.Id]; ok {
+	add := func(f AwsSecurityFinding) {
+		if i, ok := index[f.Id]; ok {
 			batch[i] = f
 			return
 		}
-		index[*f.Id] = len(batch)
+		index[f.Id] = len(batch)
 		batch = append(batch, f)
 	}
 	for _, o := range clients {
@@ -241,7 +240,7 @@ func (n *Hub) importFindings(ctx context.Context, outcomes []reconcile.Outcome) 
 			for _, id := range sortedKeys(open) {
 				if strings.HasPrefix(id, prefix) && !failing[id] {
 					prev := open[id]
-					add(n.resolvedFinding(o, strings.TrimPrefix(id, prefix), aws.ToString(prev.Title), parseTime(prev.CreatedAt, now), now))
+					add(n.resolvedFinding(o, strings.TrimPrefix(id, prefix), prev.Title, parseTime(prev.CreatedAt, now), now))
 				}
 			}
 			continue
@@ -257,8 +256,8 @@ func (n *Hub) importFindings(ctx context.Context, outcomes []reconcile.Outcome) 
 	if n.opt.Workflow != nil {
 		var resolved []string
 		for _, f := range batch {
-			if f.Compliance.Status == types.ComplianceStatusPassed && !notImported[aws.ToString(f.Id)] {
-				resolved = append(resolved, aws.ToString(f.Id))
+			if f.Compliance.Status == ComplianceStatusPassed && !notImported[f.Id] {
+				resolved = append(resolved, f.Id)
 			}
 		}
 		if err := n.resolveWorkflow(ctx, resolved); err != nil {
@@ -277,7 +276,7 @@ func (n *Hub) importFindings(ctx context.Context, outcomes []reconcile.Outcome) 
 // Findings Security Hub leaves unprocessed are sent again, up to
 // maxAttempts in all.
 func (n *Hub) resolveWorkflow(ctx context.Context, ids []string) error {
-	product := aws.String(ProductARN(n.opt.region, n.opt.account))
+	product := ProductARN(n.opt.region, n.opt.account)
 	pending := ids
 	var lastFailures map[string]int
 	for attempt := 1; len(pending) > 0; attempt++ {
@@ -293,9 +292,9 @@ func (n *Hub) resolveWorkflow(ctx context.Context, ids []string) error {
 		lastFailures = map[string]int{}
 		for start := 0; start < len(pending); start += maxFindingsPerCall {
 			batch := pending[start:min(start+maxFindingsPerCall, len(pending))]
-			in := &securityhub.BatchUpdateFindingsInput{Workflow: &types.WorkflowUpdate{Status: types.WorkflowStatusResolved}}
+			in := BatchUpdateFindingsInput{Workflow: &WorkflowUpdate{Status: WorkflowStatusResolved}}
 			for _, id := range batch {
-				in.FindingIdentifiers = append(in.FindingIdentifiers, types.AwsSecurityFindingIdentifier{Id: aws.String(id), ProductArn: product})
+				in.FindingIdentifiers = append(in.FindingIdentifiers, FindingIdentifier{Id: id, ProductArn: product})
 			}
 			out, err := n.opt.Workflow.BatchUpdateFindings(ctx, in)
 			if err != nil {
@@ -303,9 +302,9 @@ func (n *Hub) resolveWorkflow(ctx context.Context, ids []string) error {
 			}
 			for _, u := range out.UnprocessedFindings {
 				if u.FindingIdentifier != nil {
-					retry = append(retry, aws.ToString(u.FindingIdentifier.Id))
+					retry = append(retry, u.FindingIdentifier.Id)
 				}
-				lastFailures[aws.ToString(u.ErrorCode)]++
+				lastFailures[u.ErrorCode]++
 			}
 		}
 		pending = retry
@@ -315,39 +314,37 @@ func (n *Hub) resolveWorkflow(ctx context.Context, ids []string) error {
 
 // openFindings lists the ACTIVE findings of this tool for the clients: a
 // prefix filter per client when they are few, all of the tool's otherwise.
-func (n *Hub) openFindings(ctx context.Context, clients []reconcile.Outcome) (map[string]types.AwsSecurityFinding, error) {
-	var ids []types.StringFilter
+func (n *Hub) openFindings(ctx context.Context, clients []reconcile.Outcome) (map[string]AwsSecurityFinding, error) {
+	var ids []StringFilter
 	seen := map[string]bool{}
 	for _, o := range clients {
 		p := clientPrefix(o.UserPoolID, o.ClientID)
 		if !seen[p] {
 			seen[p] = true
-			ids = append(ids, types.StringFilter{Comparison: types.StringFilterComparisonPrefix, Value: aws.String(p)})
+			ids = append(ids, StringFilter{Comparison: StringFilterComparisonPrefix, Value: p})
 		}
 	}
 	if len(ids) > maxClientFilters {
-		ids = []types.StringFilter{{Comparison: types.StringFilterComparisonPrefix, Value: aws.String(Source + "/")}}
+		ids = []StringFilter{{Comparison: StringFilterComparisonPrefix, Value: Source + "/"}}
 	}
-	in := &securityhub.GetFindingsInput{
-		Filters: &types.AwsSecurityFindingFilters{
-			ProductArn:  []types.StringFilter{{Comparison: types.StringFilterComparisonEquals, Value: aws.String(ProductARN(n.opt.region, n.opt.account))}},
+	in := GetFindingsInput{
+		Filters: &FindingFilters{
+			ProductArn:  []StringFilter{{Comparison: StringFilterComparisonEquals, Value: ProductARN(n.opt.region, n.opt.account)}},
 			Id:          ids,
-			RecordState: []types.StringFilter{{Comparison: types.StringFilterComparisonEquals, Value: aws.String(string(types.RecordStateActive))}},
+			RecordState: []StringFilter{{Comparison: StringFilterComparisonEquals, Value: RecordStateActive}},
 		},
-		MaxResults: aws.Int32(100),
+		MaxResults: 100,
 	}
-	open := map[string]types.AwsSecurityFinding{}
-	p := securityhub.NewGetFindingsPaginator(n.opt.Findings, in)
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("get open findings: %w", err)
-		}
-		for _, f := range out.Findings {
-			if id := aws.ToString(f.Id); strings.HasPrefix(id, Source+"/") {
-				open[id] = f
+	open := map[string]AwsSecurityFinding{}
+	err := AllFindings(ctx, n.opt.Findings, in, func(page []AwsSecurityFinding) {
+		for _, f := range page {
+			if strings.HasPrefix(f.Id, Source+"/") {
+				open[f.Id] = f
 			}
 		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get open findings: %w", err)
 	}
 	return open, nil
 }
@@ -356,13 +353,13 @@ func (n *Hub) openFindings(ctx context.Context, clients []reconcile.Outcome) (ma
 // Security Hub rejected one by one (FailedFindings), up to maxAttempts. On
 // error it returns the IDs of the findings not imported (all of them when
 // a call failed).
-func (n *Hub) batchImport(ctx context.Context, findings []types.AwsSecurityFinding) (map[string]bool, error) {
+func (n *Hub) batchImport(ctx context.Context, findings []AwsSecurityFinding) (map[string]bool, error) {
 	pending := findings
 	var lastFailures map[string]int
 	notImported := func() map[string]bool {
 		ids := map[string]bool{}
 		for _, f := range pending {
-			ids[aws.ToString(f.Id)] = true
+			ids[f.Id] = true
 		}
 		return ids
 	}
@@ -375,21 +372,21 @@ func (n *Hub) batchImport(ctx context.Context, findings []types.AwsSecurityFindi
 				return notImported(), fmt.Errorf("%d finding(s) not imported: %w", len(pending), err)
 			}
 		}
-		var retry []types.AwsSecurityFinding
+		var retry []AwsSecurityFinding
 		lastFailures = map[string]int{}
 		for start := 0; start < len(pending); start += maxFindingsPerCall {
 			batch := pending[start:min(start+maxFindingsPerCall, len(pending))]
-			out, err := n.opt.SecurityHub.BatchImportFindings(ctx, &securityhub.BatchImportFindingsInput{Findings: batch})
+			out, err := n.opt.SecurityHub.BatchImportFindings(ctx, batch)
 			if err != nil {
 				return notImported(), fmt.Errorf("import findings: %w", err)
 			}
 			failed := map[string]bool{}
 			for _, f := range out.FailedFindings {
-				failed[aws.ToString(f.Id)] = true
-				lastFailures[aws.ToString(f.ErrorCode)]++
+				failed[f.Id] = true
+				lastFailures[f.ErrorCode]++
 			}
 			for _, f := range batch {
-				if failed[aws.ToString(f.Id)] {
+				if failed[f.Id] {
 					retry = append(retry, f)
 				}
 			}
@@ -399,29 +396,29 @@ func (n *Hub) batchImport(ctx context.Context, findings []types.AwsSecurityFindi
 	return nil, nil
 }
 
-func (n *Hub) base(o reconcile.Outcome, rule, ttl string, created, now time.Time) types.AwsSecurityFinding {
+func (n *Hub) base(o reconcile.Outcome, rule, ttl string, created, now time.Time) AwsSecurityFinding {
 	other := map[string]string{"clientId": o.ClientID}
 	if o.ClientName != "" {
 		other["clientName"] = o.ClientName
 	}
-	return types.AwsSecurityFinding{
-		SchemaVersion: aws.String(SchemaVersion),
-		Id:            aws.String(FindingID(o.UserPoolID, o.ClientID, rule)),
-		ProductArn:    aws.String(ProductARN(n.opt.region, n.opt.account)),
-		ProductName:   aws.String(Source),
-		GeneratorId:   aws.String(Source + "/" + rule),
-		AwsAccountId:  aws.String(n.opt.account),
-		Region:        aws.String(n.opt.region),
+	return AwsSecurityFinding{
+		SchemaVersion: SchemaVersion,
+		Id:            FindingID(o.UserPoolID, o.ClientID, rule),
+		ProductArn:    ProductARN(n.opt.region, n.opt.account),
+		ProductName:   Source,
+		GeneratorId:   Source + "/" + rule,
+		AwsAccountId:  n.opt.account,
+		Region:        n.opt.region,
 		Types:         []string{FindingType},
-		CreatedAt:     aws.String(created.Format(time.RFC3339)),
-		UpdatedAt:     aws.String(now.Format(time.RFC3339)),
-		Title:         aws.String(truncate(ttl, maxTitle)),
-		Resources: []types.Resource{{
-			Type:      aws.String("Other"),
-			Id:        aws.String(n.poolARN(o.UserPoolID)),
-			Partition: types.Partition(partition(n.opt.region)),
-			Region:    aws.String(n.opt.region),
-			Details:   &types.ResourceDetails{Other: other},
+		CreatedAt:     created.Format(time.RFC3339),
+		UpdatedAt:     now.Format(time.RFC3339),
+		Title:         truncate(ttl, maxTitle),
+		Resources: []Resource{{
+			Type:      "Other",
+			Id:        n.poolARN(o.UserPoolID),
+			Partition: partition(n.opt.region),
+			Region:    n.opt.region,
+			Details:   &ResourceDetails{Other: other},
 		}},
 		ProductFields: map[string]string{
 			Source + "/UserPoolId": o.UserPoolID,
@@ -432,29 +429,29 @@ func (n *Hub) base(o reconcile.Outcome, rule, ttl string, created, now time.Time
 	}
 }
 
-func (n *Hub) failedFinding(o reconcile.Outcome, f policy.Finding, created, now time.Time) types.AwsSecurityFinding {
+func (n *Hub) failedFinding(o reconcile.Outcome, f policy.Finding, created, now time.Time) AwsSecurityFinding {
 	sev := severity(f)
 	a := n.base(o, f.Rule, title(o, f.Rule), created, now)
-	a.Description = aws.String(truncate(description(o, f), maxDescription))
-	a.Severity = &types.Severity{Label: sev}
+	a.Description = truncate(description(o, f), maxDescription)
+	a.Severity = &Severity{Label: sev}
 	// Severity and Types are also given as the provider's own values, which
 	// a customer's BatchUpdateFindings cannot overwrite.
-	a.FindingProviderFields = &types.FindingProviderFields{Severity: &types.FindingProviderSeverity{Label: sev}, Types: []string{FindingType}}
-	a.Compliance = &types.Compliance{Status: types.ComplianceStatusFailed}
-	a.RecordState = types.RecordStateActive
+	a.FindingProviderFields = &FindingProviderFields{Severity: &FindingProviderSeverity{Label: sev}, Types: []string{FindingType}}
+	a.Compliance = &Compliance{Status: ComplianceStatusFailed}
+	a.RecordState = RecordStateActive
 	// Workflow counts only when the finding is created; Security Hub sets
 	// a RESOLVED one back to NEW by itself when it fails again
 	// (https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_Workflow.html).
-	a.Workflow = &types.Workflow{Status: types.WorkflowStatusNew}
-	a.LastObservedAt = aws.String(now.Format(time.RFC3339))
-	a.Remediation = &types.Remediation{Recommendation: &types.Recommendation{Text: aws.String(truncate(
-		fmt.Sprintf("Change %s to meet the baseline (%s), or add an exemption for this client to the baseline.", f.Field, f.Required), maxRecommend))}}
+	a.Workflow = &Workflow{Status: WorkflowStatusNew}
+	a.LastObservedAt = now.Format(time.RFC3339)
+	a.Remediation = &Remediation{Recommendation: &Recommendation{Text: truncate(
+		fmt.Sprintf("Change %s to meet the baseline (%s), or add an exemption for this client to the baseline.", f.Field, f.Required), maxRecommend)}}
 	return a
 }
 
 // resolvedFinding re-imports a finding as passed and archived. Its workflow
 // status is set by resolveWorkflow: an import cannot change it.
-func (n *Hub) resolvedFinding(o reconcile.Outcome, rule, ttl string, created, now time.Time) types.AwsSecurityFinding {
+func (n *Hub) resolvedFinding(o reconcile.Outcome, rule, ttl string, created, now time.Time) AwsSecurityFinding {
 	if ttl == "" {
 		ttl = title(o, rule)
 	}
@@ -463,24 +460,24 @@ func (n *Hub) resolvedFinding(o reconcile.Outcome, rule, ttl string, created, no
 	if o.Status == reconcile.Exempt {
 		how = "is exempt from"
 	}
-	a.Description = aws.String(truncate(fmt.Sprintf("Resolved: app client %s in user pool %s %s rule %s (outcome %s).", outputs.Printable(o.ClientID), outputs.Printable(o.UserPoolID), how, rule, o.Status), maxDescription))
-	a.Severity = &types.Severity{Label: types.SeverityLabelInformational}
-	a.FindingProviderFields = &types.FindingProviderFields{Severity: &types.FindingProviderSeverity{Label: types.SeverityLabelInformational}, Types: []string{FindingType}}
-	a.Compliance = &types.Compliance{Status: types.ComplianceStatusPassed}
-	a.RecordState = types.RecordStateArchived
+	a.Description = truncate(fmt.Sprintf("Resolved: app client %s in user pool %s %s rule %s (outcome %s).", outputs.Printable(o.ClientID), outputs.Printable(o.UserPoolID), how, rule, o.Status), maxDescription)
+	a.Severity = &Severity{Label: SeverityLabelInformational}
+	a.FindingProviderFields = &FindingProviderFields{Severity: &FindingProviderSeverity{Label: SeverityLabelInformational}, Types: []string{FindingType}}
+	a.Compliance = &Compliance{Status: ComplianceStatusPassed}
+	a.RecordState = RecordStateArchived
 	return a
 }
 
 // severity: drift a person must fix is HIGH; enforced drift left by a dry
 // run MEDIUM; report-only drift LOW.
-func severity(f policy.Finding) types.SeverityLabel {
+func severity(f policy.Finding) string {
 	switch {
 	case action(f) == policy.Report:
-		return types.SeverityLabelLow
+		return SeverityLabelLow
 	case !f.Fixable:
-		return types.SeverityLabelHigh
+		return SeverityLabelHigh
 	}
-	return types.SeverityLabelMedium
+	return SeverityLabelMedium
 }
 
 func title(o reconcile.Outcome, rule string) string {
@@ -532,8 +529,8 @@ func truncate(s string, n int) string {
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
-func parseTime(s *string, fallback time.Time) time.Time {
-	if t, err := time.Parse(time.RFC3339Nano, aws.ToString(s)); err == nil {
+func parseTime(s string, fallback time.Time) time.Time {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t.UTC()
 	}
 	return fallback

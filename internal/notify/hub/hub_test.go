@@ -213,7 +213,7 @@ func TestSecurityHubBatchesAndRetries(t *testing.T) {
 	}{
 		{"100 per call, rejected finding sent again", rejectOnce, big, []int{100, 5, 1}, ""},
 		{"gives up after three attempts", alwaysReject, unfixable, []int{1, 1, 1}, "securityhub: 1 finding(s) not imported after 3 attempts: LimitExceeded x1"},
-		{"request error", serviceError("InvalidAccessException"), unfixable, []int{1}, "securityhub: import findings: operation error SecurityHub: BatchImportFindings"},
+		{"request error", serviceError("InvalidAccessException"), unfixable, []int{1}, "securityhub: import findings: securityhub BatchImportFindings: HTTP 400: InvalidAccessException: no"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
