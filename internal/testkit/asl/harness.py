@@ -32,6 +32,7 @@ Two changes to moto 5.2.1 are made here, both outside the interpreter's logic:
     and the response comes back PascalCase (Executions[].ExecutionArn). AWS does
     not document the response casing; this is LocalStack's mapping.
 """
+import functools
 import json
 import sys
 import threading
@@ -118,8 +119,14 @@ def normalise_response(self, response, boto_service_name=None, service_action_na
 def self_operation(task, boto_service_name, service_action_name):
     service = task._get_boto_service_name(boto_service_name=boto_service_name)
     action = service_action_name or task.resource.api_action
-    model = boto3.session.Session().client(service, region_name=REGION).meta.service_model
-    return model.operation_model(action[0].upper() + action[1:])
+    return service_model(service).operation_model(action[0].upper() + action[1:])
+
+
+@functools.lru_cache(maxsize=None)
+def service_model(service):
+    # One client per service: building a boto3 session and client costs a tenth of a second of
+    # CPU, and every aws-sdk task normalises its request and its response.
+    return boto3.session.Session().client(service, region_name=REGION).meta.service_model
 
 
 lambda_models.LambdaFunction._invoke_lambda = invoke_via_rie
@@ -169,7 +176,9 @@ def main():
                 d = sfn.describe_execution(executionArn=arn)
                 if d["status"] != "RUNNING":
                     break
-                time.sleep(0.05)
+                # Each poll is a whole API call through moto; polling often takes the GIL from
+                # the interpreter threads it waits for.
+                time.sleep(0.2)
             sys.stderr.write("%.2f %s ended\n" % (time.time() - T0, name))
             results.append({
                 "name": name, "status": d["status"], "output": d.get("output"),
