@@ -3,6 +3,7 @@ package main
 import "testing"
 
 func TestDiff(t *testing.T) {
+	t.Parallel() // its own emulator and pacer; it waits on the pacer
 	runCases(t, []cmdCase{
 		{name: "diff_rules", args: []string{"diff", "testdata/baselines/old.json", "testdata/baselines/new.json"}, code: 0},
 		{name: "diff_json", args: []string{"diff", "--json", "testdata/baselines/old.json", "testdata/baselines/new.json"}, code: 0},

@@ -31,6 +31,7 @@ func putCurrent(t *testing.T) func(*emulator.Emulator) {
 }
 
 func TestPlan(t *testing.T) {
+	t.Parallel() // its own emulator and pacer; it waits on the pacer
 	cand := []string{"plan", "--baseline", "testdata/baselines/candidate.json", "--rate", fastRate, "-q"}
 	with := func(extra ...string) []string { return append(slices.Clone(cand), extra...) }
 	runCases(t, []cmdCase{
@@ -76,6 +77,7 @@ func TestPlan(t *testing.T) {
 // A client deleted between the listing and its describe is reported, not
 // an error; a throttle that the retries absorb does not show.
 func TestPlanSurvivesDeletedClientAndThrottle(t *testing.T) {
+	t.Parallel() // its own emulator and pacer; it waits on the pacer
 	emu, env := startFleet(t)
 	emu.Fail("DescribeUserPoolClient", 1, "ResourceNotFoundException")
 	emu.Fail("ListUserPoolClients", 1, "TooManyRequestsException")
@@ -94,6 +96,7 @@ func TestPlanSurvivesDeletedClientAndThrottle(t *testing.T) {
 
 // plan only reads: no write, and exactly one describe per client.
 func TestPlanReadsOnly(t *testing.T) {
+	t.Parallel() // its own emulator and pacer; it waits on the pacer
 	emu, env := startFleet(t)
 	if r := invoke(t, fixed, env, "", "plan", "--baseline", "testdata/baselines/candidate.json", "--rate", fastRate, "-q"); r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
@@ -120,6 +123,7 @@ func TestPlanReadsOnly(t *testing.T) {
 // Without a current baseline the changes are what the candidate would
 // write on the clients as they are.
 func TestPlanChanges(t *testing.T) {
+	t.Parallel() // its own emulator and pacer; it waits on the pacer
 	_, env := startFleet(t)
 	r := invoke(t, fixed, env, "", "plan", "--baseline", "testdata/baselines/candidate.json", "--rate", fastRate, "-q", "--json")
 	var p Plan
@@ -149,6 +153,7 @@ func TestPlanChanges(t *testing.T) {
 // never throttled: the describes of one pool are spaced at 5 per second
 // although eight are in flight.
 func TestPlanPacedWithinQuotas(t *testing.T) {
+	t.Parallel() // its own emulator and pacer; it waits on the pacer
 	emu := emulator.New(emulator.Options{Quotas: true})
 	seed, err := os.ReadFile("testdata/fleet.json")
 	if err != nil {
