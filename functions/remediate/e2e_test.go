@@ -158,6 +158,7 @@ func (w *world) client(t *testing.T, id string) types.UserPoolClientType {
 }
 
 func TestRemediateDriftedClientThenConverge(t *testing.T) {
+	t.Parallel() // its own emulator and RIE; it waits on the function
 	w := start(t, nil, nil)
 	before := w.client(t, sample.DriftedID)
 
@@ -233,6 +234,7 @@ var clientCmp = cmp.Options{
 // (a function error Lambda retries, then keeps). The whole fault table runs
 // in process, against the same emulator, in internal/remediate (TestFaults).
 func TestRuntimeFailures(t *testing.T) {
+	t.Parallel() // its own emulator and RIE; it waits on the function
 	manual := readEvent(t, "manual.json")
 	tests := []struct {
 		name     string

@@ -19,6 +19,7 @@ import (
 // put in: a variable the function requires and the docs forget fails here
 // (EXECUTION_ROLE_ARN once did), as does a sample that would write.
 func TestDocumentedLocalRuns(t *testing.T) {
+	t.Parallel() // its own emulator and RIE; it waits on the function
 	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
