@@ -33,9 +33,7 @@ func definition(t *testing.T) string {
 // TestStateMachineLoop: execution "a" loops the audit until complete (the first Invoke answered by
 // an injected Lambda.ServiceException, which the Retry absorbs); execution "b", started 300 ms
 // later while "a" runs, finds "a" the oldest running execution and ends without invoking the audit.
-// Then: a bad cursor and a payload with a typo fail the execution loudly (Sweep.AuditFailed, with
-// the function's reason; the typo reaches the function as given instead of widening the sweep), and
-// a run cap of 1 fails with Sweep.RunCapReached.
+// TestStateMachineFailures, beside it, checks that failures are loud.
 func TestStateMachineLoop(t *testing.T) {
 	t.Parallel() // pacing waits on the clock, not the CPU
 	asl.Python(t)
@@ -43,54 +41,15 @@ func TestStateMachineLoop(t *testing.T) {
 	f := start(t, url, map[string]string{
 		"AWS_LAMBDA_FUNCTION_TIMEOUT": "4", "AUDIT_DEADLINE_MARGIN": "2500ms", "AUDIT_RATE": "5",
 	})
-	def := definition(t)
-	subs := map[string]string{"MaxRuns": "20", "SettleSeconds": "0"}
 	res := asl.Run(t, asl.Job{
-		Functions: map[string]string{"audit": f.URL()},
-		Machines: map[string]asl.Machine{
-			"sweep":  {Definition: def, Substitutions: subs},
-			"capped": {Definition: def, Substitutions: map[string]string{"MaxRuns": "1", "SettleSeconds": "0"}},
-			"typos":  {Definition: def, Substitutions: map[string]string{"MaxRuns": "1", "SettleSeconds": "0"}},
-		},
+		Functions:    map[string]string{"audit": f.URL()},
+		Machines:     map[string]asl.Machine{"sweep": {Definition: definition(t), Substitutions: map[string]string{"MaxRuns": "20", "SettleSeconds": "0"}}},
 		LambdaFaults: map[string]int{"ServiceException": 1},
-		Phases: [][]asl.Start{
-			{
-				{Machine: "sweep", Name: "a", Input: `{"version":"0","source":"aws.events","detail-type":"Scheduled Event","detail":{}}`},
-				{Machine: "sweep", Name: "b", Input: `{}`, DelayMs: 300},
-			},
-			// Failures are loud: a bad cursor and a typo (the function's errors) and the run cap.
-			// Each on its own state machine, so that none sees another running (the mutex lists
-			// one machine's executions), overlapping; the RIE still serves one invoke at a time,
-			// in this order, since each start waits 150 ms for the one before to reach Audit.
-			{
-				{Machine: "sweep", Name: "bad-cursor", Input: `{"cursor": "garbage!"}`},
-				{Machine: "typos", Name: "typo", Input: `{"userPoolId": "us-east-1_Pool0000"}`, DelayMs: 150},
-				{Machine: "capped", Name: "capped", Input: `{}`, DelayMs: 150},
-			},
-		},
+		Phases: [][]asl.Start{{
+			{Machine: "sweep", Name: "a", Input: `{"version":"0","source":"aws.events","detail-type":"Scheduled Event","detail":{}}`},
+			{Machine: "sweep", Name: "b", Input: `{}`, DelayMs: 300},
+		}},
 	})
-	if n := len(res.Invokes); n < 3 {
-		t.Fatalf("%d invokes", n)
-	}
-	// The last three invokes are the failure phase's, in whatever order the RIE served them:
-	// the bad cursor's, the typo's and the capped run's, told apart by their payloads.
-	byPayload := map[string]asl.Invoke{}
-	var payloads []string
-	for _, inv := range res.Invokes[len(res.Invokes)-3:] {
-		var b bytes.Buffer
-		if err := json.Compact(&b, inv.Payload); err != nil {
-			t.Fatal(err)
-		}
-		byPayload[b.String()] = inv
-		payloads = append(payloads, b.String())
-	}
-	failedInvokes := []asl.Invoke{byPayload[`{"cursor":"garbage!"}`], byPayload[`{"userPoolId":"us-east-1_Pool0000"}`], byPayload[`{}`]}
-	for i, inv := range failedInvokes {
-		if inv.Payload == nil {
-			t.Fatalf("failure phase: invoke %d (bad cursor, typo, capped) missing; the last three payloads: %q", i, payloads)
-		}
-	}
-	res.Invokes = res.Invokes[:len(res.Invokes)-3]
 	byName := map[string]asl.Execution{}
 	for _, e := range res.Executions {
 		byName[e.Name] = e
@@ -162,21 +121,9 @@ func TestStateMachineLoop(t *testing.T) {
 	if diff := cmp.Diff(wantIDs, got); diff != "" {
 		t.Errorf("clients over %d runs (-want +got):\n%s", runs, diff)
 	}
-	// The capped execution's one run described some clients again (its result lists them).
-	var capped audit.Report
-	if err := json.Unmarshal(failedInvokes[2].Result, &capped); err != nil {
-		t.Fatal(err)
-	}
-	again := map[string]int{}
-	for _, o := range capped.Clients {
-		again[o.UserPoolID+"/"+o.ClientID]++
-	}
-	if capped.Complete || len(capped.Clients) == 0 {
-		t.Errorf("capped run: complete %v with %d clients; want a cut run", capped.Complete, len(capped.Clients))
-	}
 	describes, _ := w.Calls("DescribeUserPoolClient")
 	for _, r := range w.All {
-		if n := describes[r] - again[r.UserPoolID+"/"+r.ClientID]; n != 1 {
+		if n := describes[r]; n != 1 {
 			t.Errorf("%v described %d times by the looped sweep", r, n)
 		}
 	}
@@ -190,12 +137,53 @@ func TestStateMachineLoop(t *testing.T) {
 		t.Errorf("execution b output %s (%v), want the running execution a named", deref(b.Output), err)
 	}
 	t.Logf("%d runs, %d clients; a: %v", runs, len(got), a.States)
+}
 
-	for _, e := range res.Executions {
-		want, ok := map[string]string{"bad-cursor": "Sweep.AuditFailed", "typo": "Sweep.AuditFailed", "capped": "Sweep.RunCapReached"}[e.Name]
-		if !ok {
-			continue
+// TestStateMachineFailures: a bad cursor and a payload with a typo fail the execution loudly
+// (Sweep.AuditFailed, with the function's reason; the typo reaches the function as given instead
+// of widening the sweep), and a run cap of 1 fails with Sweep.RunCapReached. Each execution has
+// its own state machine, so that none sees another running (the mutex lists one machine's
+// executions) and they overlap; the RIE still serves one invoke at a time. Its own world and
+// function, so that it runs beside TestStateMachineLoop.
+func TestStateMachineFailures(t *testing.T) {
+	t.Parallel() // pacing waits on the clock, not the CPU
+	asl.Python(t)
+	_, url := newWorld(t, 3, 5, 3)
+	f := start(t, url, map[string]string{
+		"AWS_LAMBDA_FUNCTION_TIMEOUT": "4", "AUDIT_DEADLINE_MARGIN": "2500ms", "AUDIT_RATE": "5",
+	})
+	def := definition(t)
+	capped := map[string]string{"MaxRuns": "1", "SettleSeconds": "0"}
+	res := asl.Run(t, asl.Job{
+		Functions: map[string]string{"audit": f.URL()},
+		Machines: map[string]asl.Machine{
+			"sweep":  {Definition: def, Substitutions: map[string]string{"MaxRuns": "20", "SettleSeconds": "0"}},
+			"typos":  {Definition: def, Substitutions: capped},
+			"capped": {Definition: def, Substitutions: capped},
+		},
+		Phases: [][]asl.Start{{
+			{Machine: "sweep", Name: "bad-cursor", Input: `{"cursor": "garbage!"}`},
+			{Machine: "typos", Name: "typo", Input: `{"userPoolId": "us-east-1_Pool0000"}`},
+			{Machine: "capped", Name: "capped", Input: `{}`},
+		}},
+	})
+	// Invokes, in whatever order the RIE served them, told apart by their payloads.
+	byPayload := map[string]asl.Invoke{}
+	var payloads []string
+	for _, inv := range res.Invokes {
+		var b bytes.Buffer
+		if err := json.Compact(&b, inv.Payload); err != nil {
+			t.Fatal(err)
 		}
+		byPayload[b.String()] = inv
+		payloads = append(payloads, b.String())
+	}
+	badCursor, typo, cappedRun := byPayload[`{"cursor":"garbage!"}`], byPayload[`{"userPoolId":"us-east-1_Pool0000"}`], byPayload[`{}`]
+	if len(res.Invokes) != 3 || badCursor.Payload == nil || typo.Payload == nil || cappedRun.Payload == nil {
+		t.Fatalf("invokes %q, want one each for the bad cursor, the typo and the capped run", payloads)
+	}
+	for _, e := range res.Executions {
+		want := map[string]string{"bad-cursor": "Sweep.AuditFailed", "typo": "Sweep.AuditFailed", "capped": "Sweep.RunCapReached"}[e.Name]
 		if e.Status != "FAILED" || deref(e.Error) != want {
 			t.Errorf("execution %s: %s %s (%s), want FAILED %s", e.Name, e.Status, deref(e.Error), deref(e.Cause), want)
 		}
@@ -203,13 +191,19 @@ func TestStateMachineLoop(t *testing.T) {
 			t.Errorf("%s: cause %q does not carry the function's reason %q", e.Name, deref(e.Cause), reason)
 		}
 	}
-	if !failedInvokes[0].FunctionError || !failedInvokes[1].FunctionError || failedInvokes[2].FunctionError {
-		t.Errorf("last three invokes: function errors %v %v %v, want the bad cursor's, the typo's, then none (the capped run)",
-			failedInvokes[0].FunctionError, failedInvokes[1].FunctionError, failedInvokes[2].FunctionError)
+	if len(res.Executions) != 3 {
+		t.Errorf("%d executions, want 3", len(res.Executions))
 	}
-	var typo map[string]any
-	if err := json.Unmarshal(failedInvokes[1].Payload, &typo); err != nil || typo["userPoolId"] == nil {
-		t.Errorf("typo payload %s: the execution's input must reach the function as given", failedInvokes[1].Payload)
+	if !badCursor.FunctionError || !typo.FunctionError || cappedRun.FunctionError {
+		t.Errorf("function errors: bad cursor %v, typo %v, capped run %v; want true, true, false",
+			badCursor.FunctionError, typo.FunctionError, cappedRun.FunctionError)
+	}
+	var rep audit.Report
+	if err := json.Unmarshal(cappedRun.Result, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Complete || len(rep.Clients) == 0 {
+		t.Errorf("capped run: complete %v with %d clients; want a cut run", rep.Complete, len(rep.Clients))
 	}
 }
 
