@@ -90,6 +90,7 @@ func TestInvoke(t *testing.T) {
 }
 
 func TestLogs(t *testing.T) {
+	t.Parallel() // its own RIE; these resume after the serial tests (TestBuildRebuildsAVanishedBinary removes a binary they share)
 	f := Start(t, Build(t, echoPkg), nil)
 	if _, err := f.Invoke(context.Background(), []byte(`{"log":"marker-7f3a"}`)); err != nil {
 		t.Fatal(err)
@@ -106,6 +107,7 @@ func TestLogs(t *testing.T) {
 }
 
 func TestCrashAndTimeoutRecover(t *testing.T) {
+	t.Parallel() // its own RIE; these resume after the serial tests (TestBuildRebuildsAVanishedBinary removes a binary they share)
 	f := Start(t, Build(t, echoPkg), map[string]string{"AWS_LAMBDA_FUNCTION_TIMEOUT": "1"})
 	ctx := context.Background()
 
@@ -138,6 +140,7 @@ func TestCrashAndTimeoutRecover(t *testing.T) {
 }
 
 func TestConcurrentInvokesAreSerialised(t *testing.T) {
+	t.Parallel() // its own RIE; these resume after the serial tests (TestBuildRebuildsAVanishedBinary removes a binary they share)
 	f := Start(t, Build(t, echoPkg), nil)
 	const n = 4
 	var wg sync.WaitGroup
@@ -175,6 +178,7 @@ func TestConcurrentInvokesAreSerialised(t *testing.T) {
 }
 
 func TestStopKillsBootstrap(t *testing.T) {
+	t.Parallel() // its own RIE; these resume after the serial tests (TestBuildRebuildsAVanishedBinary removes a binary they share)
 	f := Start(t, Build(t, echoPkg), nil)
 	if f.ColdStart() != 0 {
 		t.Fatalf("ColdStart() = %v before any invoke, want 0", f.ColdStart())
@@ -212,6 +216,7 @@ func alive(pid int) bool {
 }
 
 func TestFunctionError(t *testing.T) {
+	t.Parallel() // its own RIE; these resume after the serial tests (TestBuildRebuildsAVanishedBinary removes a binary they share)
 	tests := []struct {
 		name   string
 		status int
@@ -296,6 +301,7 @@ func TestBuildRebuildsAVanishedBinary(t *testing.T) {
 }
 
 func TestBootstrapPeakRSS(t *testing.T) {
+	t.Parallel() // its own RIE; these resume after the serial tests (TestBuildRebuildsAVanishedBinary removes a binary they share)
 	f := Start(t, Build(t, echoPkg), nil)
 	if _, err := f.BootstrapPeakRSS(); err == nil {
 		t.Error("a peak RSS before the first invoke, when the RIE has not started the bootstrap yet")
