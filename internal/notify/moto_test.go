@@ -31,6 +31,7 @@ import (
 // request from a key it also accepted a wrong signature from that key, so
 // TestSignature in package awsreq checks signatures instead.)
 func TestMoto(t *testing.T) {
+	t.Parallel() // waits on its own server, not the CPU
 	if testing.Short() {
 		t.Skip("starts moto_server")
 	}

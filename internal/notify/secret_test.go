@@ -90,6 +90,7 @@ func (c *cognito) Update(_ context.Context, fixed *types.UserPoolClientType) (*t
 // GetFindings and BatchImportFindings over the real SDK clients) and
 // searches every byte written, and every error, for the secret.
 func TestSecretNeverLeaves(t *testing.T) {
+	t.Parallel() // waits on its own server, not the CPU
 	b, err := policy.Parse([]byte(secretBaseline))
 	if err != nil {
 		t.Fatal(err)

@@ -263,6 +263,7 @@ func TestSecretStaysInside(t *testing.T) {
 }
 
 func TestErrorsThroughEmulator(t *testing.T) {
+	t.Parallel() // waits on its own server, not the CPU
 	emu, sdk := startEmulator(t)
 	ctx := context.Background()
 	created, err := sdk.CreateUserPoolClient(ctx, richClient("web-portal"))

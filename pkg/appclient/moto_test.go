@@ -63,6 +63,7 @@ func startMoto(t *testing.T) string {
 // moto merges an update into the stored client instead of replacing it, so
 // this test cannot show that Update is lossless; the emulator tests do.
 func TestMoto(t *testing.T) {
+	t.Parallel() // waits on its own server, not the CPU
 	sdk := newSDK(startMoto(t))
 	ctx := context.Background()
 

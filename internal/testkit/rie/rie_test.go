@@ -90,7 +90,7 @@ func TestInvoke(t *testing.T) {
 }
 
 func TestLogs(t *testing.T) {
-	t.Parallel() // its own RIE; these resume after the serial tests (TestBuildRebuildsAVanishedBinary removes a binary they share)
+	t.Parallel() // its own RIE
 	f := Start(t, Build(t, echoPkg), nil)
 	if _, err := f.Invoke(context.Background(), []byte(`{"log":"marker-7f3a"}`)); err != nil {
 		t.Fatal(err)
@@ -107,7 +107,7 @@ func TestLogs(t *testing.T) {
 }
 
 func TestCrashAndTimeoutRecover(t *testing.T) {
-	t.Parallel() // its own RIE; these resume after the serial tests (TestBuildRebuildsAVanishedBinary removes a binary they share)
+	t.Parallel() // its own RIE
 	f := Start(t, Build(t, echoPkg), map[string]string{"AWS_LAMBDA_FUNCTION_TIMEOUT": "1"})
 	ctx := context.Background()
 
@@ -140,7 +140,7 @@ func TestCrashAndTimeoutRecover(t *testing.T) {
 }
 
 func TestConcurrentInvokesAreSerialised(t *testing.T) {
-	t.Parallel() // its own RIE; these resume after the serial tests (TestBuildRebuildsAVanishedBinary removes a binary they share)
+	t.Parallel() // its own RIE
 	f := Start(t, Build(t, echoPkg), nil)
 	const n = 4
 	var wg sync.WaitGroup
@@ -178,7 +178,7 @@ func TestConcurrentInvokesAreSerialised(t *testing.T) {
 }
 
 func TestStopKillsBootstrap(t *testing.T) {
-	t.Parallel() // its own RIE; these resume after the serial tests (TestBuildRebuildsAVanishedBinary removes a binary they share)
+	t.Parallel() // its own RIE
 	f := Start(t, Build(t, echoPkg), nil)
 	if f.ColdStart() != 0 {
 		t.Fatalf("ColdStart() = %v before any invoke, want 0", f.ColdStart())
@@ -216,7 +216,7 @@ func alive(pid int) bool {
 }
 
 func TestFunctionError(t *testing.T) {
-	t.Parallel() // its own RIE; these resume after the serial tests (TestBuildRebuildsAVanishedBinary removes a binary they share)
+	t.Parallel() // its own RIE
 	tests := []struct {
 		name   string
 		status int
@@ -287,11 +287,13 @@ func BenchmarkWarmInvoke(b *testing.B) {
 }
 
 func TestBuildRebuildsAVanishedBinary(t *testing.T) {
-	first := Build(t, echoPkg)
+	t.Parallel()
+	const vanishPkg = "./internal/testkit/rie/testdata/vanish"
+	first := Build(t, vanishPkg)
 	if err := os.Remove(first); err != nil {
 		t.Fatal(err)
 	}
-	second := Build(t, echoPkg)
+	second := Build(t, vanishPkg)
 	if second != first {
 		t.Errorf("Build path changed from %s to %s", first, second)
 	}
@@ -301,7 +303,7 @@ func TestBuildRebuildsAVanishedBinary(t *testing.T) {
 }
 
 func TestBootstrapPeakRSS(t *testing.T) {
-	t.Parallel() // its own RIE; these resume after the serial tests (TestBuildRebuildsAVanishedBinary removes a binary they share)
+	t.Parallel() // its own RIE
 	f := Start(t, Build(t, echoPkg), nil)
 	if _, err := f.BootstrapPeakRSS(); err == nil {
 		t.Error("a peak RSS before the first invoke, when the RIE has not started the bootstrap yet")
