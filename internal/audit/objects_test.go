@@ -80,7 +80,14 @@ func TestReportAcrossRuns(t *testing.T) {
 	l := threePools()
 	r := newFakeReconciler(b.b, l)
 	r.script[ref("us-east-1_C", "c2")] = []result{{out: reconcile.Outcome{Status: reconcile.Drift, Reason: "drift reported only"}}}
-	clock := &fakeClock{t: time.Date(2026, 12, 1, 23, 30, 0, 0, time.UTC)} // the sweep crosses midnight
+	// The sweep starts at 23:30 and crosses midnight. The runs' contexts take real deadlines, an
+	// hour of the fake clock ahead, so the fake day is today's (or tomorrow's, once today's 23:30
+	// is past): a fixed date would put every deadline in the past.
+	start := time.Now().UTC().Truncate(24 * time.Hour).Add(23*time.Hour + 30*time.Minute)
+	if start.Before(time.Now()) {
+		start = start.Add(24 * time.Hour)
+	}
+	clock := &fakeClock{t: start}
 	r.onCall = func(reconcile.Ref) { clock.Advance(30 * time.Minute) }
 	store := newMemStore()
 	var logs bytes.Buffer
@@ -104,7 +111,7 @@ func TestReportAcrossRuns(t *testing.T) {
 		if rep.Objects == nil || rep.Objects.Error != "" {
 			t.Fatalf("run %d: objects %+v", run, rep.Objects)
 		}
-		if !strings.HasPrefix(rep.Objects.Prefix, "audit/2026/12/01/20261201T233000Z-") {
+		if !strings.HasPrefix(rep.Objects.Prefix, start.Format("audit/2006/01/02/20060102T150405Z-")) {
 			t.Errorf("run %d: prefix %s, want the sweep's start date and ID", run, rep.Objects.Prefix)
 		}
 		if !rep.Complete && rep.Objects.Part != rep.Objects.Prefix+fmt.Sprintf("parts/%04d.jsonl", run) {
