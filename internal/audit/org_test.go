@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/python"
 	"io"
 	"log/slog"
 	"net"
@@ -398,6 +399,9 @@ func startMoto(t *testing.T) string {
 	var argv []string
 	if bin, err := exec.LookPath("moto_server"); err == nil {
 		argv = []string{bin}
+		if filepath.Base(filepath.Dir(bin)) == "shims" { // pyenv's: run its interpreter without the shim
+			argv = []string{python.Interpreter(), "-m", "moto.server"}
+		}
 	} else if py := os.Getenv("MOTO_PYTHON"); py != "" {
 		argv = []string{py, "-m", "moto.server"}
 	} else {

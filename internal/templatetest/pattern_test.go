@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/python"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,13 +17,9 @@ import (
 )
 
 // motoPython is the interpreter that has moto: $MOTO_PYTHON (set by .ci/run when it finds moto
-// under another interpreter) or python3.
-func motoPython() string {
-	if py := os.Getenv("MOTO_PYTHON"); py != "" {
-		return py
-	}
-	return "python3"
-}
+// under another interpreter) or python3 (behind a pyenv shim, the interpreter itself:
+// internal/testkit/python).
+func motoPython() string { return python.Interpreter() }
 
 // motoWorker returns the moto worker (testdata/moto_worker.py), started on first use; without moto
 // the test skips (or fails under CI=true, see unavailable).

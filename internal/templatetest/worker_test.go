@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/python"
 	"io"
 	"os"
 	"os/exec"
@@ -190,7 +191,7 @@ var (
 func cfnlintWorker() (*worker, string) {
 	cfnlintOnce.Do(func() {
 		var errs []string
-		for _, py := range []string{"python3", "/usr/bin/python3"} {
+		for _, py := range []string{python.Interpreter(), "python3", "/usr/bin/python3"} {
 			w, err := startWorker(py, "cfnlint_worker.py")
 			if err == nil {
 				cfnlintW = w

@@ -3,8 +3,10 @@ package appclient_test
 import (
 	"context"
 	"fmt"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/python"
 	"net"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"syscall"
 	"testing"
@@ -33,7 +35,11 @@ func startMoto(t *testing.T) string {
 	_, port, _ := net.SplitHostPort(addr)
 	l.Close()
 
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", port)
+	argv := []string{bin}
+	if filepath.Base(filepath.Dir(bin)) == "shims" { // pyenv's: run its interpreter without the shim
+		argv = []string{python.Interpreter(), "-m", "moto.server"}
+	}
+	cmd := exec.Command(argv[0], append(argv[1:], "-H", "127.0.0.1", "-p", port)...)
 	// Its own process group: moto_server may be a pyenv shim in front of
 	// python, and the cleanup must end whatever it started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -17,6 +17,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/python"
 	"os"
 	"os/exec"
 	"strings"
@@ -95,10 +96,7 @@ func (e Execution) Count(state string) int {
 func Python(t testing.TB) string {
 	t.Helper()
 	once.Do(func() {
-		py = os.Getenv("MOTO_PYTHON")
-		if py == "" {
-			py = "python3"
-		}
+		py = python.Interpreter() // $MOTO_PYTHON, else python3 (behind a pyenv shim, the interpreter itself)
 		if _, err := exec.LookPath(py); err != nil {
 			missing = "python3 not found"
 		}

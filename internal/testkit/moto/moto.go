@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/python"
 	"io"
 	"net"
 	"net/http"
@@ -43,10 +44,7 @@ type Server struct {
 // Start runs moto_server on a free port for the test's lifetime.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	py := os.Getenv("MOTO_PYTHON")
-	if py == "" {
-		py = "python3"
-	}
+	py := python.Interpreter() // $MOTO_PYTHON, else python3 (behind a pyenv shim, the interpreter itself)
 	if _, err := exec.LookPath(py); err != nil {
 		unavailable(t, fmt.Sprintf("%s not found; install python3 and moto (pip install \"moto[server]==5.2.*\")", py))
 	}
