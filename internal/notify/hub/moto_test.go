@@ -2,10 +2,6 @@ package hub
 
 import (
 	"context"
-	"io"
-	"net/http"
-	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -29,7 +25,6 @@ func TestMoto(t *testing.T) {
 		t.Skip("starts moto_server")
 	}
 	m := moto.Start(t)
-	allowSecurityHub(t, m)
 	cfg := aws.Config{Region: region, BaseEndpoint: aws.String(m.URL), Credentials: credentials.StaticCredentialsProvider{Value: m.Credentials}}
 	ctx := context.Background()
 	c := NewClient(cfg)
@@ -84,34 +79,4 @@ func TestMoto(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("after the second sync (-want +got):\n%s", diff)
 	}
-}
-
-// allowSecurityHub adds securityhub:* to the policy of moto's user
-// (internal/testkit/moto grants s3, sqs and events): authentication off
-// for one action, the IAM call, and on again, as moto.Start does it.
-func allowSecurityHub(t *testing.T, m *moto.Server) {
-	t.Helper()
-	post := func(path, contentType, body string, header http.Header) {
-		req, err := http.NewRequest(http.MethodPost, m.URL+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header = header
-		req.Header.Set("Content-Type", contentType)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if b, _ := io.ReadAll(resp.Body); resp.StatusCode != http.StatusOK {
-			t.Fatalf("moto %s: HTTP %d: %s", path, resp.StatusCode, b)
-		}
-	}
-	post("/moto-api/reset-auth", "text/plain", "1", http.Header{})
-	form := url.Values{"Action": {"PutUserPolicy"}, "Version": {"2010-05-08"}, "UserName": {"report-writer"}, "PolicyName": {"hub-securityhub"},
-		"PolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"securityhub:*","Resource":"*"}]}`}}
-	// moto routes by the service of the credential scope.
-	post("/", "application/x-www-form-urlencoded", form.Encode(), http.Header{
-		"Authorization": {"AWS4-HMAC-SHA256 Credential=bootstrap/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0"}})
-	post("/moto-api/reset-auth", "text/plain", "0", http.Header{})
 }

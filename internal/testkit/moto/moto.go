@@ -133,7 +133,7 @@ func (s *Server) makeUser(t testing.TB) {
 		t.Fatalf("moto IAM CreateAccessKey: %v", err)
 	}
 	call(url.Values{"Action": {"PutUserPolicy"}, "UserName": {"report-writer"}, "PolicyName": {"test-services"},
-		"PolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","sqs:*","events:*"],"Resource":"*"}]}`}})
+		"PolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","sqs:*","events:*","sns:*","securityhub:*"],"Resource":"*"}]}`}})
 	s.Credentials = aws.Credentials{AccessKeyID: key.ID, SecretAccessKey: key.Secret, Source: "moto"}
 	resp, err := http.Post(s.URL+"/moto-api/reset-auth", "text/plain", strings.NewReader("0"))
 	if err != nil {
