@@ -217,3 +217,106 @@ func TestRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestSharedFilesSameAsLoadDefaultConfig: a profile's region and static keys are read as
+// LoadDefaultConfig reads them, with its precedence (the environment's keys over any profile's,
+// even one named in AWS_PROFILE; the credentials file over the config file).
+func TestSharedFilesSameAsLoadDefaultConfig(t *testing.T) {
+	const creds = `# a comment
+[default]
+aws_access_key_id = AKIDDEFAULT
+aws_secret_access_key = default-secret
+
+[dev]
+aws_access_key_id=AKIDDEV
+aws_secret_access_key=dev-secret
+aws_session_token = dev-token
+`
+	const conf = `[default]
+region = eu-north-1
+output = json
+
+[profile dev]
+region = ap-south-1
+aws_access_key_id = AKIDFROMCONFIG
+aws_secret_access_key = from-config
+
+[profile config-only]
+region = sa-east-1
+aws_access_key_id = AKIDCONFIGONLY
+aws_secret_access_key = config-only-secret
+`
+	envKeys := map[string]string{"AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "env-secret"}
+	cases := map[string]map[string]string{
+		"default profile":                  {},
+		"named profile":                    {"AWS_PROFILE": "dev"},
+		"AWS_DEFAULT_PROFILE":              {"AWS_DEFAULT_PROFILE": "dev"},
+		"config file only":                 {"AWS_PROFILE": "config-only"},
+		"environment keys over default":    envKeys,
+		"the environment over AWS_PROFILE": {"AWS_PROFILE": "dev", "AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "env-secret"},
+		"AWS_REGION over the profile":      {"AWS_PROFILE": "dev", "AWS_REGION": "us-west-1"},
+	}
+	for name, extra := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(dir+"/credentials", []byte(creds), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(dir+"/config", []byte(conf), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			isolate(t, extra)
+			t.Setenv("AWS_SHARED_CREDENTIALS_FILE", dir+"/credentials")
+			t.Setenv("AWS_CONFIG_FILE", dir+"/config")
+			ref, err := config.LoadDefaultConfig(context.Background())
+			if err != nil {
+				t.Fatalf("LoadDefaultConfig: %v", err)
+			}
+			got, err := Load(os.Getenv, nil)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if got.Region != ref.Region || got.Region == "" {
+				t.Errorf("region %q, LoadDefaultConfig %q", got.Region, ref.Region)
+			}
+			gc, err1 := got.Credentials.Retrieve(context.Background())
+			rc, err2 := ref.Credentials.Retrieve(context.Background())
+			if err1 != nil || err2 != nil {
+				t.Fatalf("credentials: %v / LoadDefaultConfig %v", err1, err2)
+			}
+			if gc.AccessKeyID != rc.AccessKeyID || gc.SecretAccessKey != rc.SecretAccessKey || gc.SessionToken != rc.SessionToken {
+				t.Errorf("credentials %s/%s, LoadDefaultConfig %s/%s", gc.AccessKeyID, gc.SessionToken, rc.AccessKeyID, rc.SessionToken)
+			}
+		})
+	}
+}
+
+// TestSharedFilesRefused: a profile setting that would change where calls go or as whom is an
+// error naming it, and so is a named profile that does not exist.
+func TestSharedFilesRefused(t *testing.T) {
+	for _, tc := range []struct{ name, conf, profile, want string }{
+		{"endpoint_url", "[default]\nregion = us-east-1\nendpoint_url = http://127.0.0.1:4566\n", "", "endpoint_url"},
+		{"assumed role", "[profile ops]\nrole_arn = arn:aws:iam::123456789012:role/ops\nsource_profile = default\n", "ops", "role_arn"},
+		{"sso", "[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\n", "sso", "sso_"},
+		{"credential_process", "[default]\ncredential_process = /bin/creds\n", "", "credential_process"},
+		{"services section", "[default]\nservices = local\n[services local]\nssm =\n  endpoint_url = http://127.0.0.1:4566\n", "", "services"},
+		{"missing profile", "[default]\nregion = us-east-1\n", "nope", `"nope" (AWS_PROFILE) is in neither`},
+		{"profile without keys, none in the environment", "[profile bare]\nregion = us-east-1\n", "bare", "has no aws_access_key_id"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(dir+"/config", []byte(tc.conf), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			env := map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "s",
+				"AWS_CONFIG_FILE": dir + "/config", "AWS_SHARED_CREDENTIALS_FILE": dir + "/none", "AWS_PROFILE": tc.profile}
+			if strings.Contains(tc.name, "none in the environment") {
+				delete(env, "AWS_ACCESS_KEY_ID")
+			}
+			_, err := Load(func(k string) string { return env[k] }, nil)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Load: %v, want an error naming %s", err, tc.want)
+			}
+		})
+	}
+}
