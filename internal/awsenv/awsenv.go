@@ -48,6 +48,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
+
+	"github.com/cognito-guard/cognito-guard/internal/awsreq"
 )
 
 // Load returns the Config the environment (getenv, os.Getenv in the functions) describes, with
@@ -191,7 +193,7 @@ type Env struct{ getenv func(string) string }
 // GetServiceBaseEndpoint returns AWS_ENDPOINT_URL_<SDK ID>, the ID upper-cased with spaces as
 // underscores ("Cognito Identity Provider" -> AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER).
 func (e Env) GetServiceBaseEndpoint(_ context.Context, sdkID string) (string, bool, error) {
-	if v := e.getenv("AWS_ENDPOINT_URL_" + strings.ReplaceAll(strings.ToUpper(sdkID), " ", "_")); v != "" {
+	if v := e.getenv(awsreq.EndpointVariable(sdkID)); v != "" {
 		return v, true, nil
 	}
 	return "", false, nil

@@ -99,6 +99,11 @@ type Client struct {
 	Now func() time.Time
 	// UserAgent is sent as the User-Agent header.
 	UserAgent string
+
+	// err is the configuration error New met (no Region, a bad
+	// endpoint): every call returns it without sending anything, as the
+	// SDK's clients, which NewFromConfig always returns, do.
+	err error
 }
 
 // signer is the SDK's SigV4 signer with its defaults (the path escaped as
@@ -107,11 +112,12 @@ type Client struct {
 var signer = v4.NewSigner()
 
 // New returns a Client for svc configured from cfg as the SDK's
-// NewFromConfig would configure the service's client.
-func New(cfg aws.Config, svc Service) (*Client, error) {
+// NewFromConfig would configure the service's client. A configuration the
+// SDK refuses (Client.Err) fails every call with the reason.
+func New(cfg aws.Config, svc Service) *Client {
 	endpoint, err := ResolveEndpoint(cfg, svc)
 	if err != nil {
-		return nil, err
+		return &Client{Service: svc, err: err}
 	}
 	c := &Client{
 		Service:     svc,
@@ -125,8 +131,11 @@ func New(cfg aws.Config, svc Service) (*Client, error) {
 	if c.HTTP == nil {
 		c.HTTP = http.DefaultClient
 	}
-	return c, nil
+	return c
 }
+
+// Err is the configuration error every call returns, or nil.
+func (c *Client) Err() error { return c.err }
 
 // cachedCredentials wraps a provider that is not cached in an
 // aws.CredentialsCache, as the SDK clients do.
@@ -271,6 +280,9 @@ func (e *Error) HTTPStatusCode() int { return e.StatusCode }
 // Do sends req and returns the body of its 2xx answer, retrying what the
 // retryer says a retry can fix. A failure is an *Error.
 func (c *Client) Do(ctx context.Context, req Request) ([]byte, error) {
+	if c.err != nil {
+		return nil, c.err
+	}
 	if c.Region == "" {
 		return nil, &Error{Service: c.Service.SigningName, Op: req.Op, Err: fmt.Errorf("no Region configured")}
 	}
@@ -345,7 +357,7 @@ func (c *Client) send(ctx context.Context, req Request) ([]byte, *Error) {
 	if method == "" {
 		method = http.MethodPost
 	}
-	hr, err := http.NewRequestWithContext(ctx, method, trimSlash(c.Endpoint)+path, bytes.NewReader(req.Body))
+	hr, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.Endpoint, "/")+path, bytes.NewReader(req.Body))
 	if err != nil {
 		return nil, fail(0, err)
 	}
@@ -384,13 +396,6 @@ func (c *Client) send(ctx context.Context, req Request) ([]byte, *Error) {
 	}
 	e.Modeled = e.Code != "" && slices.ContainsFunc(req.ModeledErrors, func(c string) bool { return strings.EqualFold(c, e.Code) })
 	return nil, e
-}
-
-func trimSlash(s string) string {
-	for len(s) > 0 && s[len(s)-1] == '/' {
-		s = s[:len(s)-1]
-	}
-	return s
 }
 
 // sign signs hr with SigV4 for the service and Region at c.Now.

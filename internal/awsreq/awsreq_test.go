@@ -98,10 +98,7 @@ func put(t *testing.T, c *Client) ([]byte, error) {
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html).
 func TestSignature(t *testing.T) {
 	rec := newRecorder(t, ok200)
-	c, err := New(testConfig(rec.srv.URL), EventBridge)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := New(testConfig(rec.srv.URL), EventBridge)
 	at := time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
 	c.Now = func() time.Time { return at }
 	if _, err := put(t, c); err != nil {
@@ -183,10 +180,7 @@ func TestAnonymous(t *testing.T) {
 	rec := newRecorder(t, ok200)
 	cfg := testConfig(rec.srv.URL)
 	cfg.Credentials = aws.AnonymousCredentials{}
-	c, err := New(cfg, EventBridge)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := New(cfg, EventBridge)
 	if _, err := put(t, c); err != nil {
 		t.Fatal(err)
 	}
@@ -222,11 +216,8 @@ func TestRetry(t *testing.T) {
 			rec := newRecorder(t, tt.replies...)
 			cfg := testConfig(rec.srv.URL)
 			cfg.RetryMaxAttempts = tt.maxAttempts
-			c, err := New(cfg, EventBridge)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = put(t, c)
+			c := New(cfg, EventBridge)
+			_, err := put(t, c)
 			if got := rec.count(); got != tt.wantCalls {
 				t.Errorf("%d calls, want %d", got, tt.wantCalls)
 			}
@@ -254,11 +245,8 @@ func TestRetryConnectionError(t *testing.T) {
 	srv.Close() // nothing listens there now
 	cfg := testConfig(url)
 	cfg.RetryMaxAttempts = 2
-	c, err := New(cfg, EventBridge)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = put(t, c)
+	c := New(cfg, EventBridge)
+	_, err := put(t, c)
 	var e *Error
 	if !errors.As(err, &e) || e.Attempts != 2 || e.Err == nil {
 		t.Fatalf("error %v, want a transport error after 2 attempts", err)
@@ -286,5 +274,19 @@ func TestQueryError(t *testing.T) {
 	code, msg, id := QueryError(nil, []byte(`<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>AuthorizationError</Code><Message>not allowed</Message></Error><RequestId>r-9</RequestId></ErrorResponse>`))
 	if code != "AuthorizationError" || msg != "not allowed" || id != "r-9" {
 		t.Errorf("got %q %q %q", code, msg, id)
+	}
+}
+
+// TestConfigErrorFailsEveryCall: a configuration the SDK refuses (no Region, no endpoint) gives a
+// Client whose every call returns the reason, as the SDK's NewFromConfig client does.
+func TestConfigErrorFailsEveryCall(t *testing.T) {
+	c := New(aws.Config{}, EventBridge)
+	if c.Err() == nil || !strings.Contains(c.Err().Error(), "Missing Region") {
+		t.Fatalf("Err() = %v, want the missing Region", c.Err())
+	}
+	for range 2 {
+		if _, err := c.Do(context.Background(), Request{Op: "PutEvents"}); err != c.Err() {
+			t.Errorf("Do: %v, want the configuration error", err)
+		}
 	}
 }

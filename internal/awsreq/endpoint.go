@@ -30,12 +30,17 @@ type (
 	}
 )
 
-// EnvName is the service's endpoint variable, AWS_ENDPOINT_URL_<ID>: the
-// SDK ID upper-cased, spaces as underscores ("EventBridge" →
-// AWS_ENDPOINT_URL_EVENTBRIDGE), as config.EnvConfig names it
+// EnvName is the service's endpoint variable (EndpointVariable of its ID).
+func (s Service) EnvName() string { return EndpointVariable(s.ID) }
+
+// EndpointVariable is the endpoint variable of the service with SDK ID
+// sdkID, AWS_ENDPOINT_URL_<ID>: the ID upper-cased, spaces as underscores
+// ("EventBridge" → AWS_ENDPOINT_URL_EVENTBRIDGE, "Cognito Identity
+// Provider" → AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER), as
+// config.EnvConfig names it
 // (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
-func (s Service) EnvName() string {
-	return "AWS_ENDPOINT_URL_" + strings.ReplaceAll(strings.ToUpper(s.ID), " ", "_")
+func EndpointVariable(sdkID string) string {
+	return "AWS_ENDPOINT_URL_" + strings.ReplaceAll(strings.ToUpper(sdkID), " ", "_")
 }
 
 // ResolveEndpoint returns the base URL the SDK's client for svc would send

@@ -192,8 +192,8 @@ func TestResolveEndpoint(t *testing.T) {
 // TestNewSignsForTheRealRegion: a FIPS pseudo Region is signed as the Region
 // it stands for.
 func TestNewSignsForTheRealRegion(t *testing.T) {
-	c, err := New(aws.Config{Region: "us-east-1-fips"}, EventBridge)
-	if err != nil {
+	c := New(aws.Config{Region: "us-east-1-fips"}, EventBridge)
+	if err := c.Err(); err != nil {
 		t.Fatal(err)
 	}
 	if c.Region != "us-east-1" || c.Endpoint != "https://events-fips.us-east-1.amazonaws.com" {

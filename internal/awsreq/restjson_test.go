@@ -67,10 +67,7 @@ func TestRESTJSONError(t *testing.T) {
 // the service's signing name.
 func TestMethodAndPath(t *testing.T) {
 	rec := newRecorder(t, status(200, "application/json", `{}`))
-	c, err := New(testConfig(rec.srv.URL), SecurityHub)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := New(testConfig(rec.srv.URL), SecurityHub)
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	body := []byte(`{"FindingIdentifiers":[]}`)

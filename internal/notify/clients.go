@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/cognito-guard/cognito-guard/internal/awsreq"
+	"github.com/cognito-guard/cognito-guard/internal/notify/common"
 )
 
 // The two operations the notifier calls are sent as signed HTTP requests
@@ -56,21 +56,14 @@ type PublishInput struct {
 }
 
 // EventBridge calls PutEvents over HTTP.
-type EventBridge struct {
-	c   *awsreq.Client
-	err error // from configuration, returned by each call as the SDK's client would
-}
+type EventBridge struct{ c *awsreq.Client }
 
 // NewEventBridge returns an EventBridge client configured from cfg like
 // eventbridge.NewFromConfig(cfg): endpoint (awsreq.ResolveEndpoint, with
 // AWS_ENDPOINT_URL_EVENTBRIDGE), Region, credentials, HTTP client, retries.
 func NewEventBridge(cfg aws.Config) *EventBridge {
-	c, err := awsreq.New(cfg, awsreq.EventBridge)
-	return &EventBridge{c: c, err: err}
+	return &EventBridge{awsreq.New(cfg, awsreq.EventBridge)}
 }
-
-// Client is the underlying signed-request client (for tests).
-func (e *EventBridge) Client() *awsreq.Client { return e.c }
 
 // PutEvents sends entries (at most 10) in one PutEvents call. Protocol
 // AWS JSON 1.1: POST / with X-Amz-Target AWSEvents.PutEvents and the
@@ -78,9 +71,6 @@ func (e *EventBridge) Client() *awsreq.Client { return e.c }
 // (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html,
 // https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html).
 func (e *EventBridge) PutEvents(ctx context.Context, entries []EventEntry) (*PutEventsOutput, error) {
-	if e.err != nil {
-		return nil, e.err
-	}
 	type wireEntry struct {
 		Source       string   `json:"Source,omitempty"`
 		Resources    []string `json:"Resources,omitempty"`
@@ -101,7 +91,7 @@ func (e *EventBridge) PutEvents(ctx context.Context, entries []EventEntry) (*Put
 		}
 		in.Entries = append(in.Entries, w)
 	}
-	body, err := marshalJSON(in)
+	body, err := common.EncodeRawJSON(in, false) // the SDK's encoder does not escape <, > and & either
 	if err != nil {
 		return nil, fmt.Errorf("events PutEvents: %w", err)
 	}
@@ -126,33 +116,12 @@ func (e *EventBridge) PutEvents(ctx context.Context, entries []EventEntry) (*Put
 	return res, nil
 }
 
-// marshalJSON is json.Marshal without HTML escaping (the SDK's encoder
-// does not escape <, > and & either).
-func marshalJSON(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
-
 // SNS calls Publish over HTTP.
-type SNS struct {
-	c   *awsreq.Client
-	err error
-}
+type SNS struct{ c *awsreq.Client }
 
 // NewSNS returns an SNS client configured from cfg like sns.NewFromConfig(cfg)
 // (endpoint with AWS_ENDPOINT_URL_SNS; see NewEventBridge).
-func NewSNS(cfg aws.Config) *SNS {
-	c, err := awsreq.New(cfg, awsreq.SNS)
-	return &SNS{c: c, err: err}
-}
-
-// Client is the underlying signed-request client (for tests).
-func (s *SNS) Client() *awsreq.Client { return s.c }
+func NewSNS(cfg aws.Config) *SNS { return &SNS{awsreq.New(cfg, awsreq.SNS)} }
 
 // Publish sends one message and returns its ID. Protocol AWS Query: POST /
 // with the form Action=Publish&Version=2010-03-31&TopicArn=...&Message=...
@@ -162,9 +131,6 @@ func (s *SNS) Client() *awsreq.Client { return s.c }
 // https://docs.aws.amazon.com/sns/latest/api/Query_QueryPublish.html,
 // https://smithy.io/2.0/aws/protocols/aws-query-protocol.html).
 func (s *SNS) Publish(ctx context.Context, in PublishInput) (string, error) {
-	if s.err != nil {
-		return "", s.err
-	}
 	form := url.Values{}
 	form.Set("Action", "Publish")
 	form.Set("Version", "2010-03-31")

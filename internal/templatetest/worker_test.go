@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/cognito-guard/cognito-guard/internal/testkit/python"
 	"io"
 	"os"
 	"os/exec"
@@ -16,6 +15,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cognito-guard/cognito-guard/internal/testkit/python"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/waitbound"
 )
 
 // The external checkers run in two long-lived Python processes, started on first use and shared by
@@ -31,14 +33,9 @@ import (
 // idle. An explicit -parallel is respected. A run of the whole package (no -run) starts both
 // workers at once, so that their imports overlap the tests that need no checker.
 func TestMain(m *testing.M) {
-	flag.Parse()
+	waitbound.Raise(16)
 	given := map[string]bool{}
 	flag.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	if !given["test.parallel"] {
-		if err := flag.Set("test.parallel", "16"); err != nil {
-			panic(err)
-		}
-	}
 	if !given["test.run"] && !given["test.list"] {
 		go cfnlintWorker()
 		go startMoto()

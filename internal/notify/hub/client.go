@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/cognito-guard/cognito-guard/internal/awsreq"
+	"github.com/cognito-guard/cognito-guard/internal/notify/common"
 )
 
 // The three Security Hub operations the hub calls are sent as signed HTTP
@@ -28,28 +28,16 @@ import (
 // Client calls BatchImportFindings, BatchUpdateFindings and GetFindings
 // over HTTP. It has the methods of BatchImportFindingsAPI,
 // BatchUpdateFindingsAPI and GetFindingsAPI.
-type Client struct {
-	c   *awsreq.Client
-	err error // from configuration, returned by each call as the SDK's client would
-}
+type Client struct{ c *awsreq.Client }
 
 // NewClient returns a Security Hub client configured from cfg like
 // securityhub.NewFromConfig(cfg): endpoint (awsreq.ResolveEndpoint),
 // Region, credentials, HTTP client, retries.
-func NewClient(cfg aws.Config) *Client {
-	c, err := awsreq.New(cfg, awsreq.SecurityHub)
-	return &Client{c: c, err: err}
-}
-
-// HTTP is the underlying signed-request client (for tests).
-func (c *Client) HTTP() *awsreq.Client { return c.c }
+func NewClient(cfg aws.Config) *Client { return &Client{awsreq.New(cfg, awsreq.SecurityHub)} }
 
 // do sends in as the JSON body of method path and decodes the answer into out.
 func (c *Client) do(ctx context.Context, op, method, path string, in, out any) error {
-	if c.err != nil {
-		return c.err
-	}
-	body, err := marshalJSON(in)
+	body, err := common.EncodeRawJSON(in, false) // the SDK's encoder does not escape <, > and & either
 	if err != nil {
 		return fmt.Errorf("securityhub %s: %w", op, err)
 	}
@@ -133,16 +121,4 @@ func AllFindings(ctx context.Context, api GetFindingsAPI, in GetFindingsInput, p
 		}
 		in.NextToken = out.NextToken
 	}
-}
-
-// marshalJSON is json.Marshal without HTML escaping (the SDK's encoder
-// does not escape <, > and & either).
-func marshalJSON(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

@@ -17,12 +17,13 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"github.com/cognito-guard/cognito-guard/internal/testkit/python"
 	"os"
 	"os/exec"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/cognito-guard/cognito-guard/internal/testkit/python"
 )
 
 //go:embed harness.py
@@ -138,9 +139,8 @@ func Run(t testing.TB, job Job) Result {
 	if err != nil {
 		// The harness imports moto's interpreter and boto3 first; failing there means there is
 		// no interpreter to run, not that the definition is wrong.
-		if e := stderr.String(); strings.Contains(e, "ModuleNotFoundError") || strings.Contains(e, "ImportError") {
-			lines := strings.Split(strings.TrimSpace(e), "\n")
-			unavailable(t, fmt.Sprintf("%s cannot import moto.stepfunctions.parser (%s)", Python(t), lines[len(lines)-1]))
+		if last, missing := python.MissingModule(stderr.String()); missing {
+			unavailable(t, fmt.Sprintf("%s cannot import moto.stepfunctions.parser (%s)", Python(t), last))
 		}
 		t.Fatalf("asl harness: %v\n%s", err, stderr.String())
 	}

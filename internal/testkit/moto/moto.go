@@ -13,7 +13,6 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
-	"github.com/cognito-guard/cognito-guard/internal/testkit/python"
 	"io"
 	"net"
 	"net/http"
@@ -23,6 +22,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cognito-guard/cognito-guard/internal/testkit/python"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
@@ -86,9 +87,8 @@ func Start(t testing.TB) *Server {
 		}
 		select {
 		case <-exited:
-			if out := logs.String(); strings.Contains(out, "ModuleNotFoundError") || strings.Contains(out, "ImportError") {
-				lines := strings.Split(strings.TrimSpace(out), "\n")
-				unavailable(t, fmt.Sprintf("%s cannot import moto.server (%s); pip install \"moto[server]==5.2.*\"", py, lines[len(lines)-1]))
+			if last, missing := python.MissingModule(logs.String()); missing {
+				unavailable(t, fmt.Sprintf("%s cannot import moto.server (%s); pip install \"moto[server]==5.2.*\"", py, last))
 			}
 			t.Fatalf("moto_server exited:\n%s", logs.String())
 		case <-time.After(100 * time.Millisecond):

@@ -110,3 +110,14 @@ func readFile(p string) string {
 	b, _ := os.ReadFile(p)
 	return string(b)
 }
+
+// MissingModule reports whether output (a Python process's stderr, or its stdout and stderr) ends
+// in a failed import, ModuleNotFoundError or ImportError, and returns its last line for the
+// message: the checker is not installed, which is no failure of what it checks.
+func MissingModule(output string) (lastLine string, missing bool) {
+	if !strings.Contains(output, "ModuleNotFoundError") && !strings.Contains(output, "ImportError") {
+		return "", false
+	}
+	lines := strings.Split(strings.TrimSpace(output), "\n")
+	return lines[len(lines)-1], true
+}

@@ -65,3 +65,13 @@ func TestNotAShim(t *testing.T) {
 		t.Errorf("%q, want %q", got, p)
 	}
 }
+
+func TestMissingModule(t *testing.T) {
+	out := "Traceback (most recent call last):\n  File \"<string>\", line 1, in <module>\nModuleNotFoundError: No module named 'moto'\n"
+	if last, ok := MissingModule(out); !ok || last != "ModuleNotFoundError: No module named 'moto'" {
+		t.Errorf("MissingModule = %q, %v", last, ok)
+	}
+	if _, ok := MissingModule("Traceback ...\nValueError: bad definition\n"); ok {
+		t.Error("a ValueError read as a missing module")
+	}
+}
