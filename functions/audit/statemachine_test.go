@@ -12,6 +12,8 @@ import (
 
 	"github.com/cognito-guard/cognito-guard/internal/audit"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/asl"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/auditworld"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/rie"
 )
 
 // The state machine of template.yaml (statemachine/audit.asl.json, the file SAM deploys) run by a
@@ -20,6 +22,16 @@ import (
 // deadline and a 2.5 s margin at 5 requests per second, so a sweep of 15 clients (18 paced calls) needs several runs.
 
 const definitionPath = "../../statemachine/audit.asl.json"
+
+// sweepFunction is a world of 3 pools of 5 clients (every 3rd drifted) and the audit function
+// against it, with the runs described above.
+func sweepFunction(t *testing.T) (*auditworld.World, *rie.Function) {
+	t.Helper()
+	w, url := newWorld(t, 3, 5, 3)
+	return w, start(t, url, map[string]string{
+		"AWS_LAMBDA_FUNCTION_TIMEOUT": "4", "AUDIT_DEADLINE_MARGIN": "2500ms", "AUDIT_RATE": "5",
+	})
+}
 
 func definition(t *testing.T) string {
 	t.Helper()
@@ -37,10 +49,7 @@ func definition(t *testing.T) string {
 func TestStateMachineLoop(t *testing.T) {
 	t.Parallel() // pacing waits on the clock, not the CPU
 	asl.Python(t)
-	w, url := newWorld(t, 3, 5, 3)
-	f := start(t, url, map[string]string{
-		"AWS_LAMBDA_FUNCTION_TIMEOUT": "4", "AUDIT_DEADLINE_MARGIN": "2500ms", "AUDIT_RATE": "5",
-	})
+	w, f := sweepFunction(t)
 	res := asl.Run(t, asl.Job{
 		Functions:    map[string]string{"audit": f.URL()},
 		Machines:     map[string]asl.Machine{"sweep": {Definition: definition(t), Substitutions: map[string]string{"MaxRuns": "20", "SettleSeconds": "0"}}},
@@ -148,10 +157,7 @@ func TestStateMachineLoop(t *testing.T) {
 func TestStateMachineFailures(t *testing.T) {
 	t.Parallel() // pacing waits on the clock, not the CPU
 	asl.Python(t)
-	_, url := newWorld(t, 3, 5, 3)
-	f := start(t, url, map[string]string{
-		"AWS_LAMBDA_FUNCTION_TIMEOUT": "4", "AUDIT_DEADLINE_MARGIN": "2500ms", "AUDIT_RATE": "5",
-	})
+	_, f := sweepFunction(t)
 	def := definition(t)
 	capped := map[string]string{"MaxRuns": "1", "SettleSeconds": "0"}
 	res := asl.Run(t, asl.Job{

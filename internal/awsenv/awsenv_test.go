@@ -96,25 +96,14 @@ func TestSameAsLoadDefaultConfig(t *testing.T) {
 	for name, env := range cases {
 		t.Run(name, func(t *testing.T) {
 			isolate(t, env)
-			ref, err := config.LoadDefaultConfig(context.Background())
-			if err != nil {
-				t.Fatalf("LoadDefaultConfig: %v", err)
-			}
-			got, err := Load(os.Getenv, nil)
-			if err != nil {
-				t.Fatalf("Load: %v", err)
-			}
+			got, ref := loadBoth(t)
 			if got.Region != ref.Region {
 				t.Errorf("region %q, LoadDefaultConfig %q", got.Region, ref.Region)
 			}
 			if aws.ToString(got.BaseEndpoint) != aws.ToString(ref.BaseEndpoint) {
 				t.Errorf("base endpoint %q, LoadDefaultConfig %q", aws.ToString(got.BaseEndpoint), aws.ToString(ref.BaseEndpoint))
 			}
-			gc, err1 := got.Credentials.Retrieve(context.Background())
-			rc, err2 := ref.Credentials.Retrieve(context.Background())
-			if err1 != nil || err2 != nil {
-				t.Fatalf("credentials: %v / LoadDefaultConfig %v", err1, err2)
-			}
+			gc, rc := retrieveBoth(t, got, ref)
 			if gc.AccessKeyID != rc.AccessKeyID || gc.SecretAccessKey != rc.SecretAccessKey || gc.SessionToken != rc.SessionToken || gc.AccountID != rc.AccountID {
 				t.Errorf("credentials %+v, LoadDefaultConfig %+v", gc, rc)
 			}
@@ -268,22 +257,11 @@ aws_secret_access_key = config-only-secret
 			isolate(t, extra)
 			t.Setenv("AWS_SHARED_CREDENTIALS_FILE", dir+"/credentials")
 			t.Setenv("AWS_CONFIG_FILE", dir+"/config")
-			ref, err := config.LoadDefaultConfig(context.Background())
-			if err != nil {
-				t.Fatalf("LoadDefaultConfig: %v", err)
-			}
-			got, err := Load(os.Getenv, nil)
-			if err != nil {
-				t.Fatalf("Load: %v", err)
-			}
+			got, ref := loadBoth(t)
 			if got.Region != ref.Region || got.Region == "" {
 				t.Errorf("region %q, LoadDefaultConfig %q", got.Region, ref.Region)
 			}
-			gc, err1 := got.Credentials.Retrieve(context.Background())
-			rc, err2 := ref.Credentials.Retrieve(context.Background())
-			if err1 != nil || err2 != nil {
-				t.Fatalf("credentials: %v / LoadDefaultConfig %v", err1, err2)
-			}
+			gc, rc := retrieveBoth(t, got, ref)
 			if gc.AccessKeyID != rc.AccessKeyID || gc.SecretAccessKey != rc.SecretAccessKey || gc.SessionToken != rc.SessionToken {
 				t.Errorf("credentials %s/%s, LoadDefaultConfig %s/%s", gc.AccessKeyID, gc.SessionToken, rc.AccessKeyID, rc.SessionToken)
 			}
@@ -319,4 +297,29 @@ func TestSharedFilesRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loadBoth loads the process environment with Load and with config.LoadDefaultConfig, the reference.
+func loadBoth(t *testing.T) (got, ref aws.Config) {
+	t.Helper()
+	ref, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		t.Fatalf("LoadDefaultConfig: %v", err)
+	}
+	got, err = Load(os.Getenv, nil)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	return got, ref
+}
+
+// retrieveBoth returns the credentials of both configurations.
+func retrieveBoth(t *testing.T, got, ref aws.Config) (g, r aws.Credentials) {
+	t.Helper()
+	g, err1 := got.Credentials.Retrieve(context.Background())
+	r, err2 := ref.Credentials.Retrieve(context.Background())
+	if err1 != nil || err2 != nil {
+		t.Fatalf("credentials: %v / LoadDefaultConfig %v", err1, err2)
+	}
+	return g, r
 }
