@@ -3,22 +3,34 @@
 with every lambda:invoke of a registered function served by a real function
 under the AWS Lambda Runtime Interface Emulator (RIE) over HTTP.
 
-Job (stdin, JSON):
+A worker: it imports moto once (seconds of CPU), answers {"ready": true} on
+file descriptor 3, then runs jobs, one JSON request a line on stdin:
+{"id": n, "job": J}. Each job runs in a thread of its own, so jobs overlap,
+and is answered on file descriptor 3 with {"id": n, "result": R} or
+{"id": n, "error": traceback}. It exits when stdin ends (its test binary is
+gone). Answers go to file descriptor 3 so that nothing moto prints on stdout
+can garble them.
+
+Job J:
   {"functions": {"audit": "http://127.0.0.1:port/2015-03-31/functions/function/invocations"},
    "machines": {"m1": {"definition": "<ASL text>", "substitutions": {"K": "V"}}},
    "lambdaFaults": {"ServiceException": 1},
    "phases": [[{"machine": "m1", "name": "a", "input": "{}", "delayMs": 0}, ...], ...]}
 Substitutions replace ${K} in the definition (CloudFormation's DefinitionSubstitutions);
-${<name>Arn} of each function is added. Executions of a phase start in order
+${<Name>FunctionArn} of each function is added. Executions of a phase start in order
 (delayMs after the previous start); a phase ends when all its executions have
-ended. lambdaFaults makes the first N Lambda Invoke calls answer with that
-Lambda service error (HTTP 500) before the function is reached.
+ended. lambdaFaults makes the first N Lambda Invoke calls of the job's functions
+answer with that Lambda service error (HTTP 500) before the function is reached.
+Jobs share one mocked account: a job's functions and state machines are created
+under names prefixed "j<id>-", so that no job sees another's (ListExecutions lists
+one state machine's executions); execution names are as given.
 
-Result (stdout, JSON): {"executions": [{"name", "status", "output", "error",
-"cause", "states": [entered state names in order]}], "invokes": [{"payload",
-"result", "functionError"}], "faults": n}.
+Result R: {"executions": [{"name", "arn", "status", "output", "error", "cause",
+"states": [entered state names in order]}], "invokes": [{"payload", "result",
+"functionError"}], "faults": n}.
 
-Two changes to moto 5.2.1 are made here, both outside the interpreter's logic:
+Three changes to moto 5.2.1 are made here, all outside the interpreter's logic
+(and one for speed: parsed JSONPaths are cached, see below):
   - Execution objects are not deep-copied when a second execution starts while
     one runs (moto deep-copies the state machine, executions included, and a
     running execution holds a thread lock: TypeError: cannot pickle
@@ -31,46 +43,87 @@ Two changes to moto 5.2.1 are made here, both outside the interpreter's logic:
     example: https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html),
     and the response comes back PascalCase (Executions[].ExecutionArn). AWS does
     not document the response casing; this is LocalStack's mapping.
+  - A Retry's wait between attempts (IntervalSeconds, BackoffRate, MaxDelaySeconds,
+    computed by the interpreter) is slept RETRY_TIME_SCALE times as long: the tests
+    check that a retry happens and what follows, and a 2 s interval would only add
+    to every run. The wait's length is logged on stderr.
 """
 import functools
 import json
+import os
 import sys
 import threading
 import time
+import traceback
 import urllib.request
+
+answers = os.fdopen(3, "w")
+answer_lock = threading.Lock()
+
+
+def answer(obj):
+    with answer_lock:
+        answers.write(json.dumps(obj) + "\n")
+        answers.flush()
+
 
 import boto3
 from moto import mock_aws
 from moto.awslambda import models as lambda_models
 from moto.core.exceptions import JsonRESTError
+from moto.stepfunctions.parser.asl.component.common.path import result_path
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
     StateTaskServiceAwsSdk,
 )
+from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend.execution import Execution
 
 REGION = "us-east-1"
-
+RETRY_TIME_SCALE = 0.25
 T0 = time.time()
-job = json.load(sys.stdin)
-invokes = []
-invoke_lock = threading.Lock()  # the RIE serves one invoke at a time
-faults_left = dict(job.get("lambdaFaults") or {})
-faults_made = 0
-function_urls = {}  # function name -> RIE invoke URL
+
+
+def log(msg):
+    sys.stderr.write("%.2f %s\n" % (time.time() - T0, msg))
+    sys.stderr.flush()
+
+
+class JobState:
+    def __init__(self, jid, job):
+        self.id = jid
+        self.prefix = "j%d-" % jid
+        self.lock = threading.Lock()
+        self.invokes = []
+        self.faults_left = dict(job.get("lambdaFaults") or {})
+        self.faults_made = 0
+        self.urls = {}  # function name (prefixed) -> RIE invoke URL
+
+
+jobs_by_function = {}  # prefixed function name -> JobState
+invoke_locks = {}  # prefixed function name -> lock: an RIE serves one invoke at a time
 
 
 class LambdaServiceError(JsonRESTError):
     code = 500
 
 
+def function_name_of(name_or_arn):
+    # FunctionName may be a name or an ARN (arn:aws:lambda:region:account:function:name[:qualifier]).
+    if name_or_arn.startswith("arn:"):
+        return name_or_arn.split(":")[6]
+    return name_or_arn
+
+
 def invoke_via_rie(self, event=None):
+    job = jobs_by_function[self.function_name]
     body = event if isinstance(event, str) else json.dumps(event)
-    sys.stderr.write("%.2f invoke start\n" % (time.time() - T0))
+    log("j%d invoke start" % job.id)
     req = urllib.request.Request(
-        function_urls[self.function_name], data=body.encode(), method="POST",
+        job.urls[self.function_name], data=body.encode(), method="POST",
         headers={"Content-Type": "application/json"},
     )
-    with invoke_lock:
+    with invoke_locks[self.function_name]:
         try:
             with urllib.request.urlopen(req, timeout=900) as resp:
                 out = resp.read().decode()
@@ -85,8 +138,9 @@ def invoke_via_rie(self, event=None):
     except ValueError:
         errored = True
         out = json.dumps({"errorType": "Sandbox.Timedout", "errorMessage": out})
-    sys.stderr.write("%.2f invoke done\n" % (time.time() - T0))
-    invokes.append({"payload": json.loads(body), "result": json.loads(out), "functionError": errored})
+    log("j%d invoke done" % job.id)
+    with job.lock:
+        job.invokes.append({"payload": json.loads(body), "result": json.loads(out), "functionError": errored})
     return out, errored, ""
 
 
@@ -94,13 +148,14 @@ original_backend_invoke = lambda_models.LambdaBackend.invoke
 
 
 def invoke_with_faults(self, function_name, qualifier, body, headers, response_headers):
-    global faults_made
-    sys.stderr.write("%.2f Invoke API call\n" % (time.time() - T0))
-    for code, n in faults_left.items():
-        if n > 0:
-            faults_left[code] = n - 1
-            faults_made += 1
-            raise LambdaServiceError(code, "injected by the test harness")
+    job = jobs_by_function[function_name_of(function_name)]
+    log("j%d Invoke API call" % job.id)
+    with job.lock:
+        for code, n in job.faults_left.items():
+            if n > 0:
+                job.faults_left[code] = n - 1
+                job.faults_made += 1
+                raise LambdaServiceError(code, "injected by the test harness")
     return original_backend_invoke(self, function_name, qualifier, body, headers, response_headers)
 
 
@@ -129,11 +184,29 @@ def service_model(service):
     return boto3.session.Session().client(service, region_name=REGION).meta.service_model
 
 
+class ScaledTime:
+    """The time module as retrier_decl sees it: sleep is RETRY_TIME_SCALE times as long."""
+
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+    @staticmethod
+    def sleep(seconds):
+        log("retry wait of %.2f s, slept %.2f s" % (seconds, seconds * RETRY_TIME_SCALE))
+        time.sleep(seconds * RETRY_TIME_SCALE)
+
+
 lambda_models.LambdaFunction._invoke_lambda = invoke_via_rie
 lambda_models.LambdaBackend.invoke = invoke_with_faults
 Execution.__deepcopy__ = lambda self, memo: self
 StateTaskServiceAwsSdk._normalise_parameters = normalise_parameters
 StateTaskServiceAwsSdk._normalise_response = normalise_response
+retrier_decl.time = ScaledTime()
+# jsonpath_ng's parse() builds a new LALR parser, tables included, on every call; the interpreter
+# parses its JSONPaths again at every state it evaluates. Parsed paths are not modified by finding
+# or updating with them, so one parse per distinct path serves them all.
+json_path.parse = functools.lru_cache(maxsize=None)(json_path.parse)
+result_path.parse = functools.lru_cache(maxsize=None)(result_path.parse)
 
 
 def entered_states(sfn, arn):
@@ -145,16 +218,17 @@ def entered_states(sfn, arn):
     return names
 
 
-@mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
-def main():
-    iam = boto3.client("iam", region_name=REGION)
-    role = iam.create_role(RoleName="harness", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+def run(jid, job, role):
+    state = JobState(jid, job)
     lam = boto3.client("lambda", region_name=REGION)
     subs = {}
     for name, url in job["functions"].items():
-        arn = lam.create_function(FunctionName=name, Runtime="provided.al2023", Role=role,
+        full = state.prefix + name
+        state.urls[full] = url
+        jobs_by_function[full] = state
+        invoke_locks[full] = threading.Lock()
+        arn = lam.create_function(FunctionName=full, Runtime="provided.al2023", Role=role,
                                   Handler="bootstrap", Code={"ZipFile": b"bootstrap"})["FunctionArn"]
-        function_urls[name] = url
         subs[name[0].upper() + name[1:] + "FunctionArn"] = arn
     sfn = boto3.client("stepfunctions", region_name=REGION)
     machines = {}
@@ -162,8 +236,9 @@ def main():
         definition = m["definition"]
         for k, v in {**subs, **m.get("substitutions", {})}.items():
             definition = definition.replace("${%s}" % k, v)
-        machines[key] = sfn.create_state_machine(name=key, definition=definition, roleArn=role)["stateMachineArn"]
-    sys.stderr.write("%.2f machines created\n" % (time.time() - T0))
+        machines[key] = sfn.create_state_machine(
+            name=state.prefix + key, definition=definition, roleArn=role)["stateMachineArn"]
+    log("j%d machines created" % jid)
     results = []
     for phase in job["phases"]:
         arns = []
@@ -179,12 +254,32 @@ def main():
                 # Each poll is a whole API call through moto; polling often takes the GIL from
                 # the interpreter threads it waits for.
                 time.sleep(0.2)
-            sys.stderr.write("%.2f %s ended\n" % (time.time() - T0, name))
+            log("j%d %s ended" % (jid, name))
             results.append({
-                "name": name, "status": d["status"], "output": d.get("output"),
+                "name": name, "arn": arn, "status": d["status"], "output": d.get("output"),
                 "error": d.get("error"), "cause": d.get("cause"), "states": entered_states(sfn, arn),
             })
-    json.dump({"executions": results, "invokes": invokes, "faults": faults_made}, sys.stdout)
+    return {"executions": results, "invokes": state.invokes, "faults": state.faults_made}
+
+
+def serve(jid, job, role):
+    try:
+        answer({"id": jid, "result": run(jid, job, role)})
+    except Exception:
+        answer({"id": jid, "error": traceback.format_exc()})
+
+
+def main():
+    mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+    mock.start()
+    iam = boto3.client("iam", region_name=REGION)
+    role = iam.create_role(RoleName="harness", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    answer({"ready": True})
+    for line in sys.stdin:
+        req = json.loads(line)
+        threading.Thread(target=serve, args=(req["id"], req["job"], role), daemon=True).start()
+    # stdin ended: the test binary is gone (or done); running jobs have no one to answer.
+    os._exit(0)
 
 
 main()
