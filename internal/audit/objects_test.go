@@ -192,7 +192,7 @@ func allOutcomes(l *fakeLister) []reconcile.Outcome {
 func TestEmulatorReportToMoto(t *testing.T) {
 	t.Parallel()
 	srv := moto.Start(t)
-	srv.CreateBucket(t, "audit-reports")
+	bucket := srv.CreateBucket(t, "audit-reports")
 	w := newWorld(t, emulator.Options{}, 2, 5, 3)
 	const secret = "s3cr3t0value0that0must0never0leak0anywhere0000"
 	secretClient := auditworld.Drifted(auditworld.PoolID(0), "secretclient0000000000000", "has-a-secret")
@@ -201,7 +201,7 @@ func TestEmulatorReportToMoto(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := testConfig(false)
-	cfg.Clients, cfg.ReportBucket, cfg.ReportEndpoint = ClientsNone, "audit-reports", srv.URL
+	cfg.Clients, cfg.ReportBucket, cfg.ReportEndpoint = ClientsNone, bucket, srv.URL
 	awsCfg := w.awsConfig()
 	awsCfg.Credentials = aws.NewCredentialsCache(credsOf(srv.Credentials))
 	var logs bytes.Buffer
@@ -216,7 +216,7 @@ func TestEmulatorReportToMoto(t *testing.T) {
 	if rep.Objects == nil || rep.Objects.Error != "" || !rep.Complete {
 		t.Fatalf("objects %+v, complete %v", rep.Objects, rep.Complete)
 	}
-	store := s3object.New(awsCfg, "audit-reports", srv.URL)
+	store := s3object.New(awsCfg, bucket, srv.URL)
 	read := func(key string) []byte {
 		body, err := store.Get(context.Background(), key)
 		if err != nil {

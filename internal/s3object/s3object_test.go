@@ -26,8 +26,8 @@ import (
 // wire format, not the signature; the signature is the SDK's own signer.
 func TestPutGetAgainstMoto(t *testing.T) {
 	srv := moto.Start(t)
-	srv.CreateBucket(t, "reports")
-	c := s3object.New(aws.Config{Region: "us-east-1", Credentials: aws.NewCredentialsCache(staticCreds(srv.Credentials))}, "reports", srv.URL)
+	bucket := srv.CreateBucket(t, "reports")
+	c := s3object.New(aws.Config{Region: "us-east-1", Credentials: aws.NewCredentialsCache(staticCreds(srv.Credentials))}, bucket, srv.URL)
 	ctx := context.Background()
 
 	big := bytes.Repeat([]byte("0123456789abcdef\n"), 3<<20/17) // ~3 MB, streamed from a reader
