@@ -3,74 +3,32 @@ package appclient_test
 import (
 	"context"
 	"fmt"
-	"github.com/cognito-guard/cognito-guard/internal/testkit/python"
-	"net"
-	"os/exec"
-	"path/filepath"
 	"slices"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cognito-guard/cognito-guard/internal/testkit/moto"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
-
-// startMoto runs moto_server on a free local port and returns its URL.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("moto_server not on PATH (pip install 'moto[server]'); skipping the second-opinion wire test")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_, port, _ := net.SplitHostPort(addr)
-	l.Close()
-
-	argv := []string{bin}
-	if filepath.Base(filepath.Dir(bin)) == "shims" { // pyenv's: run its interpreter without the shim
-		argv = []string{python.Interpreter(), "-m", "moto.server"}
-	}
-	cmd := exec.Command(argv[0], append(argv[1:], "-H", "127.0.0.1", "-p", port)...)
-	// Its own process group: moto_server may be a pyenv shim in front of
-	// python, and the cleanup must end whatever it started.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		_ = cmd.Wait()
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return "http://" + addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not listen on %s within 30s: %v", addr, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
 
 // TestMoto checks Describe, Update and the list calls over moto's
 // implementation of the wire protocol, a second opinion on the emulator's.
 // moto merges an update into the stored client instead of replacing it, so
 // this test cannot show that Update is lossless; the emulator tests do.
 func TestMoto(t *testing.T) {
-	t.Parallel() // waits on its own server, not the CPU
-	sdk := newSDK(startMoto(t))
+	t.Parallel()       // waits on its own server, not the CPU
+	m := moto.Start(t) // an account of its own in the moto server the test binaries share
+	sdk := cip.NewFromConfig(aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.StaticCredentialsProvider{Value: m.Credentials},
+		BaseEndpoint: aws.String(m.URL),
+		Retryer:      appclient.Retryer(3),
+	})
 	ctx := context.Background()
 
 	pool, err := sdk.CreateUserPool(ctx, &cip.CreateUserPoolInput{PoolName: aws.String("guard")})

@@ -43,7 +43,7 @@ type Server struct {
 	// S3 bucket names are global, as in AWS: see CreateBucket.
 	Account string
 	// Credentials are an access key of an IAM user of Account allowed s3:*,
-	// sqs:*, events:*, sns:* and securityhub:*. moto authenticates every
+	// sqs:*, events:*, sns:*, securityhub:* and cognito-idp:*. moto authenticates every
 	// request (its /moto-api/reset-auth switch, the server form of
 	// INITIAL_NO_AUTH_ACTION_COUNT), so a request signed wrongly fails with
 	// SignatureDoesNotMatch.
@@ -66,7 +66,7 @@ func Start(t testing.TB) *Server {
 	// server's start-up itself.
 	s := &Server{URL: shared(t, py)}
 	s.newAccount(t, "report-writer", "test-services",
-		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","sqs:*","events:*","sns:*","securityhub:*"],"Resource":"*"}]}`)
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","sqs:*","events:*","sns:*","securityhub:*","cognito-idp:*"],"Resource":"*"}]}`)
 	return s
 }
 
