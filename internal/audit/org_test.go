@@ -4,20 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/cognito-guard/cognito-guard/internal/testkit/python"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -33,20 +28,19 @@ import (
 	"github.com/cognito-guard/cognito-guard/internal/templatetest"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/auditworld"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/moto"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
 
 // member is one account of the simulated organisation.
 type member struct {
-	account, key, prefix string
-	pools, perPool       int
+	account, key, secret, prefix string
+	pools, perPool               int
 
 	emu     *emulator.Emulator
 	all     []reconcile.Ref
 	drifted map[reconcile.Ref]bool
 }
-
-const centralAccount = "999999999999"
 
 // TestOrganisation simulates cognito-guard in three accounts of one organisation, side by side on
 // this machine (README "The simulation here"):
@@ -63,20 +57,28 @@ const centralAccount = "999999999999"
 //     forwards them to a central bus in a fourth account, whose rule delivers to an SQS queue. The
 //     queue must hold every account's events, each once.
 //
-// moto does not evaluate IAM or bus policies, so the forwarding role and the central bus's policy
-// are not exercised here.
+// moto checks each request's signature and its caller's IAM policy, but not bus policies or a
+// rule's role when it forwards, so the forwarding role and the central bus's policy are not
+// exercised here.
 func TestOrganisation(t *testing.T) {
 	t.Parallel()
-	motoURL := startMoto(t)
+	// Each account is an account of its own in the moto server the test binaries share
+	// (internal/testkit/moto): its access key picks it there, and picks the member's emulator here.
+	centralMoto := moto.Start(t)
+	motoURL := centralMoto.URL
 	ctx := context.Background()
 	baseline, err := os.ReadFile("../../events/baseline.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	members := []*member{
-		{account: "111111111111", key: "AKIAORGMEMBERA000001", prefix: "A", pools: 2, perPool: 4},
-		{account: "222222222222", key: "AKIAORGMEMBERB000001", prefix: "B", pools: 3, perPool: 3},
-		{account: "333333333333", key: "AKIAORGMEMBERC000001", prefix: "C", pools: 1, perPool: 7},
+		{prefix: "A", pools: 2, perPool: 4},
+		{prefix: "B", pools: 3, perPool: 3},
+		{prefix: "C", pools: 1, perPool: 7},
+	}
+	for _, m := range members {
+		mm := moto.Start(t)
+		m.account, m.key, m.secret = mm.Account, mm.Credentials.AccessKeyID, mm.Credentials.SecretAccessKey
 	}
 	accounts := emulator.NewAccounts()
 	for i, m := range members {
@@ -90,8 +92,8 @@ func TestOrganisation(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	// The central account: its bus, and a rule that keeps what arrives in a queue.
-	central := eventbridge.NewFromConfig(motoConfig(motoURL, centralAccount))
-	queues := sqs.NewFromConfig(motoConfig(motoURL, centralAccount))
+	central := eventbridge.NewFromConfig(motoConfig(motoURL, centralMoto.Credentials))
+	queues := sqs.NewFromConfig(motoConfig(motoURL, centralMoto.Credentials))
 	bus, err := central.CreateEventBus(ctx, &eventbridge.CreateEventBusInput{Name: aws.String("cognito-guard-central")})
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +117,7 @@ func TestOrganisation(t *testing.T) {
 	// Each member account: the template's forwarding rule on its default bus.
 	pattern, target := forwardRule(t, aws.ToString(bus.EventBusArn))
 	for _, m := range members {
-		eb := eventbridge.NewFromConfig(motoConfig(motoURL, m.account))
+		eb := eventbridge.NewFromConfig(motoConfig(motoURL, aws.Credentials{AccessKeyID: m.key, SecretAccessKey: m.secret}))
 		if _, err := eb.PutRule(ctx, &eventbridge.PutRuleInput{Name: aws.String("central"), EventBusName: aws.String("default"), EventPattern: aws.String(pattern)}); err != nil {
 			t.Fatal(err)
 		}
@@ -309,45 +311,35 @@ func (m *member) seed(t *testing.T, baseline []byte, driftEvery int) {
 	}
 }
 
-// awsConfig is the member's configuration as its function would have it: its own credentials,
-// Cognito and SSM at the emulator, the production retryer without the pause, and EventBridge at
-// moto (which tells accounts apart by a header, not by the key).
+// awsConfig is the member's configuration as its function would have it: its own credentials
+// (one key for every service, as in AWS), Cognito and SSM at the emulator (AWS_ENDPOINT_URL), the
+// production retryer without the pause, and EventBridge at moto (AWS_ENDPOINT_URL_EVENTBRIDGE).
 func (m *member) awsConfig(emulatorURL, motoURL string) aws.Config {
-	moto, _ := url.Parse(motoURL)
 	return aws.Config{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(emulatorURL),
-		Credentials:  credentials.NewStaticCredentialsProvider(m.key, "secret", ""),
-		Retryer:      func() aws.Retryer { return noBackoff{appclient.Retryer(6)().(aws.RetryerV2)} },
-		HTTPClient:   &http.Client{Transport: eventsToMoto{moto: moto, account: m.account}},
+		Region:        "us-east-1",
+		BaseEndpoint:  aws.String(emulatorURL),
+		Credentials:   credentials.NewStaticCredentialsProvider(m.key, m.secret, ""),
+		Retryer:       func() aws.Retryer { return noBackoff{appclient.Retryer(6)().(aws.RetryerV2)} },
+		ConfigSources: []any{serviceEndpoints{"EventBridge": motoURL}},
 	}
 }
 
-// eventsToMoto sends EventBridge requests (all requests when all is set) to moto, as the given
-// account, and the rest on.
-type eventsToMoto struct {
-	moto    *url.URL
-	account string
-	all     bool
+// serviceEndpoints is the services' own endpoints (AWS_ENDPOINT_URL_<SERVICE>, as
+// config.EnvConfig gives them), by SDK service ID.
+type serviceEndpoints map[string]string
+
+func (s serviceEndpoints) GetServiceBaseEndpoint(_ context.Context, sdkID string) (string, bool, error) {
+	v, ok := s[sdkID]
+	return v, ok, nil
 }
 
-func (e eventsToMoto) RoundTrip(r *http.Request) (*http.Response, error) {
-	if e.all || strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AWSEvents.") {
-		r = r.Clone(r.Context())
-		r.URL.Scheme, r.URL.Host, r.Host = e.moto.Scheme, e.moto.Host, e.moto.Host
-		r.Header.Set("X-Moto-Account-Id", e.account)
-	}
-	return http.DefaultTransport.RoundTrip(r)
-}
-
-// motoConfig is a client configuration for moto acting as account.
-func motoConfig(motoURL, account string) aws.Config {
-	moto, _ := url.Parse(motoURL)
+// motoConfig is a client configuration for moto as the account whose key creds is.
+func motoConfig(motoURL string, creds aws.Credentials) aws.Config {
 	return aws.Config{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(motoURL),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIAMOTO"+account[:12], "secret", ""),
-		HTTPClient:   &http.Client{Transport: eventsToMoto{moto: moto, account: account, all: true}, Timeout: 30 * time.Second},
+		Credentials:  credentials.StaticCredentialsProvider{Value: creds},
+		HTTPClient:   &http.Client{Timeout: 30 * time.Second},
 	}
 }
 
@@ -388,52 +380,4 @@ func forwardRule(t *testing.T, central string) (string, ebtypes.Target) {
 		t.Fatalf("the rule's target is %v, want %s", tg["Arn"], central)
 	}
 	return string(pattern), ebtypes.Target{Id: aws.String(tg["Id"].(string)), Arn: aws.String(arn)}
-}
-
-// startMoto runs moto's server on a free loopback port for this test and returns its URL:
-// moto_server, or `$MOTO_PYTHON -m moto.server` (.ci/run sets MOTO_PYTHON to the python that has
-// moto). Without moto the test is skipped, except under CI=true unless .ci/run declared moto
-// unavailable.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	var argv []string
-	if bin, err := exec.LookPath("moto_server"); err == nil {
-		argv = []string{bin}
-		if filepath.Base(filepath.Dir(bin)) == "shims" { // pyenv's: run its interpreter without the shim
-			argv = []string{python.Interpreter(), "-m", "moto.server"}
-		}
-	} else if py := os.Getenv("MOTO_PYTHON"); py != "" {
-		argv = []string{py, "-m", "moto.server"}
-	} else {
-		if os.Getenv("CI") == "true" && !strings.Contains(" "+os.Getenv("CHECKERS_UNAVAILABLE")+" ", " moto ") {
-			t.Fatal(`neither moto_server nor MOTO_PYTHON (CI=true): pip install "moto[server]==5.2.*"`)
-		}
-		t.Skip(`SKIPPED: moto_server is not on PATH (pip install "moto[server]==5.2.*")`)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_, port, _ := net.SplitHostPort(addr)
-	l.Close()
-	cmd := exec.Command(argv[0], append(argv[1:], "-H", "127.0.0.1", "-p", port)...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // a pyenv shim may start python: end both
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		_ = cmd.Wait()
-	})
-	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return "http://" + addr
-		}
-		if time.Since(start) > 60*time.Second {
-			t.Fatalf("moto_server did not listen on %s: %v", addr, err)
-		}
-	}
 }
