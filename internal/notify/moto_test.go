@@ -23,10 +23,12 @@ import (
 // and reads what arrived back from SQS queues that an EventBridge rule and
 // an SNS subscription deliver to: moto parses the wire formats and routes
 // the events as EventBridge and SNS would. The setup uses the SDK's
-// clients; only the calls under test use ours. (moto 5.2's signature check
-// is not a reliable negative test for these services: after one accepted
-// request from a key it also accepted a wrong signature from that key, so
-// TestSignature in package awsreq checks signatures instead.)
+// clients; only the calls under test use ours. moto checks the signatures;
+// a wrong-secret test needs an access key the process has not signed with
+// yet (the SDK's signer caches its derived key by access key ID, Region,
+// service and day, not by secret): package s3object's
+// TestWrongSecretRefused shows moto refusing one, and TestSignature in
+// package awsreq checks the signatures themselves.
 func TestMoto(t *testing.T) {
 	t.Parallel() // waits on its own server, not the CPU
 	if testing.Short() {

@@ -18,12 +18,7 @@ import (
 
 // TestPutGetAgainstMoto: objects written with signed PutObject requests
 // read back the same from moto_server; a missing key is ErrNotFound.
-//
-// moto_server authenticates S3 requests once /moto-api/reset-auth is on,
-// but not reliably enough to test a wrong secret: within a server's life
-// the first verdict for an access key seems to stick (a wrong secret passes
-// after a right one, and the other way round). So this test proves the
-// wire format, not the signature; the signature is the SDK's own signer.
+// TestWrongSecretRefused shows that moto checks those signatures.
 func TestPutGetAgainstMoto(t *testing.T) {
 	srv := moto.Start(t)
 	bucket := srv.CreateBucket(t, "reports")
@@ -53,6 +48,25 @@ func TestPutGetAgainstMoto(t *testing.T) {
 
 	if _, err := c.Get(ctx, "audit/missing"); !errors.Is(err, s3object.ErrNotFound) {
 		t.Errorf("get missing: %v, want ErrNotFound", err)
+	}
+}
+
+// TestWrongSecretRefused: moto authenticates S3 requests (testkit/moto turns
+// authentication on), so a request signed with the wrong secret is refused.
+// The access key must be one this process has not
+// signed with before: the SDK's signer caches the key it derives from the
+// secret by access key ID, Region, service and day, not by secret, so a
+// wrong secret after a right one would still sign right (which once made
+// moto's check look unreliable).
+func TestWrongSecretRefused(t *testing.T) {
+	srv := moto.Start(t)
+	bucket := srv.CreateBucket(t, "refused")
+	creds := srv.Credentials
+	creds.SecretAccessKey = "not-" + creds.SecretAccessKey
+	c := s3object.New(aws.Config{Region: "us-east-1", Credentials: aws.NewCredentialsCache(staticCreds(creds))}, bucket, srv.URL)
+	err := c.Put(context.Background(), "audit/refused", strings.NewReader("x"), 1, "text/plain")
+	if err == nil || !strings.Contains(err.Error(), "403") {
+		t.Fatalf("put with a wrong secret: %v, want HTTP 403", err)
 	}
 }
 
