@@ -16,8 +16,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/google/go-cmp/cmp"
 
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/waitbound"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
@@ -131,7 +131,7 @@ func golden(t *testing.T, name string, args []string, r result) {
 	if err != nil {
 		t.Fatalf("%v (run go test -update)", err)
 	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
+	if diff := diff.Diff(string(want), got); diff != "" {
 		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 	}
 }

@@ -8,8 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 )
 
@@ -110,7 +109,7 @@ func TestPlanReadsOnly(t *testing.T) {
 		}
 	}
 	want := map[string]int{"ListUserPools": 1, "ListUserPoolClients": 2, "DescribeUserPoolClient": 5}
-	if diff := cmp.Diff(want, ops); diff != "" {
+	if diff := diff.Diff(want, ops); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
 	for id, n := range described {
@@ -141,7 +140,7 @@ func TestPlanChanges(t *testing.T) {
 		"1webportal0client0id000000 AllowedOAuthFlows",
 		"3legacybatch0client0id0000 ExplicitAuthFlows",
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("changes (-want +got):\n%s", diff)
 	}
 	if !strings.Contains(r.stdout, `"newlyUnfixable": 1`) {
@@ -180,7 +179,7 @@ func TestInterleave(t *testing.T) {
 	b := []ref{{"b", "1"}}
 	got := interleave([][]ref{a, b, nil})
 	want := []ref{{"a", "1"}, {"b", "1"}, {"a", "2"}, {"a", "3"}}
-	if diff := cmp.Diff(want, got, cmp.AllowUnexported(ref{})); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("interleave (-want +got):\n%s", diff)
 	}
 }

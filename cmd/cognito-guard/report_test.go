@@ -9,11 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/cognito-guard/cognito-guard/internal/audit"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/report"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
 
@@ -70,7 +69,7 @@ func TestReportFromS3(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if diff := cmp.Diff(want.stdout, r.stdout); diff != "" {
+	if diff := diff.Diff(want.stdout, r.stdout); diff != "" {
 		t.Errorf("report from S3 differs from the file's (-want +got):\n%s", diff)
 	}
 	r = invoke(t, fixed, env, "", "report", "s3://audit-reports/missing.json")
@@ -112,7 +111,7 @@ func TestAuditReportDecodes(t *testing.T) {
 		Pending:    []report.Pending{{UserPoolID: "p", ClientID: "d", Reason: "throttled"}},
 		PoolErrors: []report.PoolError{{UserPoolID: "q", Outcome: reconcile.Failed, Reason: "denied"}},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("decoded (-want +got):\n%s", diff)
 	}
 }

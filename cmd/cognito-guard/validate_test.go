@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 func TestValidate(t *testing.T) {
@@ -51,7 +51,7 @@ func TestDuplicateKeyPosition(t *testing.T) {
 	data := []byte("{\"version\": 1,\n \"rules\": {\"AccessTokenValidity\": {\"max\": \"1h\"},\n  \"AccessTokenValidity\": {\"max\": \"2h\"}}}")
 	r := validateData("b.json", data, now)
 	want := []Diagnostic{{Path: "rules.AccessTokenValidity", Line: 3, Column: 3, Message: "duplicate key"}}
-	if diff := cmp.Diff(want, r.Errors); diff != "" {
+	if diff := diff.Diff(want, r.Errors); diff != "" {
 		t.Errorf("errors (-want +got):\n%s", diff)
 	}
 }
@@ -96,7 +96,7 @@ func TestRuleText(t *testing.T) {
 		ruleText("CallbackURLs", []byte(`null`)),
 	}
 	want := []string{"max 1h (enforce)", "max 1h (enforce)", "equals ENABLED (enforce)", "no rule (null removes it)"}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("ruleText (-want +got):\n%s", diff)
 	}
 }

@@ -12,11 +12,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/cognito-guard/cognito-guard/internal/audit"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/auditworld"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/rie"
 )
@@ -125,7 +125,7 @@ func TestDryRunThenEnforce(t *testing.T) {
 	}
 	f := start(t, url, map[string]string{"AUDIT_ENFORCE": "false"})
 	rep := invoke(t, f, string(scheduled))
-	if diff := cmp.Diff(want(w, reconcile.Drift), outcomes(rep)); diff != "" {
+	if diff := diff.Diff(want(w, reconcile.Drift), outcomes(rep)); diff != "" {
 		t.Errorf("report-only outcomes (-want +got):\n%s", diff)
 	}
 	if ok, failed := w.Calls("UpdateUserPoolClient"); len(ok)+len(failed) > 0 {
@@ -141,7 +141,7 @@ func TestDryRunThenEnforce(t *testing.T) {
 	// Enforce: exactly the drifted clients are written, once each.
 	f = start(t, url, map[string]string{"AUDIT_ENFORCE": "true"})
 	rep = invoke(t, f, `{}`)
-	if diff := cmp.Diff(want(w, reconcile.Remediated), outcomes(rep)); diff != "" {
+	if diff := diff.Diff(want(w, reconcile.Remediated), outcomes(rep)); diff != "" {
 		t.Errorf("enforce outcomes (-want +got):\n%s", diff)
 	}
 	wantUpdates := map[reconcile.Ref]int{}
@@ -149,7 +149,7 @@ func TestDryRunThenEnforce(t *testing.T) {
 		wantUpdates[r] = 1
 	}
 	updates, _ := w.Calls("UpdateUserPoolClient")
-	if diff := cmp.Diff(wantUpdates, updates); diff != "" {
+	if diff := diff.Diff(wantUpdates, updates); diff != "" {
 		t.Errorf("updates (-want +got):\n%s", diff)
 	}
 	if len(rep.Throttles) > 0 || len(rep.Pending) > 0 {
@@ -182,10 +182,10 @@ func TestDeletedAndThrottledMidSweep(t *testing.T) {
 	rep := invoke(t, f, `{"userPoolIds": ["us-east-1_Pool0000", "us-east-1_Pool0001", "us-east-1_Pool0002"]}`)
 	wantOut := want(w, reconcile.Remediated)
 	wantOut[gone] = reconcile.Skipped
-	if diff := cmp.Diff(wantOut, outcomes(rep)); diff != "" {
+	if diff := diff.Diff(wantOut, outcomes(rep)); diff != "" {
 		t.Errorf("outcomes (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(map[string]int64{"ListUserPoolClients": 2, "DescribeUserPoolClient": 3, "UpdateUserPoolClient": 1}, rep.Throttles); diff != "" {
+	if diff := diff.Diff(map[string]int64{"ListUserPoolClients": 2, "DescribeUserPoolClient": 3, "UpdateUserPoolClient": 1}, rep.Throttles); diff != "" {
 		t.Errorf("throttles seen (-want +got):\n%s", diff)
 	}
 	if !rep.Complete || len(rep.Pending) > 0 {
@@ -227,7 +227,7 @@ func TestDeadlineResume(t *testing.T) {
 	}
 	sort.Strings(got)
 	sort.Strings(wantIDs)
-	if diff := cmp.Diff(wantIDs, got); diff != "" {
+	if diff := diff.Diff(wantIDs, got); diff != "" {
 		t.Errorf("clients over %d runs (-want +got):\n%s", runs+1, diff)
 	}
 	describes, _ := w.Calls("DescribeUserPoolClient")

@@ -8,11 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/cognito-guard/cognito-guard/internal/audit"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/asl"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/auditworld"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/rie"
 )
 
@@ -84,7 +83,7 @@ func TestStateMachineLoop(t *testing.T) {
 		}
 		if want := map[string]string{}; i > 0 {
 			want["cursor"] = prev
-			if diff := cmp.Diff(want, p); diff != "" {
+			if diff := diff.Diff(want, p); diff != "" {
 				t.Errorf("invoke %d payload (-want +got):\n%s", i, diff)
 			}
 		} else if len(p) != 0 {
@@ -127,7 +126,7 @@ func TestStateMachineLoop(t *testing.T) {
 	}
 	sort.Strings(got)
 	sort.Strings(wantIDs)
-	if diff := cmp.Diff(wantIDs, got); diff != "" {
+	if diff := diff.Diff(wantIDs, got); diff != "" {
 		t.Errorf("clients over %d runs (-want +got):\n%s", runs, diff)
 	}
 	describes, _ := w.Calls("DescribeUserPoolClient")

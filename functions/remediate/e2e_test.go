@@ -18,11 +18,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/remediate"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/rie"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/sample"
@@ -182,7 +181,7 @@ func TestRemediateDriftedClientThenConverge(t *testing.T) {
 	want.RefreshTokenValidity = 30
 	want.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
 	want.CallbackURLs = []string{"https://portal.example.com/callback"}
-	if diff := cmp.Diff(want, after, clientCmp...); diff != "" {
+	if diff := diff.Diff(want, after, clientCmp...); diff != "" {
 		t.Errorf("client after remediation (-want +got):\n%s", diff)
 	}
 	var changed []string
@@ -190,7 +189,7 @@ func TestRemediateDriftedClientThenConverge(t *testing.T) {
 		changed = append(changed, c.Field)
 	}
 	slices.Sort(changed)
-	if diff := cmp.Diff([]string{"AllowedOAuthFlows", "CallbackURLs", "EnableTokenRevocation", "RefreshTokenValidity"}, changed); diff != "" {
+	if diff := diff.Diff([]string{"AllowedOAuthFlows", "CallbackURLs", "EnableTokenRevocation", "RefreshTokenValidity"}, changed); diff != "" {
 		t.Errorf("changes (-want +got):\n%s", diff)
 	}
 
@@ -220,12 +219,12 @@ func (w *world) ops() []string {
 	return ops
 }
 
-var clientCmp = cmp.Options{
-	cmpopts.IgnoreUnexported(types.UserPoolClientType{}, types.TokenValidityUnitsType{}, types.RefreshTokenRotationType{}, types.AnalyticsConfigurationType{}),
-	cmpopts.IgnoreFields(types.UserPoolClientType{}, "LastModifiedDate"),
-	cmpopts.SortSlices(func(a, b string) bool { return a < b }),
-	cmpopts.SortSlices(func(a, b types.OAuthFlowType) bool { return a < b }),
-	cmpopts.SortSlices(func(a, b types.ExplicitAuthFlowsType) bool { return a < b }),
+var clientCmp = diff.Options{
+	diff.IgnoreUnexported(types.UserPoolClientType{}, types.TokenValidityUnitsType{}, types.RefreshTokenRotationType{}, types.AnalyticsConfigurationType{}),
+	diff.IgnoreFields(types.UserPoolClientType{}, "LastModifiedDate"),
+	diff.SortSlices(func(a, b string) bool { return a < b }),
+	diff.SortSlices(func(a, b types.OAuthFlowType) bool { return a < b }),
+	diff.SortSlices(func(a, b types.ExplicitAuthFlowsType) bool { return a < b }),
 }
 
 // TestRuntimeFailures runs, through the real runtime, the two ways an
@@ -281,7 +280,7 @@ func TestRuntimeFailures(t *testing.T) {
 				t.Errorf("%d updates written, want %d", writes, tt.writes)
 			}
 			if tt.writes == 0 {
-				if diff := cmp.Diff(before, w.client(t, sample.DriftedID), clientCmp...); diff != "" {
+				if diff := diff.Diff(before, w.client(t, sample.DriftedID), clientCmp...); diff != "" {
 					t.Errorf("client changed without a write (-before +after):\n%s", diff)
 				}
 			}

@@ -9,10 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
 
@@ -47,10 +46,10 @@ func TestHandle(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tc.want, refsOf(rep.Clients)); diff != "" {
+			if diff := diff.Diff(tc.want, refsOf(rep.Clients)); diff != "" {
 				t.Errorf("report clients (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(map[string]int{"compliant": 4, "drift": 1}, rep.Counts); diff != "" {
+			if diff := diff.Diff(map[string]int{"compliant": 4, "drift": 1}, rep.Counts); diff != "" {
 				t.Errorf("counts (-want +got):\n%s", diff)
 			}
 			if len(m.batches) != 1 || len(m.batches[0].Items) != 5 || m.batches[0].Retry {
@@ -67,7 +66,7 @@ func TestHandle(t *testing.T) {
 			if err := json.Unmarshal([]byte(lines[0]), &line); err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(*rep, line.Report); diff != "" || line.Msg != "audit report" {
+			if diff := diff.Diff(*rep, line.Report); diff != "" || line.Msg != "audit report" {
 				t.Errorf("logged %q, report (-returned +logged):\n%s", line.Msg, diff)
 			}
 		})

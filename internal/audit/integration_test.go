@@ -5,9 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
@@ -38,7 +37,7 @@ func TestEmulatorEnforceFixesExactlyTheDrifted(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, emulator.Options{Quotas: true, Latency: 5 * time.Millisecond}, 3, 4, 3)
 	rep := sweepAll(t, w.sweeper(t, testConfig(true)))
-	if diff := cmp.Diff(wantOutcomes(w, reconcile.Remediated), outcomesByRef(rep)); diff != "" {
+	if diff := diff.Diff(wantOutcomes(w, reconcile.Remediated), outcomesByRef(rep)); diff != "" {
 		t.Errorf("outcomes (-want +got):\n%s", diff)
 	}
 	updates, failedUpdates := w.calls("UpdateUserPoolClient")
@@ -46,7 +45,7 @@ func TestEmulatorEnforceFixesExactlyTheDrifted(t *testing.T) {
 	for r := range w.Drifted {
 		wantUpdates[r] = 1
 	}
-	if diff := cmp.Diff(wantUpdates, updates); diff != "" {
+	if diff := diff.Diff(wantUpdates, updates); diff != "" {
 		t.Errorf("updates (-want +got):\n%s", diff)
 	}
 	if len(failedUpdates) > 0 || !rep.Complete || len(rep.Pending) > 0 || rep.DryRun {
@@ -55,7 +54,7 @@ func TestEmulatorEnforceFixesExactlyTheDrifted(t *testing.T) {
 	// Converged: a second sweep finds nothing to do and writes nothing.
 	w.Emu.ResetCalls()
 	rep = sweepAll(t, w.sweeper(t, testConfig(true)))
-	if diff := cmp.Diff(wantOutcomes(w, reconcile.Compliant), outcomesByRef(rep)); diff != "" {
+	if diff := diff.Diff(wantOutcomes(w, reconcile.Compliant), outcomesByRef(rep)); diff != "" {
 		t.Errorf("second sweep (-want +got):\n%s", diff)
 	}
 	if updates, _ := w.calls("UpdateUserPoolClient"); len(updates) > 0 {
@@ -68,7 +67,7 @@ func TestEmulatorDryRunWritesNothing(t *testing.T) {
 	for _, cfg := range []Config{testConfig(false), func() Config { c := testConfig(true); c.DryRun = true; return c }()} {
 		w := newWorld(t, emulator.Options{Quotas: true}, 2, 5, 2)
 		rep := sweepAll(t, w.sweeper(t, cfg))
-		if diff := cmp.Diff(wantOutcomes(w, reconcile.Drift), outcomesByRef(rep)); diff != "" {
+		if diff := diff.Diff(wantOutcomes(w, reconcile.Drift), outcomesByRef(rep)); diff != "" {
 			t.Errorf("enforce=%v dryRun=%v: outcomes (-want +got):\n%s", cfg.Enforce, cfg.DryRun, diff)
 		}
 		if updates, failed := w.calls("UpdateUserPoolClient"); len(updates)+len(failed) > 0 {
@@ -95,7 +94,7 @@ func TestEmulatorClientDeletedMidSweep(t *testing.T) {
 	rep := sweepAll(t, w.sweeper(t, testConfig(true)))
 	want := wantOutcomes(w, reconcile.Remediated)
 	want[gone] = reconcile.Skipped
-	if diff := cmp.Diff(want, outcomesByRef(rep)); diff != "" {
+	if diff := diff.Diff(want, outcomesByRef(rep)); diff != "" {
 		t.Errorf("outcomes (-want +got):\n%s", diff)
 	}
 	if !rep.Complete {
@@ -114,11 +113,11 @@ func TestEmulatorThrottleBursts(t *testing.T) {
 	w.Emu.Fail("DescribeUserPoolClient", 3, "TooManyRequestsException")
 	w.Emu.Fail("UpdateUserPoolClient", 1, "TooManyRequestsException")
 	rep := sweepAll(t, w.sweeper(t, testConfig(true)))
-	if diff := cmp.Diff(wantOutcomes(w, reconcile.Remediated), outcomesByRef(rep)); diff != "" {
+	if diff := diff.Diff(wantOutcomes(w, reconcile.Remediated), outcomesByRef(rep)); diff != "" {
 		t.Errorf("outcomes (-want +got):\n%s", diff)
 	}
 	want := map[string]int64{"ListUserPools": 2, "ListUserPoolClients": 2, "DescribeUserPoolClient": 3, "UpdateUserPoolClient": 1}
-	if diff := cmp.Diff(want, rep.Throttles); diff != "" {
+	if diff := diff.Diff(want, rep.Throttles); diff != "" {
 		t.Errorf("throttles seen (-want +got):\n%s", diff)
 	}
 	if !rep.Complete || len(rep.Pending) > 0 {
@@ -130,7 +129,7 @@ func TestEmulatorThrottleBursts(t *testing.T) {
 		seen[c.Op]++
 	}
 	delete(seen, "GetParameter")
-	if diff := cmp.Diff(seen, rep.APICalls); diff != "" {
+	if diff := diff.Diff(seen, rep.APICalls); diff != "" {
 		t.Errorf("apiCalls vs the emulator's log (-emulator +report):\n%s", diff)
 	}
 }
@@ -174,7 +173,7 @@ func TestEmulatorResume(t *testing.T) {
 	}
 	sort.Strings(got)
 	sort.Strings(want)
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("clients over all runs (-want +got):\n%s", diff)
 	}
 	describes, _ := w.calls("DescribeUserPoolClient")

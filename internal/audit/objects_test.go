@@ -14,12 +14,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/report"
 	"github.com/cognito-guard/cognito-guard/internal/s3object"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/auditworld"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/moto"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
@@ -153,7 +153,7 @@ func TestReportAcrossRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	sort.Strings(got)
-	if diff := cmp.Diff(refsOf(allOutcomes(l)), got); diff != "" {
+	if diff := diff.Diff(refsOf(allOutcomes(l)), got); diff != "" {
 		t.Errorf("clients.jsonl (-want +got):\n%s", diff)
 	}
 	var sum report.Summary

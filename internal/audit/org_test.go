@@ -22,11 +22,11 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/templatetest"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/auditworld"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/moto"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
@@ -170,7 +170,7 @@ func TestOrganisation(t *testing.T) {
 				wantCentral[m.account] = append(wantCentral[m.account], r.UserPoolID+"/"+r.ClientID)
 			}
 		}
-		if diff := cmp.Diff(want, got); diff != "" {
+		if diff := diff.Diff(want, got); diff != "" {
 			t.Errorf("account %s outcomes (-want +got):\n%s", m.account, diff)
 		}
 		// The account's own call log: every client described once, nothing throttled, no pool of
@@ -275,7 +275,7 @@ func TestOrganisation(t *testing.T) {
 	if len(wantCentral) != len(members) {
 		t.Fatalf("the seed drifts clients in %d accounts, want all %d", len(wantCentral), len(members))
 	}
-	if diff := cmp.Diff(wantCentral, gotCentral); diff != "" {
+	if diff := diff.Diff(wantCentral, gotCentral); diff != "" {
 		t.Errorf("central bus events by account (-want +got):\n%s", diff)
 	}
 }

@@ -10,10 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
-
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
 
@@ -72,11 +70,11 @@ func TestSweepEveryPool(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(allRefs(l), refsOf(rep.Clients)); diff != "" {
+	if diff := diff.Diff(allRefs(l), refsOf(rep.Clients)); diff != "" {
 		t.Errorf("clients (-want +got):\n%s", diff)
 	}
 	want := map[string]int{"compliant": 8, "drift": 1, "remediated": 1}
-	if diff := cmp.Diff(want, rep.Counts); diff != "" {
+	if diff := diff.Diff(want, rep.Counts); diff != "" {
 		t.Errorf("counts (-want +got):\n%s", diff)
 	}
 	if !rep.Complete || rep.Cursor != "" || rep.PoolsDone != 3 || rep.PoolsLeft != 0 {
@@ -97,7 +95,7 @@ func TestSweepUserPoolIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"us-east-1_B/b1", "us-east-1_C/c1", "us-east-1_C/c2", "us-east-1_C/c3", "us-east-1_C/c4"}
-	if diff := cmp.Diff(want, refsOf(rep.Clients)); diff != "" {
+	if diff := diff.Diff(want, refsOf(rep.Clients)); diff != "" {
 		t.Errorf("clients (-want +got):\n%s", diff)
 	}
 	for _, c := range l.calls {
@@ -136,7 +134,7 @@ func TestDeadlineCursor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"us-east-1_A/a1", "us-east-1_A/a2"}, refsOf(rep.Clients)); diff != "" {
+	if diff := diff.Diff([]string{"us-east-1_A/a1", "us-east-1_A/a2"}, refsOf(rep.Clients)); diff != "" {
 		t.Errorf("clients (-want +got):\n%s", diff)
 	}
 	if rep.Complete || rep.PoolsLeft != 3 {
@@ -151,7 +149,7 @@ func TestDeadlineCursor(t *testing.T) {
 		{ID: "us-east-1_B"},
 		{ID: "us-east-1_C"},
 	}}
-	if diff := cmp.Diff(want, cur, ignoreSweep); diff != "" {
+	if diff := diff.Diff(want, cur, ignoreSweep); diff != "" {
 		t.Errorf("cursor (-want +got):\n%s", diff)
 	}
 }
@@ -199,7 +197,7 @@ func TestResumeEveryClientOnce(t *testing.T) {
 				// The next run starts later: the schedule or Step Functions.
 				clock.Advance(time.Hour)
 			}
-			if diff := cmp.Diff(allRefs(l), refsOf(got)); diff != "" {
+			if diff := diff.Diff(allRefs(l), refsOf(got)); diff != "" {
 				t.Errorf("clients over all runs (-want +got):\n%s", diff)
 			}
 			for ref, n := range r.callCount() {
@@ -260,7 +258,7 @@ func TestRetryableFailures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tc.wantPend, rep.Pending); diff != "" {
+			if diff := diff.Diff(tc.wantPend, rep.Pending); diff != "" {
 				t.Errorf("pending (-want +got):\n%s", diff)
 			}
 			var gotCursor *Cursor
@@ -271,7 +269,7 @@ func TestRetryableFailures(t *testing.T) {
 				}
 				gotCursor = &c
 			}
-			if diff := cmp.Diff(tc.wantCursor, gotCursor, ignoreSweep); diff != "" {
+			if diff := diff.Diff(tc.wantCursor, gotCursor, ignoreSweep); diff != "" {
 				t.Errorf("cursor (-want +got):\n%s", diff)
 			}
 			if rep.Complete != (tc.wantCursor == nil) {
@@ -292,7 +290,7 @@ func TestRetryableFailures(t *testing.T) {
 					}
 				}
 			}
-			if diff := cmp.Diff(want, r.callCount()); diff != "" {
+			if diff := diff.Diff(want, r.callCount()); diff != "" {
 				t.Errorf("evaluations (-want +got):\n%s", diff)
 			}
 			// Every evaluated client is in the report once; the pending
@@ -304,7 +302,7 @@ func TestRetryableFailures(t *testing.T) {
 				}
 			}
 			sort.Strings(wantIDs)
-			if diff := cmp.Diff(wantIDs, refsOf(rep.Clients)); diff != "" {
+			if diff := diff.Diff(wantIDs, refsOf(rep.Clients)); diff != "" {
 				t.Errorf("reported clients (-want +got):\n%s", diff)
 			}
 
@@ -341,12 +339,12 @@ func TestRetryableFailures(t *testing.T) {
 					gotAgain[k] = n - before[k]
 				}
 			}
-			if diff := cmp.Diff(wantAgain, gotAgain); diff != "" {
+			if diff := diff.Diff(wantAgain, gotAgain); diff != "" {
 				t.Errorf("resumed run evaluations (-want +got):\n%s", diff)
 			}
 			got := append(refsOf(rep.Clients), refsOf(rep2.Clients)...)
 			sort.Strings(got)
-			if diff := cmp.Diff(allRefs(l), got); diff != "" {
+			if diff := diff.Diff(allRefs(l), got); diff != "" {
 				t.Errorf("clients over both runs (-want +got):\n%s", diff)
 			}
 		})
@@ -366,7 +364,7 @@ func TestFailuresRecorded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(map[string]int{"skipped": 1, "failed": 1, "compliant": 3}, rep.Counts); diff != "" {
+	if diff := diff.Diff(map[string]int{"skipped": 1, "failed": 1, "compliant": 3}, rep.Counts); diff != "" {
 		t.Errorf("counts (-want +got):\n%s", diff)
 	}
 	wantPools := []PoolError{
@@ -374,7 +372,7 @@ func TestFailuresRecorded(t *testing.T) {
 		{UserPoolID: "us-east-1_C", Outcome: reconcile.Failed, Reason: errDenied.Error()},
 	}
 	sort.Slice(rep.PoolErrors, func(i, j int) bool { return rep.PoolErrors[i].UserPoolID < rep.PoolErrors[j].UserPoolID })
-	if diff := cmp.Diff(wantPools, rep.PoolErrors); diff != "" {
+	if diff := diff.Diff(wantPools, rep.PoolErrors); diff != "" {
 		t.Errorf("pool errors (-want +got):\n%s", diff)
 	}
 	// A refused or vanished pool is not retried forever: the sweep is
@@ -404,7 +402,7 @@ func TestPoolVanishedMidSweep(t *testing.T) {
 	if rep.PoolsDone+rep.PoolsLeft != 3 || !rep.Complete {
 		t.Errorf("poolsDone %d + poolsLeft %d, complete %v; want 3 pools accounted for, complete", rep.PoolsDone, rep.PoolsLeft, rep.Complete)
 	}
-	if diff := cmp.Diff([]PoolError{{UserPoolID: "us-east-1_A", Outcome: reconcile.Skipped, Reason: "user pool not found"}}, rep.PoolErrors); diff != "" {
+	if diff := diff.Diff([]PoolError{{UserPoolID: "us-east-1_A", Outcome: reconcile.Skipped, Reason: "user pool not found"}}, rep.PoolErrors); diff != "" {
 		t.Errorf("pool errors (-want +got):\n%s", diff)
 	}
 }
@@ -435,7 +433,7 @@ func TestInFlightCutBeforeDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Cursor{V: 1, Pools: []PoolState{{ID: "us-east-1_A", Done: []string{"a1", "a2"}, Retry: []string{"a2"}}}}
-	if diff := cmp.Diff(want, cur, ignoreSweep); diff != "" {
+	if diff := diff.Diff(want, cur, ignoreSweep); diff != "" {
 		t.Errorf("cursor (-want +got):\n%s", diff)
 	}
 }
@@ -453,11 +451,11 @@ func TestTerminalListingKeepsRetries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"us-east-1_A/a1", "us-east-1_A/a2", "us-east-1_A/a3"}, refsOf(rep.Clients)); diff != "" {
+	if diff := diff.Diff([]string{"us-east-1_A/a1", "us-east-1_A/a2", "us-east-1_A/a3"}, refsOf(rep.Clients)); diff != "" {
 		t.Errorf("clients (-want +got):\n%s", diff)
 	}
 	want := []PoolError{{UserPoolID: "us-east-1_A", Outcome: reconcile.Failed, Reason: errDenied.Error()}}
-	if diff := cmp.Diff(want, rep.PoolErrors); diff != "" {
+	if diff := diff.Diff(want, rep.PoolErrors); diff != "" {
 		t.Errorf("pool errors (-want +got):\n%s", diff)
 	}
 	if !rep.Complete {
@@ -467,7 +465,7 @@ func TestTerminalListingKeepsRetries(t *testing.T) {
 
 // ignoreSweep leaves the sweep's identity (random, timed) out of cursor
 // comparisons; TestSweepCarriedInCursor pins it.
-var ignoreSweep = cmpopts.IgnoreFields(Cursor{}, "Sweep")
+var ignoreSweep = diff.IgnoreFields(Cursor{}, "Sweep")
 
 // TestSweepCarriedInCursor: a run resumed from a cursor continues the
 // same sweep (same ID and start, next run number); a fresh run starts a

@@ -15,10 +15,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/remediate"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/trigger"
 )
 
@@ -174,10 +174,10 @@ func TestHandle(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Handle: %v", err)
 			}
-			if diff := cmp.Diff(tt.wantCalls, f.calls); diff != "" {
+			if diff := diff.Diff(tt.wantCalls, f.calls); diff != "" {
 				t.Errorf("reconciles (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tt.wantFail, failures(resp)); diff != "" {
+			if diff := diff.Diff(tt.wantFail, failures(resp)); diff != "" {
 				t.Errorf("batch item failures (-want +got):\n%s", diff)
 			}
 			if tt.wantRep != "" {
@@ -208,10 +208,10 @@ func TestHandleNearDeadlineReturnsTheRest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{pool + "/" + drift}, f.calls); diff != "" {
+	if diff := diff.Diff([]string{pool + "/" + drift}, f.calls); diff != "" {
 		t.Errorf("reconciles (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"m1", "m2"}, failures(resp)); diff != "" {
+	if diff := diff.Diff([]string{"m1", "m2"}, failures(resp)); diff != "" {
 		t.Errorf("batch item failures (-want +got):\n%s", diff)
 	}
 }
@@ -297,7 +297,7 @@ func TestHandleAcrossBatches(t *testing.T) {
 
 	// Batch 1 at t0+10s reconciles the client (and fails the other one).
 	clock = t0.Add(10 * time.Second)
-	if got := handle(updateAt(t, t0), manual(pool, other)); !cmp.Equal(got, []string{"m1"}) {
+	if got := handle(updateAt(t, t0), manual(pool, other)); !diff.Equal(got, []string{"m1"}) {
 		t.Fatalf("batch 1 failures %v", got)
 	}
 	clock = t0.Add(20 * time.Second)
@@ -315,7 +315,7 @@ func TestHandleAcrossBatches(t *testing.T) {
 			if got := handle(tt.body); len(got) != 0 {
 				t.Errorf("failures %v", got)
 			}
-			if diff := cmp.Diff(tt.wantCalls, f.calls); diff != "" {
+			if diff := diff.Diff(tt.wantCalls, f.calls); diff != "" {
 				t.Errorf("reconciles (-want +got):\n%s", diff)
 			}
 		})
@@ -323,7 +323,7 @@ func TestHandleAcrossBatches(t *testing.T) {
 	// The failed client was not remembered: an old event for it still runs.
 	otherOld := strings.Replace(updateAt(t, t0), drift, other, -1)
 	handle(otherOld)
-	if diff := cmp.Diff([]string{pool + "/" + other}, f.calls); diff != "" {
+	if diff := diff.Diff([]string{pool + "/" + other}, f.calls); diff != "" {
 		t.Errorf("a client whose reconcile failed was taken as covered (-want +got):\n%s", diff)
 	}
 }
@@ -442,7 +442,7 @@ func TestHandleParallel(t *testing.T) {
 	if g.peak != 3 {
 		t.Errorf("%d reconciles ran at once at most, want Parallel (3)", g.peak)
 	}
-	if diff := cmp.Diff([]string{"m1", "m4", "m7"}, failures(resp)); diff != "" {
+	if diff := diff.Diff([]string{"m1", "m4", "m7"}, failures(resp)); diff != "" {
 		t.Errorf("batch item failures (-want +got):\n%s", diff)
 	}
 }

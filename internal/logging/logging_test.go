@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 func TestNewWritesLambdaJSON(t *testing.T) {
@@ -25,7 +25,7 @@ func TestNewWritesLambdaJSON(t *testing.T) {
 	}
 	want := map[string]any{"level": "WARN", "message": "reconciled", "function": "remediate",
 		"outcome": "remediated", "clientId": "abc", "requestId": "req-1"}
-	if diff := cmp.Diff(want, got, cmpopts.IgnoreMapEntries(func(k string, _ any) bool { return k == "timestamp" })); diff != "" {
+	if diff := diff.Diff(want, got, diff.IgnoreMapEntries(func(k string, _ any) bool { return k == "timestamp" })); diff != "" {
 		t.Errorf("log line (-want +got):\n%s", diff)
 	}
 	if _, ok := got["timestamp"]; !ok {

@@ -11,10 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/cognito-guard/cognito-guard/internal/metrics"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 var now = time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
@@ -69,7 +68,7 @@ func TestRecorderFlush(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := decodeLines(t, buf.Bytes())
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := diff.Diff(tt.want, got); diff != "" {
 				t.Errorf("EMF lines (-want +got):\n%s", diff)
 			}
 			// A second flush has nothing new to say.

@@ -14,11 +14,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/cognito-guard/cognito-guard/internal/awsreq"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/settings"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 // TestPutEventsWire: the request is AWS JSON 1.1 as the PutEvents API
@@ -37,7 +37,7 @@ func TestPutEventsWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &PutEventsOutput{FailedEntryCount: 1, Entries: []EventResult{{EventID: "e-1"}, {ErrorCode: "InternalFailure", ErrorMessage: "try again"}}}
-	if diff := cmp.Diff(want, out); diff != "" {
+	if diff := diff.Diff(want, out); diff != "" {
 		t.Errorf("output (-want +got):\n%s", diff)
 	}
 	c := fake.callsOf("PutEvents")[0]
@@ -85,7 +85,7 @@ func TestPublishWire(t *testing.T) {
 		"MessageAttributes.entry.1.Name": {"a"}, "MessageAttributes.entry.1.Value.DataType": {"String"}, "MessageAttributes.entry.1.Value.StringValue": {"first"},
 		"MessageAttributes.entry.2.Name": {"z"}, "MessageAttributes.entry.2.Value.DataType": {"String"}, "MessageAttributes.entry.2.Value.StringValue": {"last"},
 	}
-	if diff := cmp.Diff(want, v); diff != "" {
+	if diff := diff.Diff(want, v); diff != "" {
 		t.Errorf("form (-want +got):\n%s", diff)
 	}
 }
@@ -129,7 +129,7 @@ func TestFailedEntryCount(t *testing.T) {
 			_ = json.Unmarshal([]byte(e.Detail), &d)
 			ids = append(ids, d.ClientID)
 		}
-		if diff := cmp.Diff([]string{remediated.ClientID, failed.ClientID}, ids); diff != "" {
+		if diff := diff.Diff([]string{remediated.ClientID, failed.ClientID}, ids); diff != "" {
 			t.Errorf("resent (-want +got):\n%s", diff)
 		}
 	})

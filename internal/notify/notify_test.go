@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/cognito-guard/cognito-guard/internal/notify/hub"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
 
@@ -85,7 +85,7 @@ func golden(t *testing.T, name string, got []byte) {
 	if err != nil {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+	if diff := diff.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("%s (-want +got):\n%s", name, diff)
 	}
 }
@@ -139,7 +139,7 @@ func TestPublishEventBridge(t *testing.T) {
 	var details bytes.Buffer
 	for _, e := range entries {
 		env := eventEntryWire{Source: Source, DetailType: DetailType, EventBusName: "guard-bus", Resources: []string{poolARN}, Time: float64(testNow.Unix()), Detail: e.Detail}
-		if diff := cmp.Diff(env, e); diff != "" {
+		if diff := diff.Diff(env, e); diff != "" {
 			t.Errorf("entry (-want +got):\n%s", diff)
 		}
 		var d Detail
@@ -151,7 +151,7 @@ func TestPublishEventBridge(t *testing.T) {
 		details.Write(indent(t, []byte(e.Detail)))
 	}
 	// Only the non-compliant outcomes, in order.
-	if diff := cmp.Diff([]string{remediated.ClientID, unfixable.ClientID, dryRun.ClientID, failed.ClientID}, clients); diff != "" {
+	if diff := diff.Diff([]string{remediated.ClientID, unfixable.ClientID, dryRun.ClientID, failed.ClientID}, clients); diff != "" {
 		t.Errorf("clients published (-want +got):\n%s", diff)
 	}
 	golden(t, "event_details.golden.json", details.Bytes())
@@ -246,7 +246,7 @@ func TestPublishEventBridgeBatchesAndRetries(t *testing.T) {
 				}
 				got = append(got, ids)
 			}
-			if diff := cmp.Diff(tt.wantCalls, got); diff != "" {
+			if diff := diff.Diff(tt.wantCalls, got); diff != "" {
 				t.Errorf("calls (-want +got):\n%s", diff)
 			}
 		})
@@ -303,7 +303,7 @@ func TestPublishSNS(t *testing.T) {
 		{"TopicArn": topic, "Subject": "cognito-guard: unfixable legacy-spa (6example0client0id0unfix01)",
 			"attr:outcome": "String:unfixable", "attr:function": "String:remediate", "attr:userPoolId": "String:" + pool, "attr:source": "String:cognito-guard"},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("Publish parameters (-want +got):\n%s", diff)
 	}
 	golden(t, "sns_messages.golden.txt", messages.Bytes())
@@ -327,7 +327,7 @@ func TestSubject(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := Subject(tt.o)
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := diff.Diff(tt.want, got); diff != "" {
 				t.Errorf("Subject (-want +got):\n%s", diff)
 			}
 			if len(got) >= 100 {

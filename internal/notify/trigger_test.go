@@ -7,11 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/cognito-guard/cognito-guard/internal/notify/hub"
 	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 var hostileTrigger = &outputs.Trigger{
@@ -46,7 +45,7 @@ func TestTriggerAndEscaping(t *testing.T) {
 	if err := json.Unmarshal([]byte(entries[0].Detail), &d); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(hostileTrigger, d.Trigger); diff != "" {
+	if diff := diff.Diff(hostileTrigger, d.Trigger); diff != "" {
 		t.Errorf("detail trigger (-want +got):\n%s", diff)
 	}
 	if d.ClientName != hostile.ClientName {
@@ -66,7 +65,7 @@ Event: cloudtrail UpdateUserPoolClient (event ID 5e0a5a8e-0000-4000-8000-0000000
 Actor: arn:aws:sts::123456789012:assumed-role/Admin/alice
 `
 	if head := text[:strings.Index(text, "\nFindings:")]; head != wantText {
-		t.Errorf("SNS text head (-want +got):\n%s", cmp.Diff(wantText, head))
+		t.Errorf("SNS text head (-want +got):\n%s", diff.Diff(wantText, head))
 	}
 	if strings.ContainsRune(msg, '\u202e') || strings.ContainsRune(msg, '\r') {
 		t.Errorf("SNS message holds a raw control or bidi character: %q", msg)

@@ -8,10 +8,9 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/cognito-guard/cognito-guard/internal/outputs"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 // sink records what it is sent and fails with err.
@@ -32,14 +31,14 @@ func TestFanout(t *testing.T) {
 	var logs bytes.Buffer
 	metrics, events, hub := &sink{}, &sink{err: errors.New("put events: boom\nforged line")}, &sink{}
 	f := outputs.New(slog.New(slog.NewJSONHandler(&logs, nil))).Add("metrics", metrics).Add("eventbridge", events).Add("securityhub", hub)
-	if diff := cmp.Diff([]string{"metrics", "eventbridge", "securityhub"}, f.Sinks()); diff != "" {
+	if diff := diff.Diff([]string{"metrics", "eventbridge", "securityhub"}, f.Sinks()); diff != "" {
 		t.Errorf("sinks (-want +got):\n%s", diff)
 	}
 	o := reconcile.Outcome{UserPoolID: "us-east-1_EXAMPLE01", ClientID: "c1", Status: reconcile.Remediated}
 	b := outputs.Batch{Items: []outputs.Item{{Outcome: o, Trigger: &outputs.Trigger{Source: "cloudtrail", EventID: "e1", Actor: "arn:aws:iam::123456789012:user/alice"}}}}
 	f.Emit(context.Background(), b)
 	for name, s := range map[string]*sink{"metrics": metrics, "eventbridge": events, "securityhub": hub} {
-		if diff := cmp.Diff([]outputs.Batch{b}, s.got); diff != "" {
+		if diff := diff.Diff([]outputs.Batch{b}, s.got); diff != "" {
 			t.Errorf("%s got (-want +got):\n%s", name, diff)
 		}
 	}
@@ -49,7 +48,7 @@ func TestFanout(t *testing.T) {
 	}
 	want := map[string]any{"level": "WARN", "msg": "output not written", "sink": "eventbridge", "error": `put events: boom\nforged line`, "userPoolId": o.UserPoolID, "clientId": o.ClientID}
 	delete(line, "time")
-	if diff := cmp.Diff(want, line); diff != "" {
+	if diff := diff.Diff(want, line); diff != "" {
 		t.Errorf("log line (-want +got):\n%s", diff)
 	}
 }
@@ -57,7 +56,7 @@ func TestFanout(t *testing.T) {
 func TestOf(t *testing.T) {
 	outs := []reconcile.Outcome{{ClientID: "a", Status: reconcile.Compliant}, {ClientID: "b", Status: reconcile.Drift}}
 	b := outputs.Of(outs)
-	if diff := cmp.Diff(outs, b.Outcomes()); diff != "" || b.Retry || b.Items[0].Trigger != nil {
+	if diff := diff.Diff(outs, b.Outcomes()); diff != "" || b.Retry || b.Items[0].Trigger != nil {
 		t.Errorf("Of/Outcomes round trip (-want +got):\n%s", diff)
 	}
 }

@@ -19,8 +19,9 @@ import (
 	"time"
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/google/go-cmp/cmp"
 	"golang.org/x/time/rate"
+
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 // The CloudTrail records the suite captures from a real account, with the
@@ -332,7 +333,7 @@ func TestScrubRemovesIdentifiersAndSecrets(t *testing.T) {
 		"responseElements":   map[string]any{"userPoolClient": map[string]any{"clientSecret": "realsecretvalue0123456789abcdef", "userPoolId": "eu-west-1_Ab12Cd34E"}},
 	}
 	clear := scrub(rec, "eu-west-1_Ab12Cd34E")
-	if d := cmp.Diff([]string{"clientSecret"}, clear); d != "" {
+	if d := diff.Diff([]string{"clientSecret"}, clear); d != "" {
 		t.Errorf("secrets found in clear (-want +got):\n%s", d)
 	}
 	out, _ := json.Marshal(rec)

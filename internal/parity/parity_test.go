@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/emulator-report.md")
@@ -64,7 +64,7 @@ func TestParity(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := cmp.Diff(string(want), report); d != "" {
+		if d := diff.Diff(string(want), report); d != "" {
 			t.Errorf("report differs from %s (-want +got; go test -run TestParity -update to accept):\n%s", golden, d)
 		}
 	}

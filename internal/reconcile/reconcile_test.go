@@ -10,8 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/google/go-cmp/cmp"
 
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
 
@@ -199,12 +199,10 @@ func TestReconcileFixesOnlyTheDriftedFields(t *testing.T) {
 	want := *drifted
 	want.EnableTokenRevocation = aws.Bool(true)
 	want.AllowedOAuthFlows = []types.OAuthFlowType{types.OAuthFlowTypeCode}
-	if diff := cmp.Diff(&want, fake.sent[0], cmpOpts); diff != "" {
+	if diff := diff.Diff(&want, fake.sent[0]); diff != "" {
 		t.Errorf("update request (-want +got):\n%s", diff)
 	}
 }
-
-var cmpOpts = cmp.Options{cmp.AllowUnexported(types.UserPoolClientType{}), cmp.Comparer(func(a, b types.AnalyticsConfigurationType) bool { return a == b })}
 
 func errString(err error) string {
 	if err == nil {

@@ -12,8 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/google/go-cmp/cmp"
 
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
@@ -115,7 +115,7 @@ func TestPreWriteDescribe(t *testing.T) {
 			if got.Status != tt.want || got.Restarts != tt.wantRestarts {
 				t.Errorf("outcome %q restarts %d (%s), want %q restarts %d", got.Status, got.Restarts, got.Reason, tt.want, tt.wantRestarts)
 			}
-			if diff := cmp.Diff(tt.wantBackoffs, backoffs); diff != "" {
+			if diff := diff.Diff(tt.wantBackoffs, backoffs); diff != "" {
 				t.Errorf("backoffs (-want +got):\n%s", diff)
 			}
 			if len(fake.steps) != 0 {
@@ -127,7 +127,7 @@ func TestPreWriteDescribe(t *testing.T) {
 			case tt.wantCallbacks != nil && len(fake.sent) != 1:
 				t.Errorf("%d updates sent, want 1", len(fake.sent))
 			case tt.wantCallbacks != nil:
-				if diff := cmp.Diff(tt.wantCallbacks, fake.sent[0].CallbackURLs); diff != "" {
+				if diff := diff.Diff(tt.wantCallbacks, fake.sent[0].CallbackURLs); diff != "" {
 					t.Errorf("CallbackURLs sent (-want +got):\n%s", diff)
 				}
 			}
@@ -296,7 +296,7 @@ func TestRejectedFixDoesNotSinkTheOthers(t *testing.T) {
 			t.Errorf("second update: revocation %v, flows %v, scopes %v; want revocation on, implicit gone, scope not added",
 				aws.ToBool(second.EnableTokenRevocation), second.AllowedOAuthFlows, second.AllowedOAuthScopes)
 		}
-		if diff := cmp.Diff([]string{"AllowedOAuthFlows", "EnableTokenRevocation"}, sortedFields(got.Changes)); diff != "" {
+		if diff := diff.Diff([]string{"AllowedOAuthFlows", "EnableTokenRevocation"}, sortedFields(got.Changes)); diff != "" {
 			t.Errorf("changes (-want +got):\n%s", diff)
 		}
 		f := findingOf(got.Findings, "AllowedOAuthScopes")
@@ -356,7 +356,7 @@ func TestUnknownMembersNeverWritten(t *testing.T) {
 	if !strings.Contains(got.Reason, "ClientBindingPolicy") || !strings.Contains(got.Reason, "upgrade") {
 		t.Errorf("reason %q, want the member named and an upgrade asked for", got.Reason)
 	}
-	if diff := cmp.Diff([]string{"ClientBindingPolicy"}, got.UnknownMembers); diff != "" {
+	if diff := diff.Diff([]string{"ClientBindingPolicy"}, got.UnknownMembers); diff != "" {
 		t.Errorf("unknownMembers (-want +got):\n%s", diff)
 	}
 	// Nothing to write: the outcome is the client's, the members still named.
@@ -434,13 +434,13 @@ func TestPoolCheck(t *testing.T) {
 			if sent == nil {
 				sent = []string{}
 			}
-			if diff := cmp.Diff(tt.wantSends, sent); diff != "" {
+			if diff := diff.Diff(tt.wantSends, sent); diff != "" {
 				t.Errorf("sent list (-want +got):\n%s", diff)
 			}
 			if !aws.ToBool(fake.sent[0].EnableTokenRevocation) {
 				t.Error("revocation not fixed")
 			}
-			if diff := cmp.Diff(tt.wantReads, fake.reads); diff != "" {
+			if diff := diff.Diff(tt.wantReads, fake.reads); diff != "" {
 				t.Errorf("pool reads (-want +got):\n%s", diff)
 			}
 			if tt.wantWhy != "" {

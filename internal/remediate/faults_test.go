@@ -16,11 +16,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/settings"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/sample"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
@@ -90,9 +89,9 @@ func (w *inProcess) writes() int {
 	return n
 }
 
-var clientCmp = cmp.Options{
-	cmpopts.IgnoreUnexported(types.UserPoolClientType{}, types.TokenValidityUnitsType{}, types.RefreshTokenRotationType{}, types.AnalyticsConfigurationType{}),
-	cmpopts.IgnoreFields(types.UserPoolClientType{}, "LastModifiedDate"),
+var clientCmp = diff.Options{
+	diff.IgnoreUnexported(types.UserPoolClientType{}, types.TokenValidityUnitsType{}, types.RefreshTokenRotationType{}, types.AnalyticsConfigurationType{}),
+	diff.IgnoreFields(types.UserPoolClientType{}, "LastModifiedDate"),
 }
 
 // TestFaults is the fault-injection suite of issue 6, in process: for each
@@ -187,7 +186,7 @@ func TestFaults(t *testing.T) {
 			}
 			if tt.writes == 0 {
 				after, _ := w.emu.Client(sample.PoolID, sample.DriftedID)
-				if diff := cmp.Diff(before, after, clientCmp...); diff != "" {
+				if diff := diff.Diff(before, after, clientCmp...); diff != "" {
 					t.Errorf("client changed without a write (-before +after):\n%s", diff)
 				}
 			}

@@ -3,8 +3,7 @@ package remediate
 import (
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
 
@@ -14,7 +13,7 @@ func TestShare(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := appclient.Limits{Read: 2.5, Update: 2.5, Pool: 1.5, ListPools: appclient.DefaultLimits.ListPools}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("Share(5, 3, 2) (-want +got):\n%s", diff)
 	}
 	for _, bad := range [][3]float64{{0, 3, 2}, {16, 3, 2}, {5, 0, 2}, {5, 6, 2}, {5, 3, 0}, {5, 3, 0.5}} {

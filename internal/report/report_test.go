@@ -12,9 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/cognito-guard/cognito-guard/internal/report"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -48,7 +47,7 @@ func golden(t *testing.T, name string, got []byte) {
 	if err != nil {
 		t.Fatalf("%v (run go test -update)", err)
 	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+	if diff := diff.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
 	}
 }
@@ -99,7 +98,7 @@ func TestSummarize(t *testing.T) {
 		Pools:    []string{"ap-south-1_Gone01", "eu-west-1_AbC123", "us-east-1_XyZ789"},
 		TopRule:  report.RuleRow{Rule: "AccessTokenValidity.max", Field: "AccessTokenValidity", Clients: 2, Fixable: 2},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("summary mismatch (-want +got):\n%s", diff)
 	}
 }

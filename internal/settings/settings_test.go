@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 func TestRead(t *testing.T) {
@@ -44,7 +44,7 @@ func TestRead(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if diff := cmp.Diff(tt.want, got); diff != "" {
+				if diff := diff.Diff(tt.want, got); diff != "" {
 					t.Errorf("Read (-want +got):\n%s", diff)
 				}
 				return

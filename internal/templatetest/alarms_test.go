@@ -6,9 +6,8 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/cognito-guard/cognito-guard/internal/metrics"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 // TestUnfixableAlarmMatchesMetrics pins the alarm to what internal/metrics writes: an alarm on a metric
@@ -57,7 +56,7 @@ func checkAlarm(t *testing.T, alarm, metricName string) {
 	}
 	sort.Strings(got)
 	sort.Strings(want)
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("%s metrics (-want +got):\n%s", alarm, diff)
 	}
 }

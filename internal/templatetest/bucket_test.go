@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 // TestAuditReportBucket pins the report bucket's safety properties: encrypted at rest, every public
@@ -66,7 +66,7 @@ func TestAuditReportBucket(t *testing.T) {
 		},
 		"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
 	}}
-	if diff := cmp.Diff(want, dig(t, pol, "PolicyDocument", "Statement")); diff != "" {
+	if diff := diff.Diff(want, dig(t, pol, "PolicyDocument", "Statement")); diff != "" {
 		t.Errorf("bucket policy (-want +got):\n%s", diff)
 	}
 	if got := fmt.Sprint(dig(t, tmpl, "Resources", "AuditFunction", "Properties", "Environment", "Variables", "AUDIT_REPORT_BUCKET")); got != "map[Ref:AuditReportBucket]" {

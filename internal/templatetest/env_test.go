@@ -9,7 +9,7 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 // TestEnvironment pins the variables each function gets (Globals merged with the function's own) to
@@ -62,7 +62,7 @@ func TestEnvironment(t *testing.T) {
 				got[k] = sprint(v)
 			}
 		}
-		if diff := cmp.Diff(want, got); diff != "" {
+		if diff := diff.Diff(want, got); diff != "" {
 			t.Errorf("%s environment (-want +got):\n%s", fn, diff)
 		}
 	}
@@ -148,12 +148,12 @@ func TestEnvJSONIsDryRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(map[string]string{"RemediateFunction": "true", "AuditFunction": "true"}, dryRunByFunction(t, data)); diff != "" {
+	if diff := diff.Diff(map[string]string{"RemediateFunction": "true", "AuditFunction": "true"}, dryRunByFunction(t, data)); diff != "" {
 		t.Errorf("events/env.json DRY_RUN by function (-want +got):\n%s", diff)
 	}
 	// The same reading of a file that writes must say so, or the check above proves nothing.
 	writes := []byte(`{"Parameters": {"DRY_RUN": "true"}, "AuditFunction": {"DRY_RUN": "false"}}`)
-	if diff := cmp.Diff(map[string]string{"RemediateFunction": "true", "AuditFunction": "false"}, dryRunByFunction(t, writes)); diff != "" {
+	if diff := diff.Diff(map[string]string{"RemediateFunction": "true", "AuditFunction": "false"}, dryRunByFunction(t, writes)); diff != "" {
 		t.Errorf("a file whose audit writes (-want +got):\n%s", diff)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 // grant is one Allow statement of a function's inline policies after CloudFormation has resolved
@@ -240,7 +240,7 @@ func TestIAM(t *testing.T) {
 			for fn, want := range map[string]map[string][]string{"RemediateFunction": tt.wantRemediate, "AuditFunction": tt.wantAudit} {
 				gs := grants(t, ev, tmpl, fn)
 				checkRules(t, fn, gs, baselineArn)
-				if diff := cmp.Diff(want, byAction(gs)); diff != "" {
+				if diff := diff.Diff(want, byAction(gs)); diff != "" {
 					t.Errorf("%s grants (-want +got):\n%s", fn, diff)
 				}
 			}
@@ -361,7 +361,7 @@ func TestEvaluator(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(tt.want, got); diff != "" {
+		if diff := diff.Diff(tt.want, got); diff != "" {
 			t.Errorf("Resolve with %v (-want +got):\n%s", tt.params, diff)
 		}
 	}

@@ -8,9 +8,8 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/cognito-guard/cognito-guard/internal/notify"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 // resolved returns a resource of the template with parameters and conditions resolved under params,
@@ -70,7 +69,7 @@ func TestBaselineDocument(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(tt.wantParam, got); diff != "" {
+		if diff := diff.Diff(tt.wantParam, got); diff != "" {
 			t.Errorf("%v: BASELINE_PARAMETER (-want +got):\n%s", tt.params, diff)
 		}
 		r, on := resolved(t, tmpl, tt.params, "BaselineDocumentParameter")
@@ -126,7 +125,7 @@ func TestCentralBusForward(t *testing.T) {
 		if tt.want {
 			wantSources = append(wantSources, map[string]any{"Fn::GetAtt": []any{"CentralBusForwardRule", "Arn"}})
 		}
-		if diff := cmp.Diff(wantSources, sources); diff != "" {
+		if diff := diff.Diff(wantSources, sources); diff != "" {
 			t.Errorf("%v: dead-letter queue policy sources (-want +got):\n%s", tt.params, diff)
 		}
 		if roleOn != tt.want || ruleOn != tt.want {
@@ -152,14 +151,14 @@ func TestCentralBusForward(t *testing.T) {
 		for _, k := range []string{"Description", "Tags"} {
 			delete(gotRole, k)
 		}
-		if diff := cmp.Diff(wantRole, gotRole); diff != "" {
+		if diff := diff.Diff(wantRole, gotRole); diff != "" {
 			t.Errorf("%v: CentralBusForwardRole (-want +got):\n%s", tt.params, diff)
 		}
 		props := rule["Properties"].(map[string]any)
 		if props["EventBusName"] != bus || props["State"] != "ENABLED" {
 			t.Errorf("%v: rule on bus %v, state %v; want %s, ENABLED", tt.params, props["EventBusName"], props["State"], bus)
 		}
-		if diff := cmp.Diff(map[string]any{"source": []any{notify.Source}}, props["EventPattern"]); diff != "" {
+		if diff := diff.Diff(map[string]any{"source": []any{notify.Source}}, props["EventPattern"]); diff != "" {
 			t.Errorf("rule pattern (-want +got):\n%s", diff)
 		}
 		wantTargets := []any{map[string]any{
@@ -167,7 +166,7 @@ func TestCentralBusForward(t *testing.T) {
 			"RoleArn":          map[string]any{"Fn::GetAtt": []any{"CentralBusForwardRole", "Arn"}},
 			"DeadLetterConfig": map[string]any{"Arn": map[string]any{"Fn::GetAtt": []any{"ClientChangeDeadLetterQueue", "Arn"}}},
 		}}
-		if diff := cmp.Diff(wantTargets, props["Targets"]); diff != "" {
+		if diff := diff.Diff(wantTargets, props["Targets"]); diff != "" {
 			t.Errorf("rule targets (-want +got):\n%s", diff)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/python"
 	"os"
 	"os/exec"
@@ -12,8 +13,6 @@ import (
 	"sort"
 	"sync"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // motoPython is the interpreter that has moto: $MOTO_PYTHON (set by .ci/run when it finds moto
@@ -250,7 +249,7 @@ func TestEventPattern(t *testing.T) {
 	for i, c := range cases {
 		want[c.name], gotBy[c.name] = c.want, got[i]
 	}
-	if diff := cmp.Diff(want, gotBy); diff != "" {
+	if diff := diff.Diff(want, gotBy); diff != "" {
 		t.Errorf("pattern verdicts by event (-want +got):\n%s", diff)
 	}
 	t.Logf("moto matched %d of %d events (%d from events/)", count(got), len(got), envelopes)

@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/cognito-guard/cognito-guard/internal/remediate"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 // queueProblems checks the remediate function's event path as template.yaml declares it: the rule
@@ -222,7 +221,7 @@ func TestRemediateQueue(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, queueProblems(edited(tc.edit))); diff != "" {
+			if diff := diff.Diff(tc.want, queueProblems(edited(tc.edit))); diff != "" {
 				t.Errorf("problems (-want +got):\n%s", diff)
 			}
 		})

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 // The tag every resource carries, so that the stack's resources can be found and costed together.
@@ -170,7 +170,7 @@ func TestResourceRules(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, tmpl := loadTemplate(t) // a fresh copy: the edits change it
 			tt.edit(tmpl)
-			if diff := cmp.Diff(tt.want, resourceProblems(tmpl)); diff != "" {
+			if diff := diff.Diff(tt.want, resourceProblems(tmpl)); diff != "" {
 				t.Errorf("problems (-want +got):\n%s", diff)
 			}
 		})
@@ -204,7 +204,7 @@ func TestTagFormsMatchCfnLint(t *testing.T) {
 		t.Fatalf("cfn-lint's resource schemas: %v", err)
 	}
 	got := res.Taggable
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("takes Tags, by resource type: tagForms (-) versus cfn-lint's schemas (+):\n%s", diff)
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 // samconfig is samconfig.toml as SAM CLI reads it: environment -> command -> key -> value.
@@ -135,7 +135,7 @@ func samconfigProblems(cfg samconfig) []string {
 			}
 			if first == nil {
 				first = deploy
-			} else if diff := cmp.Diff(first, deploy); diff != "" {
+			} else if diff := diff.Diff(first, deploy); diff != "" {
 				problems = append(problems, fmt.Sprintf("%s and %s deploy stack %s differently beyond DryRun/AuditEnforce (-%s +%s):\n%s", envs[0], env, st.name, envs[0], env, diff))
 			}
 		}
@@ -208,7 +208,7 @@ func TestSamconfig(t *testing.T) {
 			for i, p := range got {
 				got[i], _, _ = strings.Cut(p, " (-")
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := diff.Diff(tt.want, got); diff != "" {
 				t.Errorf("problems (-want +got):\n%s", diff)
 			}
 		})
@@ -248,7 +248,7 @@ func TestReadmeNamesEnvironments(t *testing.T) {
 	if bad := check(string(readme)); len(bad) > 0 {
 		t.Errorf("README.md: sam commands without --config-env <an environment of samconfig.toml>:\n%s", strings.Join(bad, "\n"))
 	}
-	if diff := cmp.Diff([]string{"sam deploy --parameter-overrides DryRun=true", "sam delete --config-env staging"},
+	if diff := diff.Diff([]string{"sam deploy --parameter-overrides DryRun=true", "sam delete --config-env staging"},
 		check("`sam deploy --parameter-overrides DryRun=true` then `sam delete --config-env staging`, `sam deploy --config-env prod`")); diff != "" {
 		t.Errorf("the check itself (-want +got):\n%s", diff)
 	}

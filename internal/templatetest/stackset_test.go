@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 // The StackSet checks. Service-managed StackSets refuse templates that use macros, the
@@ -271,7 +271,7 @@ func nameTokens(v any, resources map[string]any, seen map[string]bool) {
 func TestStackSetNames(t *testing.T) {
 	t.Parallel() // python and aws-sam-translator take a second
 	tmpl, names := processed(t)
-	if diff := cmp.Diff([]string(nil), nameProblems(tmpl, names)); diff != "" {
+	if diff := diff.Diff([]string(nil), nameProblems(tmpl, names)); diff != "" {
 		t.Errorf("processed template.yaml (-want +got):\n%s", diff)
 	}
 	// The check must catch each kind of fixed name, on the same processed template.
@@ -294,7 +294,7 @@ func TestStackSetNames(t *testing.T) {
 		`RemediateErrorsAlarm: AlarmName {"Fn::If":["HasAlarmTopic",{"Fn::Sub":"${AWS::StackName}-remediate"},"remediate"]} is the same in every stack`,
 		`RemediateFailureQueue: QueueName "cognito-guard-failures" is the same in every stack`,
 	}
-	if diff := cmp.Diff(want, nameProblems(tmpl, names)); diff != "" {
+	if diff := diff.Diff(want, nameProblems(tmpl, names)); diff != "" {
 		t.Errorf("edited processed template (-want +got):\n%s", diff)
 	}
 }
@@ -384,7 +384,7 @@ func TestStackSetTemplate(t *testing.T) {
 		want = append(want, fn+` {"S3Bucket":{"Fn::Sub":"`+prefix+`-${AWS::Region}"},"S3Key":"`+key+`"}`)
 	}
 	sort.Strings(code)
-	if diff := cmp.Diff(want, code); diff != "" {
+	if diff := diff.Diff(want, code); diff != "" {
 		t.Errorf("function code after the README's jq (-want +got):\n%s", diff)
 	}
 	if res := cfnLint(t, dir, "--regions", "us-east-1", "eu-west-1", "--", "stackset.json"); res.Code != 0 {
@@ -463,7 +463,7 @@ func TestStackSetRollout(t *testing.T) {
 			wantInstances = append(wantInstances, a+" "+r+" SUCCEEDED")
 		}
 	}
-	if diff := cmp.Diff(wantInstances, got.Instances); diff != "" {
+	if diff := diff.Diff(wantInstances, got.Instances); diff != "" {
 		t.Errorf("stack instances (-want +got):\n%s", diff)
 	}
 	var baseline bytes.Buffer
@@ -484,7 +484,7 @@ func TestStackSetRollout(t *testing.T) {
 			t.Errorf("%s: no resources", key)
 			continue
 		}
-		if diff := cmp.Diff([]string{baseline.String(), baseline.String()}, st.FunctionBaselines); diff != "" {
+		if diff := diff.Diff([]string{baseline.String(), baseline.String()}, st.FunctionBaselines); diff != "" {
 			t.Errorf("%s: the baseline each function reads (-want +got):\n%s", key, diff)
 		}
 	}
@@ -501,7 +501,7 @@ func TestStackSetRollout(t *testing.T) {
 	for _, inst := range wantInstances {
 		key := strings.TrimSuffix(inst, " SUCCEEDED")
 		st := got.Stacks[key]
-		if diff := cmp.Diff([]string{byKey["CentralEventBusArn"]}, st.ForwardTargets); diff != "" || st.Queues != queues {
+		if diff := diff.Diff([]string{byKey["CentralEventBusArn"]}, st.ForwardTargets); diff != "" || st.Queues != queues {
 			t.Errorf("%s: %d queues, want %d (the processed template's); forwarding (-want +got):\n%s", key, st.Queues, queues, diff)
 		}
 	}

@@ -12,8 +12,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
+
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 // The audit sweep's state machine (AuditSweep, statemachine/audit.asl.json). Its loop runs in a
@@ -49,7 +50,7 @@ func TestSweepSubstitutions(t *testing.T) {
 	for k := range dig(t, tmpl, "Resources", "AuditSweep", "Properties", "DefinitionSubstitutions").(map[string]any) {
 		given[k] = true
 	}
-	if diff := cmp.Diff(used, given); diff != "" {
+	if diff := diff.Diff(used, given); diff != "" {
 		t.Errorf("placeholders in the definition (-) versus DefinitionSubstitutions (+):\n%s", diff)
 	}
 	if got := dig(t, tmpl, "Resources", "AuditSweep", "Properties", "Type"); got != "STANDARD" {
@@ -148,7 +149,7 @@ func TestSweepIAM(t *testing.T) {
 	for _, a := range logDelivery {
 		want[a] = []string{"*"}
 	}
-	if diff := cmp.Diff(want, byAction(gs)); diff != "" {
+	if diff := diff.Diff(want, byAction(gs)); diff != "" {
 		t.Errorf("AuditSweep grants (-want +got):\n%s", diff)
 	}
 	for _, g := range gs {
@@ -200,7 +201,7 @@ func TestSweepAlarms(t *testing.T) {
 		metrics = append(metrics, m)
 	}
 	sort.Strings(metrics)
-	if diff := cmp.Diff([]string{"ExecutionsAborted", "ExecutionsFailed", "ExecutionsTimedOut"}, metrics); diff != "" {
+	if diff := diff.Diff([]string{"ExecutionsAborted", "ExecutionsFailed", "ExecutionsTimedOut"}, metrics); diff != "" {
 		t.Errorf("Step Functions alarms by metric (-want +got):\n%s", diff)
 	}
 }

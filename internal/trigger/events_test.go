@@ -12,9 +12,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/trigger"
 )
 
@@ -102,7 +102,7 @@ func TestParseEventFiles(t *testing.T) {
 	for name, want := range eventFiles {
 		t.Run(name, func(t *testing.T) {
 			got := classify(trigger.Parse(readEvent(t, name)))
-			if diff := cmp.Diff(want, got); diff != "" {
+			if diff := diff.Diff(want, got); diff != "" {
 				t.Errorf("Parse(events/%s) mismatch (-want +got):\n%s", name, diff)
 			}
 		})
@@ -123,7 +123,7 @@ func TestEventFilesListed(t *testing.T) {
 		want = append(want, name)
 	}
 	slices.Sort(want)
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("files in events/ and the eventFiles table differ (-table +dir):\n%s", diff)
 	}
 }
@@ -142,7 +142,7 @@ func TestEventsReadme(t *testing.T) {
 		}
 	}
 	slices.Sort(want)
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("events/README.md table rows and the files differ (-files +readme):\n%s", diff)
 	}
 }

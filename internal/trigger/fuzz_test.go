@@ -5,8 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/trigger"
 )
 
@@ -40,7 +39,7 @@ func FuzzParse(f *testing.F) {
 		}
 
 		r2, err2 := trigger.Parse(raw)
-		if diff := cmp.Diff(classify(r, err), classify(r2, err2)); diff != "" {
+		if diff := diff.Diff(classify(r, err), classify(r2, err2)); diff != "" {
 			t.Fatalf("Parse is not deterministic (-first +second):\n%s", diff)
 		}
 		if err != nil {

@@ -8,8 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/trigger"
 )
 
@@ -183,7 +182,7 @@ func TestParse(t *testing.T) {
 	for _, tc := range parseCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			got := classify(trigger.Parse(tc.in))
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if diff := diff.Diff(tc.want, got); diff != "" {
 				t.Errorf("Parse() mismatch (-want +got):\n%s", diff)
 			}
 		})
@@ -263,7 +262,7 @@ func TestValidate(t *testing.T) {
 			if err := r.Validate(); err != nil {
 				got = err.Error()
 			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if diff := diff.Diff(tc.want, got); diff != "" {
 				t.Errorf("Validate() mismatch (-want +got):\n%s", diff)
 			}
 		})
@@ -273,7 +272,7 @@ func TestValidate(t *testing.T) {
 func TestEventNames(t *testing.T) {
 	want := []string{"CreateUserPoolClient", "UpdateUserPoolClient", "AddUserPoolClientSecret", "DeleteUserPoolClientSecret"}
 	got := trigger.EventNames()
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("EventNames() mismatch (-want +got):\n%s", diff)
 	}
 	got[0] = "changed"
@@ -311,7 +310,7 @@ func TestOnFailureRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("Parse(record) (-want +got):\n%s", diff)
 	}
 	nested := []byte(`{"requestContext":{},"requestPayload":` + string(record) + `}`)

@@ -12,9 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
@@ -88,13 +87,13 @@ func richClient(name string) *cip.CreateUserPoolClientInput {
 
 // sameClient compares described clients the way Cognito means them: list
 // order is not kept by Describe, and LastModifiedDate moves on every write.
-var sameClient = cmp.Options{
-	cmpopts.IgnoreUnexported(types.UserPoolClientType{}, types.AnalyticsConfigurationType{},
+var sameClient = diff.Options{
+	diff.IgnoreUnexported(types.UserPoolClientType{}, types.AnalyticsConfigurationType{},
 		types.TokenValidityUnitsType{}, types.RefreshTokenRotationType{}),
-	cmpopts.IgnoreFields(types.UserPoolClientType{}, "LastModifiedDate"),
-	cmpopts.SortSlices(func(a, b string) bool { return a < b }),
-	cmpopts.SortSlices(func(a, b types.OAuthFlowType) bool { return a < b }),
-	cmpopts.SortSlices(func(a, b types.ExplicitAuthFlowsType) bool { return a < b }),
+	diff.IgnoreFields(types.UserPoolClientType{}, "LastModifiedDate"),
+	diff.SortSlices(func(a, b string) bool { return a < b }),
+	diff.SortSlices(func(a, b types.OAuthFlowType) bool { return a < b }),
+	diff.SortSlices(func(a, b types.ExplicitAuthFlowsType) bool { return a < b }),
 }
 
 // TestUpdateKeepsEverythingElse is the point of the package: a one-field fix
@@ -161,10 +160,10 @@ func TestUpdateKeepsEverythingElse(t *testing.T) {
 
 			want := before
 			tt.fix(want)
-			if diff := cmp.Diff(want, after, sameClient); diff != "" {
+			if diff := diff.Diff(want, after, sameClient); diff != "" {
 				t.Errorf("described after the fix (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(after, updated, sameClient); diff != "" {
+			if diff := diff.Diff(after, updated, sameClient); diff != "" {
 				t.Errorf("Update result differs from the next Describe (-want +got):\n%s", diff)
 			}
 			if got := ops(emu.Calls()); !slices.Equal(got, []string{"UpdateUserPoolClient", "DescribeUserPoolClient"}) {
@@ -207,7 +206,7 @@ func TestPartialUpdateDestroys(t *testing.T) {
 	b, a := reflect.ValueOf(before).Elem(), reflect.ValueOf(after).Elem()
 	for i := range b.NumField() {
 		f := b.Type().Field(i)
-		if f.IsExported() && f.Name != "LastModifiedDate" && !cmp.Equal(b.Field(i).Interface(), a.Field(i).Interface(), sameClient) {
+		if f.IsExported() && f.Name != "LastModifiedDate" && !diff.Equal(b.Field(i).Interface(), a.Field(i).Interface(), sameClient) {
 			lost = append(lost, f.Name)
 		}
 	}
@@ -221,7 +220,7 @@ func TestPartialUpdateDestroys(t *testing.T) {
 		"ExplicitAuthFlows", "IdTokenValidity", "LogoutURLs", "PreventUserExistenceErrors", "ReadAttributes",
 		"RefreshTokenRotation", "RefreshTokenValidity", "SupportedIdentityProviders", "WriteAttributes",
 	}
-	if diff := cmp.Diff(want, lost); diff != "" {
+	if diff := diff.Diff(want, lost); diff != "" {
 		t.Errorf("fields changed by the partial update (-want +got):\n%s", diff)
 	}
 }
@@ -404,7 +403,7 @@ func TestPagesThroughEmulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(wantPools, pools, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+	if diff := diff.Diff(wantPools, pools, diff.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("pools (-want +got):\n%s", diff)
 	}
 	if len(tokens) != 3 || tokens[2] != "" {
@@ -421,7 +420,7 @@ func TestPagesThroughEmulator(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(pools[60:], rest); diff != "" {
+	if diff := diff.Diff(pools[60:], rest); diff != "" {
 		t.Errorf("resumed pools (-want +got):\n%s", diff)
 	}
 
@@ -436,7 +435,7 @@ func TestPagesThroughEmulator(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(wantClients, clients, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+	if diff := diff.Diff(wantClients, clients, diff.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("clients (-want +got):\n%s", diff)
 	}
 	if pages != 2 {

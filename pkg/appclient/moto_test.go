@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/google/go-cmp/cmp"
 
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/moto"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
@@ -67,7 +67,7 @@ func TestMoto(t *testing.T) {
 	}
 	want := before
 	want.AccessTokenValidity = aws.Int32(15)
-	if diff := cmp.Diff(want, after, sameClient); diff != "" {
+	if diff := diff.Diff(want, after, sameClient); diff != "" {
 		t.Errorf("described after the fix (-want +got):\n%s", diff)
 	}
 
@@ -92,7 +92,7 @@ func TestMoto(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{cid + "/web-portal"}, clients); diff != "" {
+	if diff := diff.Diff([]string{cid + "/web-portal"}, clients); diff != "" {
 		t.Errorf("ClientPages (-want +got):\n%s", diff)
 	}
 

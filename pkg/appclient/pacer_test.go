@@ -17,7 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/smithy-go/middleware"
-	"github.com/google/go-cmp/cmp"
+
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 // virtualClock is time that moves only when the pacer sleeps: Sleep
@@ -148,7 +149,7 @@ func TestPacerSchedule(t *testing.T) {
 		{op, "us-east-1_A", 450 * ms}, // the account share (A allows 400)
 		{op, "us-east-1_B", 575 * ms}, // the account share (B allows 525)
 	}
-	if diff := cmp.Diff(want, log.sends); diff != "" {
+	if diff := diff.Diff(want, log.sends); diff != "" {
 		t.Errorf("sends (-want +got):\n%s", diff)
 	}
 	if len(stub.arrivals) != len(want) {
@@ -185,7 +186,7 @@ func TestPacerSpacing(t *testing.T) {
 		last[s.Pool], prev = s.At, s.At
 	}
 	want := Usage{Calls: map[string]int64{"DescribeUserPoolClient": 12}, Throttles: map[string]int64{}}
-	if diff := cmp.Diff(want, p.Usage()); diff != "" {
+	if diff := diff.Diff(want, p.Usage()); diff != "" {
 		t.Errorf("usage (-want +got):\n%s", diff)
 	}
 	if len(log.sends) != 12 || len(stub.arrivals) != 12 {
@@ -204,12 +205,12 @@ func TestPacerThrottle(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Usage{Calls: map[string]int64{"DescribeUserPoolClient": 3}, Throttles: map[string]int64{"DescribeUserPoolClient": 2}}
-	if diff := cmp.Diff(want, p.Usage().Since(before)); diff != "" {
+	if diff := diff.Diff(want, p.Usage().Since(before)); diff != "" {
 		t.Errorf("usage (-want +got):\n%s", diff)
 	}
 	const op = "DescribeUserPoolClient"
 	wantSends := []send{{op, "us-east-1_A", 0}, {op, "us-east-1_A", 400 * ms}, {op, "us-east-1_A", 800 * ms}}
-	if diff := cmp.Diff(wantSends, log.sends); diff != "" {
+	if diff := diff.Diff(wantSends, log.sends); diff != "" {
 		t.Errorf("sends (-want +got):\n%s", diff)
 	}
 	// One halving (at most one per second), then one success's worth back.

@@ -9,7 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/google/go-cmp/cmp"
+
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 // fakeAPI answers list calls from scripted pages keyed by the NextToken
@@ -133,10 +134,10 @@ func TestPoolPages(t *testing.T) {
 			if tt.wantErr == "stop" && !errors.Is(err, stop) || tt.wantErr != "stop" && errString(err) != tt.wantErr {
 				t.Errorf("PoolPages error = %v, want %q", err, tt.wantErr)
 			}
-			if diff := cmp.Diff(tt.wantSeen, seen); diff != "" {
+			if diff := diff.Diff(tt.wantSeen, seen); diff != "" {
 				t.Errorf("pages (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tt.wantCalls, api.calls); diff != "" {
+			if diff := diff.Diff(tt.wantCalls, api.calls); diff != "" {
 				t.Errorf("calls (-want +got):\n%s", diff)
 			}
 		})
@@ -165,11 +166,11 @@ func TestClientPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"c2 next=b", "c3 next=", "c4 next="}, seen); diff != "" {
+	if diff := diff.Diff([]string{"c2 next=b", "c3 next=", "c4 next="}, seen); diff != "" {
 		t.Errorf("clients (-want +got):\n%s", diff)
 	}
 	wantCalls := []string{`ListUserPoolClients pool=pool_1 max=60 token="a"`, `ListUserPoolClients pool=pool_1 max=60 token="b"`}
-	if diff := cmp.Diff(wantCalls, api.calls); diff != "" {
+	if diff := diff.Diff(wantCalls, api.calls); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
 }

@@ -15,8 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/google/go-cmp/cmp"
 
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/pkg/appclient"
 )
 
@@ -85,7 +85,7 @@ func TestDescribeReportsUnknownMembers(t *testing.T) {
 	if !errors.As(err, &unknown) {
 		t.Fatalf("err = %v, want *UnknownMembersError", err)
 	}
-	if diff := cmp.Diff([]string{"ClientBindingPolicy", "SessionLimits"}, unknown.Members); diff != "" {
+	if diff := diff.Diff([]string{"ClientBindingPolicy", "SessionLimits"}, unknown.Members); diff != "" {
 		t.Errorf("unknown members (-want +got):\n%s", diff)
 	}
 	if c == nil || aws.ToString(c.ClientName) != "web-portal" || aws.ToString(c.ClientSecret) != appclient.RedactedSecret {
@@ -164,7 +164,7 @@ func TestPoolReads(t *testing.T) {
 	}
 	got := [][]string{scopes, idps, attrs}
 	want := [][]string{{"https://api.example.com/read", "https://api.example.com/write"}, {"Google", "corp-saml"}, {"email", "custom:tenant"}}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("pool reads (-want +got):\n%s", diff)
 	}
 	wantCalls := []string{
@@ -173,7 +173,7 @@ func TestPoolReads(t *testing.T) {
 		`ListIdentityProviders {"MaxResults":60,"UserPoolId":"us-east-1_EXAMPLE01"}`,
 		`DescribeUserPool {"UserPoolId":"us-east-1_EXAMPLE01"}`,
 	}
-	if diff := cmp.Diff(wantCalls, s.got); diff != "" {
+	if diff := diff.Diff(wantCalls, s.got); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)
 	}
 }

@@ -16,19 +16,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/google/go-cmp/cmp"
+
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
-// ignoreUnexported skips the SDK's unexported serde markers, which cmp
-// cannot compare.
-var ignoreUnexported = cmp.FilterPath(func(p cmp.Path) bool {
-	sf, ok := p.Last().(cmp.StructField)
-	return ok && !isExported(sf.Name())
-}, cmp.Ignore())
-
-func isExported(name string) bool { return name != "" && strings.ToUpper(name[:1]) == name[:1] }
+// ignoreUnexported skips the SDK's unexported serde markers: the copy is
+// checked field by exported field.
+var ignoreUnexported = diff.IgnoreAllUnexported()
 
 // fill sets every exported field reachable from v to a distinct non-zero
 // value, so a field the copy forgets shows up as a difference.
@@ -93,10 +89,10 @@ func TestUpdateInputRoundTrip(t *testing.T) {
 	}
 	want := *before
 	want.ClientSecret, want.CreationDate, want.LastModifiedDate = nil, nil, nil
-	if diff := cmp.Diff(want, got, ignoreUnexported); diff != "" {
+	if diff := diff.Diff(want, got, ignoreUnexported); diff != "" {
 		t.Errorf("request differs from the described client (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(before, described, ignoreUnexported); diff != "" {
+	if diff := diff.Diff(before, described, ignoreUnexported); diff != "" {
 		t.Errorf("UpdateInput changed its argument (-want +got):\n%s", diff)
 	}
 
@@ -202,7 +198,7 @@ func golden(t *testing.T, name, got string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
+	if diff := diff.Diff(string(want), got); diff != "" {
 		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 	}
 }
@@ -248,7 +244,7 @@ func TestUpdateInputDetails(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, UpdateInput(tt.in), ignoreUnexported); diff != "" {
+			if diff := diff.Diff(tt.want, UpdateInput(tt.in), ignoreUnexported); diff != "" {
 				t.Errorf("UpdateInput (-want +got):\n%s", diff)
 			}
 		})
@@ -276,7 +272,7 @@ func TestNewPlanProblems(t *testing.T) {
 	for _, c := range p.copies {
 		names = append(names, fmt.Sprintf("%s deref=%v", c.name, c.deref))
 	}
-	if diff := cmp.Diff([]string{"Deref deref=true", "Same deref=false"}, names); diff != "" {
+	if diff := diff.Diff([]string{"Deref deref=true", "Same deref=false"}, names); diff != "" {
 		t.Errorf("copies (-want +got):\n%s", diff)
 	}
 	want := []string{
@@ -284,7 +280,7 @@ func TestNewPlanProblems(t *testing.T) {
 		"field Map: map[string]string values cannot be deep-copied",
 		"request field New has no counterpart in the described client",
 	}
-	if diff := cmp.Diff(want, p.problems); diff != "" {
+	if diff := diff.Diff(want, p.problems); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 }

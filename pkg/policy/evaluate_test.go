@@ -5,8 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
 
@@ -221,7 +220,7 @@ func runEvalCases(t *testing.T, tests []evalCase) {
 			b := mustParse(t, rulesDoc(tt.rules))
 			c := describeBody([]byte(tt.client))
 			got := policy.Evaluate(b, c, now)
-			if diff := cmp.Diff(tt.want, got.Findings); diff != "" {
+			if diff := diff.Diff(tt.want, got.Findings); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}
 			wantChanges := tt.changes
@@ -232,7 +231,7 @@ func runEvalCases(t *testing.T, tests []evalCase) {
 					}
 				}
 			}
-			if diff := cmp.Diff(wantChanges, got.Changes, cmpEmpty); diff != "" {
+			if diff := diff.Diff(wantChanges, got.Changes, cmpEmpty); diff != "" {
 				t.Errorf("changes (-want +got):\n%s", diff)
 			}
 			if (got.Fixed != nil) != (len(got.Changes) > 0) {
@@ -249,4 +248,4 @@ func runEvalCases(t *testing.T, tests []evalCase) {
 }
 
 // cmpEmpty treats a nil and an empty change list alike.
-var cmpEmpty = cmp.FilterValues(func(a, b []policy.Change) bool { return len(a) == 0 && len(b) == 0 }, cmp.Ignore())
+var cmpEmpty = diff.EquateEmpty([]policy.Change(nil))

@@ -3,8 +3,7 @@ package policy_test
 import (
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
 
@@ -32,7 +31,7 @@ func TestAdditions(t *testing.T) {
 		SupportedIdentityProviders: []string{"Google"},
 		ReadAttributes:             []string{"custom:tier", "email"}, // unset ("all") before: every named one
 	}
-	if diff := cmp.Diff(want, r.Additions()); diff != "" {
+	if diff := diff.Diff(want, r.Additions()); diff != "" {
 		t.Errorf("Additions (-want +got):\n%s", diff)
 	}
 	if r.Additions().Empty() {
@@ -60,7 +59,7 @@ func TestSelfContained(t *testing.T) {
 		{Field: "EnableTokenRevocation", Before: false, After: true},
 		{Field: "WriteAttributes", Before: []string{"custom:tier", "email"}, After: []string{"email"}},
 	}
-	if diff := cmp.Diff(wantChanges, got.Changes); diff != "" {
+	if diff := diff.Diff(wantChanges, got.Changes); diff != "" {
 		t.Errorf("Changes (-want +got):\n%s", diff)
 	}
 	var withdrawn []string
@@ -72,7 +71,7 @@ func TestSelfContained(t *testing.T) {
 	}
 	wantWithdrawn := []string{"AllowedOAuthScopes.require", "AllowedOAuthScopes.forbid", "AnalyticsConfiguration.equals",
 		"ReadAttributes.equals", "SupportedIdentityProviders.require"}
-	if diff := cmp.Diff(wantWithdrawn, withdrawn); diff != "" {
+	if diff := diff.Diff(wantWithdrawn, withdrawn); diff != "" {
 		t.Errorf("withdrawn (-want +got):\n%s", diff)
 	}
 	if got.Fixed == nil || len(got.Fixed.AllowedOAuthScopes) != 2 || got.Fixed.AnalyticsConfiguration != nil || got.Fixed.ReadAttributes != nil {
@@ -90,7 +89,7 @@ func TestSelfContained(t *testing.T) {
 	for _, f := range policy.Evaluate(b, got.Fixed, now).Enforceable() {
 		left = append(left, f.Rule)
 	}
-	if diff := cmp.Diff(wantWithdrawn, left); diff != "" {
+	if diff := diff.Diff(wantWithdrawn, left); diff != "" {
 		t.Errorf("left to fix after the reduced write (-want +got):\n%s", diff)
 	}
 }
@@ -101,10 +100,10 @@ func TestSelfContainedNothingToWithdraw(t *testing.T) {
 	b := mustParse(t, string(readFile(t, "testdata/baseline.json")))
 	c := describeFixture(t, "web-portal-drift.json")
 	full := policy.Evaluate(b, c, now)
-	if diff := cmp.Diff(full.Changes, full.SelfContained(c, "x").Changes); diff != "" {
+	if diff := diff.Diff(full.Changes, full.SelfContained(c, "x").Changes); diff != "" {
 		t.Errorf("Changes (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(full.Findings, full.SelfContained(c, "x").Findings); diff != "" {
+	if diff := diff.Diff(full.Findings, full.SelfContained(c, "x").Findings); diff != "" {
 		t.Errorf("Findings (-want +got):\n%s", diff)
 	}
 }

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/google/go-cmp/cmp"
 
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
 
@@ -226,7 +226,7 @@ func TestParseErrors(t *testing.T) {
 			for _, p := range verr.Problems {
 				got = append(got, p.String())
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := diff.Diff(tt.want, got); diff != "" {
 				t.Errorf("problems (-want +got):\n%s", diff)
 			}
 			if !strings.HasPrefix(err.Error(), "invalid baseline: "+tt.want[0]) {

@@ -10,8 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/google/go-cmp/cmp"
 
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
 
@@ -32,7 +32,7 @@ func TestPropertyFixedIsCompliant(t *testing.T) {
 		c := genClient(rng)
 		before := cloneClient(c)
 		r := policy.Evaluate(b, c, now)
-		if diff := cmp.Diff(before, c, ignoreSDKInternals); diff != "" {
+		if diff := diff.Diff(before, c, ignoreSDKInternals); diff != "" {
 			t.Fatalf("run %d: Evaluate modified the client (-want +got):\n%s", i, diff)
 		}
 		if r.Fixed == nil {

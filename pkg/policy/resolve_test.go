@@ -6,8 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
 
@@ -99,13 +98,13 @@ func TestResolve(t *testing.T) {
 			for _, r := range p.Rules {
 				got = append(got, r.String())
 			}
-			if diff := cmp.Diff(tt.rules, got); diff != "" {
+			if diff := diff.Diff(tt.rules, got); diff != "" {
 				t.Errorf("rules (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tt.exemption, p.Exemptions); diff != "" {
+			if diff := diff.Diff(tt.exemption, p.Exemptions); diff != "" {
 				t.Errorf("exemptions (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tt.expired, p.Expired); diff != "" {
+			if diff := diff.Diff(tt.expired, p.Expired); diff != "" {
 				t.Errorf("expired (-want +got):\n%s", diff)
 			}
 		})
@@ -124,7 +123,7 @@ func TestExemptions(t *testing.T) {
 	for _, f := range active.Exempted {
 		exempted = append(exempted, f.Rule)
 	}
-	if diff := cmp.Diff([]string{"CallbackURLs.requireHttps"}, exempted); diff != "" {
+	if diff := diff.Diff([]string{"CallbackURLs.requireHttps"}, exempted); diff != "" {
 		t.Errorf("exempted (-want +got):\n%s", diff)
 	}
 	for _, ch := range active.Changes {
@@ -156,7 +155,7 @@ func TestDefaultRedirectExempt(t *testing.T) {
 	for _, f := range got.Unfixable() {
 		reasons = append(reasons, f.Reason)
 	}
-	if diff := cmp.Diff(want, reasons); diff != "" {
+	if diff := diff.Diff(want, reasons); diff != "" {
 		t.Errorf("unfixable reasons (-want +got):\n%s", diff)
 	}
 	if got.Fixed != nil {
@@ -210,7 +209,7 @@ func TestNullPartKeepsTheOtherPart(t *testing.T) {
 	for _, r := range p.Rules {
 		got = append(got, r.String())
 	}
-	if diff := cmp.Diff([]string{"RefreshTokenRotation.Feature equals ENABLED (enforce)"}, got); diff != "" {
+	if diff := diff.Diff([]string{"RefreshTokenRotation.Feature equals ENABLED (enforce)"}, got); diff != "" {
 		t.Errorf("resolved rules (-want +got):\n%s", diff)
 	}
 }
@@ -242,7 +241,7 @@ func TestStatedPartKeepsTheOtherPart(t *testing.T) {
 			for _, r := range p.Rules {
 				got = append(got, r.String())
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := diff.Diff(tt.want, got); diff != "" {
 				t.Errorf("resolved rules (-want +got):\n%s", diff)
 			}
 		})
@@ -262,18 +261,18 @@ func TestResultSaysWhatApplied(t *testing.T) {
 		{Index: 0, Match: policy.Match{UserPoolID: "eu-west-1_*"}, Fields: []string{"AccessTokenValidity"}},
 		{Index: 1, Match: policy.Match{UserPoolID: "eu-west-1_AbC123", ClientName: "legacy-*"}, Fields: []string{"ClientName", "ExplicitAuthFlows"}},
 	}
-	if diff := cmp.Diff(wantOverrides, got.Overrides); diff != "" {
+	if diff := diff.Diff(wantOverrides, got.Overrides); diff != "" {
 		t.Errorf("Overrides (-want +got):\n%s", diff)
 	}
 	wantExemptions := []policy.Exemption{{Index: 0, Match: policy.Match{ClientID: "4s1example0client0id"},
 		Fields: []string{"CallbackURLs", "RefreshTokenRotation"}, Expires: time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC),
 		Reason: "partner integration, ticket SEC-1234"}}
-	if diff := cmp.Diff(wantExemptions, got.Exemptions); diff != "" {
+	if diff := diff.Diff(wantExemptions, got.Exemptions); diff != "" {
 		t.Errorf("Exemptions (-want +got):\n%s", diff)
 	}
 	wantExpired := []policy.Exemption{{Index: 1, Match: policy.Match{ClientName: "legacy-*"},
 		Expires: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Reason: "migration, SEC-99"}}
-	if diff := cmp.Diff(wantExpired, got.Expired); diff != "" {
+	if diff := diff.Diff(wantExpired, got.Expired); diff != "" {
 		t.Errorf("Expired (-want +got):\n%s", diff)
 	}
 	out, err := json.Marshal(got)

@@ -7,8 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
 
@@ -21,7 +20,7 @@ func TestSchemaUpToDate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if diff := cmp.Diff(string(readFile(t, "baseline.schema.json")), string(got)); diff != "" {
+	if diff := diff.Diff(string(readFile(t, "baseline.schema.json")), string(got)); diff != "" {
 		t.Errorf("baseline.schema.json is stale; run go test ./pkg/policy -run TestSchemaUpToDate -update (-want +got):\n%s", diff)
 	}
 }

@@ -5,13 +5,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
 
-var ignoreSDKInternals = cmpopts.IgnoreUnexported(types.UserPoolClientType{}, types.TokenValidityUnitsType{},
+var ignoreSDKInternals = diff.IgnoreUnexported(types.UserPoolClientType{}, types.TokenValidityUnitsType{},
 	types.RefreshTokenRotationType{}, types.AnalyticsConfigurationType{})
 
 // TestFixedIsTheClientWithOnlyTheFixes pins Fixed exactly: the described
@@ -80,10 +79,10 @@ func TestFixedIsTheClientWithOnlyTheFixes(t *testing.T) {
 			want := describeFixture(t, tt.client)
 			tt.edit(want)
 			got := policy.Evaluate(b, c, now)
-			if diff := cmp.Diff(want, got.Fixed, ignoreSDKInternals); diff != "" {
+			if diff := diff.Diff(want, got.Fixed, ignoreSDKInternals); diff != "" {
 				t.Errorf("Fixed (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(describeFixture(t, tt.client), c, ignoreSDKInternals); diff != "" {
+			if diff := diff.Diff(describeFixture(t, tt.client), c, ignoreSDKInternals); diff != "" {
 				t.Errorf("Evaluate modified the described client (-want +got):\n%s", diff)
 			}
 		})

@@ -17,10 +17,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/cognito-guard/cognito-guard/internal/awsreq"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 // The tests of the client itself: the wire format of each operation (as
@@ -163,7 +163,7 @@ func TestBatchImportFindingsWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &BatchImportFindingsOutput{FailedCount: 1, FailedFindings: []ImportFindingsError{{Id: testFinding.Id, ErrorCode: "InvalidInput", ErrorMessage: "bad"}}}
-	if diff := cmp.Diff(want, out); diff != "" {
+	if diff := diff.Diff(want, out); diff != "" {
 		t.Errorf("output (-want +got):\n%s", diff)
 	}
 	wantBody := `{"Findings":[{"AwsAccountId":"123456789012","Compliance":{"Status":"FAILED"},"CreatedAt":"2026-10-01T12:00:00Z",` +
@@ -195,7 +195,7 @@ func TestBatchUpdateFindingsWire(t *testing.T) {
 	}
 	want := &BatchUpdateFindingsOutput{ProcessedFindings: []FindingIdentifier{{"a", "p"}},
 		UnprocessedFindings: []UnprocessedFinding{{FindingIdentifier: &FindingIdentifier{"b", "p"}, ErrorCode: "FindingNotFound", ErrorMessage: "not yet"}}}
-	if diff := cmp.Diff(want, out); diff != "" {
+	if diff := diff.Diff(want, out); diff != "" {
 		t.Errorf("output (-want +got):\n%s", diff)
 	}
 	wantBody := `{"FindingIdentifiers":[{"Id":"a","ProductArn":"p"},{"Id":"b","ProductArn":"p"}],"Workflow":{"Status":"RESOLVED"}}`
@@ -230,7 +230,7 @@ func TestGetFindingsWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &GetFindingsOutput{Findings: []AwsSecurityFinding{{Id: "cognito-guard/p/c/R.x", CreatedAt: "2026-10-01T12:00:00Z", Title: "t", Severity: &Severity{Label: "HIGH"}, Resources: []Resource{{Type: "Other", Id: "r"}}}}}
-	if diff := cmp.Diff(want, out); diff != "" {
+	if diff := diff.Diff(want, out); diff != "" {
 		t.Errorf("output (-want +got):\n%s", diff)
 	}
 	wantBody := `{"Filters":{"Id":[{"Comparison":"PREFIX","Value":"cognito-guard/p/c/"},{"Comparison":"PREFIX","Value":"cognito-guard/p/d/"}],` +
@@ -279,7 +279,7 @@ func TestAllFindingsPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"a", "b", "c", "d"}, ids); diff != "" {
+	if diff := diff.Diff([]string{"a", "b", "c", "d"}, ids); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
 	var bodies []string
@@ -287,7 +287,7 @@ func TestAllFindingsPages(t *testing.T) {
 		bodies = append(bodies, r.Body)
 	}
 	want := []string{`{"MaxResults":2}`, `{"MaxResults":2,"NextToken":"t2"}`, `{"MaxResults":2,"NextToken":"t3"}`}
-	if diff := cmp.Diff(want, bodies); diff != "" {
+	if diff := diff.Diff(want, bodies); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)
 	}
 }

@@ -9,10 +9,10 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/cognito-guard/cognito-guard/internal/notify"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/pkg/policy"
 )
 
@@ -74,7 +74,7 @@ func TestSecurityHubImport(t *testing.T) {
 		// Without a lookup, compliant and exempt clients name no rule to
 		// resolve; skipped and failed ones say nothing about the client.
 	}
-	if diff := cmp.Diff(want, importedFindings(t, calls[0])); diff != "" {
+	if diff := diff.Diff(want, importedFindings(t, calls[0])); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
 	golden(t, "securityhub_import.golden.json", indent(t, calls[0].Body))
@@ -117,7 +117,7 @@ func TestSecurityHubResolvesOpenFindings(t *testing.T) {
 		passedSum(unfixable.ClientID, "OldRule.removed", oldCreated),
 		passedSum(exempt.ClientID, accessMax.Rule, oldCreated),
 	}
-	if diff := cmp.Diff(want, importedFindings(t, calls[0])); diff != "" {
+	if diff := diff.Diff(want, importedFindings(t, calls[0])); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
 	// The resolved finding keeps its title.
@@ -143,7 +143,7 @@ func TestSecurityHubResolvesOpenFindings(t *testing.T) {
 			{"Comparison": "PREFIX", "Value": clientPrefix(pool, exempt.ClientID)},
 		},
 	}
-	if diff := cmp.Diff(wantFilters, q.Filters); diff != "" {
+	if diff := diff.Diff(wantFilters, q.Filters); diff != "" {
 		t.Errorf("GetFindings filters (-want +got):\n%s", diff)
 	}
 	if err := json.Unmarshal(getBodies[1], &q); err != nil || q.NextToken != "page2" {
@@ -224,7 +224,7 @@ func TestSecurityHubBatchesAndRetries(t *testing.T) {
 			for _, c := range aws.callsOf("BatchImportFindings") {
 				sizes = append(sizes, len(importedFindings(t, c)))
 			}
-			if diff := cmp.Diff(tt.wantSizes, sizes); diff != "" {
+			if diff := diff.Diff(tt.wantSizes, sizes); diff != "" {
 				t.Errorf("findings per call (-want +got):\n%s", diff)
 			}
 		})
@@ -245,7 +245,7 @@ func TestSecurityHubLookupFailureStillImports(t *testing.T) {
 		t.Fatalf("%d BatchImportFindings calls, want 1", len(calls))
 	}
 	want := []asffSummary{failedSum(remediated.ClientID, flowsRpt.Rule, "LOW", nowRFC), passedSum(remediated.ClientID, accessMax.Rule, nowRFC)}
-	if diff := cmp.Diff(want, importedFindings(t, calls[0])); diff != "" {
+	if diff := diff.Diff(want, importedFindings(t, calls[0])); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
 }
@@ -281,7 +281,7 @@ func TestAccountAndRegionFromLambdaContext(t *testing.T) {
 	f := in.Findings[0]
 	got := []string{f.ProductArn, f.AwsAccountId, f.Resources[0].Id}
 	want := []string{"arn:aws:securityhub:eu-west-1:210987654321:product/210987654321/default", "210987654321", "arn:aws:cognito-idp:eu-west-1:210987654321:userpool/" + pool}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("identity from the function ARN (-want +got):\n%s", diff)
 	}
 }
@@ -314,10 +314,10 @@ func TestVerdict(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			stay, fixed := verdict(tt.o)
-			if diff := cmp.Diff(tt.wantStay, rules(stay)); diff != "" {
+			if diff := diff.Diff(tt.wantStay, rules(stay)); diff != "" {
 				t.Errorf("stay (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tt.wantFix, rules(fixed)); diff != "" {
+			if diff := diff.Diff(tt.wantFix, rules(fixed)); diff != "" {
 				t.Errorf("fixed (-want +got):\n%s", diff)
 			}
 		})
@@ -381,10 +381,10 @@ func TestSecurityHubResolvesWorkflow(t *testing.T) {
 	product := ProductARN(region, account)
 	a, b := FindingID(pool, exempt.ClientID, accessMax.Rule), FindingID(pool, exempt.ClientID, "OldRule.removed")
 	want := [][]ident{{{a, product}, {b, product}}, {{a, product}}}
-	if diff := cmp.Diff(want, updates); diff != "" {
+	if diff := diff.Diff(want, updates); diff != "" {
 		t.Errorf("BatchUpdateFindings identifiers (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"RESOLVED", "RESOLVED"}, statuses); diff != "" {
+	if diff := diff.Diff([]string{"RESOLVED", "RESOLVED"}, statuses); diff != "" {
 		t.Errorf("workflow statuses (-want +got):\n%s", diff)
 	}
 }

@@ -7,9 +7,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/moto"
 )
 
@@ -61,7 +61,7 @@ func TestMoto(t *testing.T) {
 		FindingID(pool, dryRun.ClientID, accessMax.Rule):    {"FAILED", "ACTIVE", t1, t1},
 	}
 	got, pages := read()
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("after the first sync (-want +got):\n%s", diff)
 	}
 	if pages != 2 {
@@ -76,7 +76,7 @@ func TestMoto(t *testing.T) {
 	}
 	want[FindingID(pool, unfixable.ClientID, implicit.Rule)] = state{"PASSED", "ARCHIVED", t1, now.Format(time.RFC3339)}
 	got, _ = read()
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("after the second sync (-want +got):\n%s", diff)
 	}
 }

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/cognito-guard/cognito-guard/internal/report"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 // TestReportInChromium renders the report test data the way the audit
@@ -94,7 +94,7 @@ func TestReportInChromium(t *testing.T) {
 		"clients": "7", "attention": "4", "expiring": "1",
 		"compliant": "1", "remediated": "1", "drift": "1", "unfixable": "1", "exempt": "1", "skipped": "0", "failed": "1", "pending": "1",
 	}
-	if diff := cmp.Diff(wantTotals, totals); diff != "" {
+	if diff := diff.Diff(wantTotals, totals); diff != "" {
 		t.Errorf("totals on the page (-want +got):\n%s", diff)
 	}
 	if heading != "Clients that need attention (4)" {
@@ -113,7 +113,7 @@ func TestReportInChromium(t *testing.T) {
 		"drift 3drift0client0id0000000000 [ClientName.pattern]",
 		"remediated 2remediated0client0id00000 [AccessTokenValidity.max]",
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("attention list on the page (-want +got):\n%s", diff)
 	}
 	// The hostile values in the test data are shown as text, not run.

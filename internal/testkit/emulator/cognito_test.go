@@ -10,13 +10,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 )
 
-var ignoreUnexported = cmpopts.IgnoreUnexported(
+var ignoreUnexported = diff.IgnoreUnexported(
 	types.UserPoolClientType{}, types.TokenValidityUnitsType{}, types.AnalyticsConfigurationType{},
 	types.RefreshTokenRotationType{}, types.UserPoolClientDescription{}, types.UserPoolDescriptionType{},
 	types.LambdaConfigType{},
@@ -24,7 +23,7 @@ var ignoreUnexported = cmpopts.IgnoreUnexported(
 
 // sortLists makes set-valued fields comparable; the emulator, like AWS,
 // does not keep list order.
-var sortLists = cmpopts.SortSlices(func(a, b string) bool { return a < b })
+var sortLists = diff.SortSlices(func(a, b string) bool { return a < b })
 
 func TestCreateDescribeMinimal(t *testing.T) {
 	e := newEnv(t, emulator.Options{})
@@ -51,11 +50,11 @@ func TestCreateDescribeMinimal(t *testing.T) {
 		AuthSessionValidity:                      aws.Int32(3),
 		RefreshTokenRotation:                     &types.RefreshTokenRotationType{Feature: types.FeatureTypeDisabled, RetryGracePeriodSeconds: aws.Int32(0)},
 	}
-	sortFlows := cmpopts.SortSlices(func(a, b types.ExplicitAuthFlowsType) bool { return a < b })
-	if diff := cmp.Diff(want, got, ignoreUnexported, sortFlows); diff != "" {
+	sortFlows := diff.SortSlices(func(a, b types.ExplicitAuthFlowsType) bool { return a < b })
+	if diff := diff.Diff(want, got, ignoreUnexported, sortFlows); diff != "" {
 		t.Errorf("describe (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(got, created, ignoreUnexported); diff != "" {
+	if diff := diff.Diff(got, created, ignoreUnexported); diff != "" {
 		t.Errorf("create response differs from describe (-describe +create):\n%s", diff)
 	}
 	if len(aws.ToString(created.ClientId)) != 26 {
@@ -106,10 +105,10 @@ func TestDescribeRichRoundTrip(t *testing.T) {
 			UserDataShared: true,
 		},
 	}
-	opts := []cmp.Option{ignoreUnexported, sortLists,
-		cmpopts.SortSlices(func(a, b types.ExplicitAuthFlowsType) bool { return a < b }),
-		cmpopts.SortSlices(func(a, b types.OAuthFlowType) bool { return a < b })}
-	if diff := cmp.Diff(want, got, opts...); diff != "" {
+	opts := []diff.Option{ignoreUnexported, sortLists,
+		diff.SortSlices(func(a, b types.ExplicitAuthFlowsType) bool { return a < b }),
+		diff.SortSlices(func(a, b types.OAuthFlowType) bool { return a < b })}
+	if diff := diff.Diff(want, got, opts...); diff != "" {
 		t.Errorf("describe (-want +got):\n%s", diff)
 	}
 }
@@ -121,7 +120,7 @@ func TestDescribeReordersLists(t *testing.T) {
 	got := e.describe(t, aws.ToString(created.ClientId))
 	// The AWS CLI example sends ["code","implicit"] and gets
 	// ["implicit","code"] back (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_UpdateUserPoolClient.html).
-	if diff := cmp.Diff([]types.OAuthFlowType{"implicit", "code"}, got.AllowedOAuthFlows); diff != "" {
+	if diff := diff.Diff([]types.OAuthFlowType{"implicit", "code"}, got.AllowedOAuthFlows); diff != "" {
 		t.Errorf("AllowedOAuthFlows (-want +got):\n%s", diff)
 	}
 	reordered := 0
@@ -143,7 +142,7 @@ func TestDescribeReordersLists(t *testing.T) {
 	slices.Reverse(in2.AllowedOAuthScopes)
 	slices.Reverse(in2.CallbackURLs)
 	got2 := e.describe(t, aws.ToString(e.create(t, in2).ClientId))
-	if diff := cmp.Diff(got.AllowedOAuthScopes, got2.AllowedOAuthScopes); diff != "" {
+	if diff := diff.Diff(got.AllowedOAuthScopes, got2.AllowedOAuthScopes); diff != "" {
 		t.Errorf("scopes order depends on request order (-first +second):\n%s", diff)
 	}
 }
@@ -167,7 +166,7 @@ func TestUpdateReplacesEverything(t *testing.T) {
 		t.Fatalf("UpdateUserPoolClient: %v", err)
 	}
 	got := e.describe(t, id)
-	if diff := cmp.Diff(got, out.UserPoolClient, ignoreUnexported); diff != "" {
+	if diff := diff.Diff(got, out.UserPoolClient, ignoreUnexported); diff != "" {
 		t.Errorf("update response differs from describe (-describe +update):\n%s", diff)
 	}
 	later := e.clock.t
@@ -189,8 +188,8 @@ func TestUpdateReplacesEverything(t *testing.T) {
 		AuthSessionValidity:                      aws.Int32(3),
 		RefreshTokenRotation:                     &types.RefreshTokenRotationType{Feature: types.FeatureTypeDisabled, RetryGracePeriodSeconds: aws.Int32(0)},
 	}
-	sortFlows := cmpopts.SortSlices(func(a, b types.ExplicitAuthFlowsType) bool { return a < b })
-	if diff := cmp.Diff(want, got, ignoreUnexported, sortFlows); diff != "" {
+	sortFlows := diff.SortSlices(func(a, b types.ExplicitAuthFlowsType) bool { return a < b })
+	if diff := diff.Diff(want, got, ignoreUnexported, sortFlows); diff != "" {
 		t.Errorf("after partial update (-want +got):\n%s", diff)
 	}
 }
@@ -232,7 +231,7 @@ func TestPartialUpdateDestroysSettings(t *testing.T) {
 			t.Errorf("%s survived a partial update; want it reset to its default", field)
 		}
 	}
-	if diff := cmp.Diff(before.ClientSecret, after.ClientSecret); diff != "" {
+	if diff := diff.Diff(before.ClientSecret, after.ClientSecret); diff != "" {
 		t.Errorf("ClientSecret changed (-before +after):\n%s", diff)
 	}
 }
@@ -251,7 +250,7 @@ func TestFullUpdateKeepsEverything(t *testing.T) {
 	before.AuthSessionValidity = aws.Int32(5)
 	later := e.clock.t
 	before.LastModifiedDate = &later
-	if diff := cmp.Diff(before, after, ignoreUnexported); diff != "" {
+	if diff := diff.Diff(before, after, ignoreUnexported); diff != "" {
 		t.Errorf("full update changed more than AuthSessionValidity (-want +got):\n%s", diff)
 	}
 }
@@ -351,7 +350,7 @@ func TestListUserPoolClientsPaginates(t *testing.T) {
 			got[aws.ToString(c.ClientId)] = aws.ToString(c.ClientName)
 		}
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("listed clients (-want +got):\n%s", diff)
 	}
 	if pages != 3 {
@@ -381,7 +380,7 @@ func TestListUserPools(t *testing.T) {
 			names[aws.ToString(up.Name)] = true
 		}
 	}
-	if diff := cmp.Diff(map[string]bool{"example": true, "b": true, "c": true, "d": true, "e": true}, names); diff != "" {
+	if diff := diff.Diff(map[string]bool{"example": true, "b": true, "c": true, "d": true, "e": true}, names); diff != "" {
 		t.Errorf("pools (-want +got):\n%s", diff)
 	}
 

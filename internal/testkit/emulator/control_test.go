@@ -16,9 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 )
 
@@ -68,7 +67,7 @@ func TestFaultsAndCallLog(t *testing.T) {
 		{Op: "DescribeUserPoolClient", UserPoolID: poolID, ClientID: id, Error: "InternalErrorException"},
 		{Op: "DescribeUserPoolClient", UserPoolID: poolID, ClientID: id},
 	}
-	if diff := cmp.Diff(want, e.emu.Calls(), cmpopts.IgnoreFields(emulator.Call{}, "Time")); diff != "" {
+	if diff := diff.Diff(want, e.emu.Calls(), diff.IgnoreFields(emulator.Call{}, "Time")); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
 	e.emu.ResetCalls()
@@ -319,7 +318,7 @@ func TestMaxCalls(t *testing.T) {
 	for _, c := range e.emu.Calls() {
 		got = append(got, c.ClientID)
 	}
-	if diff := cmp.Diff([]string{"client7", "client8", "client9"}, got); diff != "" {
+	if diff := diff.Diff([]string{"client7", "client8", "client9"}, got); diff != "" {
 		t.Errorf("kept calls (-want +got):\n%s", diff)
 	}
 }

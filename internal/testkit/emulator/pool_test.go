@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
-	"github.com/google/go-cmp/cmp"
 
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 )
 
@@ -56,7 +56,7 @@ func TestPoolResources(t *testing.T) {
 			standard++
 		}
 	}
-	if d := cmp.Diff([]string{"custom:plan", "custom:tier"}, custom); d != "" || standard < 20 {
+	if d := diff.Diff([]string{"custom:plan", "custom:tier"}, custom); d != "" || standard < 20 {
 		t.Errorf("SchemaAttributes: %d standard, custom (-want +got):\n%s", standard, d)
 	}
 	rs, err := e.cog.ListResourceServers(ctx, &cip.ListResourceServersInput{UserPoolId: pid, MaxResults: aws.Int32(50)})
@@ -103,7 +103,7 @@ func TestListResourceServersPaginates(t *testing.T) {
 			got = append(got, aws.ToString(r.Identifier))
 		}
 	}
-	if d := cmp.Diff([]string{"rs", "rs0", "rs1", "rs2", "rs3"}, got); d != "" || pages != 3 {
+	if d := diff.Diff([]string{"rs", "rs0", "rs1", "rs2", "rs3"}, got); d != "" || pages != 3 {
 		t.Errorf("%d pages, identifiers (-want +got):\n%s", pages, d)
 	}
 }
@@ -163,10 +163,10 @@ func TestGetParameterHistory(t *testing.T) {
 			values = append(values, aws.ToString(h.Value))
 		}
 	}
-	if d := cmp.Diff([]int64{1, 2, 3}, versions); d != "" {
+	if d := diff.Diff([]int64{1, 2, 3}, versions); d != "" {
 		t.Errorf("versions (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff([]string{`{"v":1}`, `{"v":2}`, `{"v":3}`}, values); d != "" {
+	if d := diff.Diff([]string{`{"v":1}`, `{"v":2}`, `{"v":3}`}, values); d != "" {
 		t.Errorf("values (-want +got):\n%s", d)
 	}
 	enc, err := e.ssm.GetParameterHistory(ctx, &ssm.GetParameterHistoryInput{Name: aws.String("/cognito-guard/baseline")})

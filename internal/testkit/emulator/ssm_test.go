@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
-	"github.com/google/go-cmp/cmp"
 
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 )
 
@@ -121,4 +121,4 @@ func TestSSMParameters(t *testing.T) {
 	}
 }
 
-func diffStrings(want, got []string) string { return cmp.Diff(want, got) }
+func diffStrings(want, got []string) string { return diff.Diff(want, got) }

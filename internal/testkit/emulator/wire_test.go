@@ -8,8 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/emulator"
 )
 
@@ -73,7 +72,7 @@ func TestWire(t *testing.T) {
 		"AuthSessionValidity":                      3.0,
 		"RefreshTokenRotation":                     map[string]any{"Feature": "DISABLED", "RetryGracePeriodSeconds": 0.0},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := diff.Diff(want, got); diff != "" {
 		t.Errorf("describe JSON (-want +got):\n%s", diff)
 	}
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 const echoPkg = "./internal/testkit/rie/testdata/echo"
@@ -61,14 +61,14 @@ func TestInvoke(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := f.Invoke(context.Background(), []byte(tt.payload))
-			if diff := cmp.Diff(tt.want, string(got)); diff != "" {
+			if diff := diff.Diff(tt.want, string(got)); diff != "" {
 				t.Errorf("Invoke(%s) body mismatch (-want +got):\n%s", tt.payload, diff)
 			}
 			var fe *FunctionError
 			if err != nil && !errors.As(err, &fe) {
 				t.Fatalf("Invoke(%s) error = %v, want a *FunctionError or nil", tt.payload, err)
 			}
-			if diff := cmp.Diff(tt.wantErr, fe); diff != "" {
+			if diff := diff.Diff(tt.wantErr, fe); diff != "" {
 				t.Errorf("Invoke(%s) error mismatch (-want +got):\n%s", tt.payload, diff)
 			}
 		})
@@ -132,7 +132,7 @@ func TestCrashAndTimeoutRecover(t *testing.T) {
 		case s.wantType != "" && !errors.As(err, &fe):
 			t.Errorf("%s: Invoke error = %v, want *FunctionError %s", s.name, err, s.wantType)
 		case s.wantType != "":
-			if diff := cmp.Diff([]any{s.wantType, s.status}, []any{fe.Type, fe.Status}); diff != "" {
+			if diff := diff.Diff([]any{s.wantType, s.status}, []any{fe.Type, fe.Status}); diff != "" {
 				t.Errorf("%s: (-want +got):\n%s", s.name, diff)
 			}
 		}
@@ -155,7 +155,7 @@ func TestConcurrentInvokesAreSerialised(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if diff := cmp.Diff([]string{"0", "1", "2", "3"}, got); diff != "" {
+	if diff := diff.Diff([]string{"0", "1", "2", "3"}, got); diff != "" {
 		t.Errorf("responses (-want +got):\n%s", diff)
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -236,7 +236,7 @@ func TestFunctionError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, functionError(tt.status, []byte(tt.body))); diff != "" {
+			if diff := diff.Diff(tt.want, functionError(tt.status, []byte(tt.body))); diff != "" {
 				t.Errorf("functionError(%d, %s) (-want +got):\n%s", tt.status, tt.body, diff)
 			}
 		})

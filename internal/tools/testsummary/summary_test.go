@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/diff"
 )
 
 var update = flag.Bool("update", false, "rewrite the .golden files")
@@ -54,7 +54,7 @@ func TestSummarize(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(string(want), out.String()); diff != "" {
+			if diff := diff.Diff(string(want), out.String()); diff != "" {
 				t.Errorf("output (-want +got):\n%s", diff)
 			}
 		})
