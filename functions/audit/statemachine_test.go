@@ -17,8 +17,9 @@ import (
 
 // The state machine of template.yaml (statemachine/audit.asl.json, the file SAM deploys) run by a
 // real ASL interpreter (moto's Step Functions execution mode, internal/testkit/asl), its audit task
-// served by the real bootstrap under the RIE against the emulator. Each run has a 4 s Lambda
-// deadline and a 2.5 s margin at 5 requests per second, so a sweep of 15 clients (18 paced calls) needs several runs.
+// served by the real bootstrap under the RIE against the emulator. Each run has a 3 s Lambda
+// deadline at 7 requests per second; the 2.5 s margin asked for is cut to a third of the run (1 s),
+// so a run dispatches for 2 s and a sweep of 15 clients (19 paced calls) needs two runs.
 
 const definitionPath = "../../statemachine/audit.asl.json"
 
@@ -28,7 +29,7 @@ func sweepFunction(t *testing.T) (*auditworld.World, *rie.Function) {
 	t.Helper()
 	w, url := newWorld(t, 3, 5, 3)
 	return w, start(t, url, map[string]string{
-		"AWS_LAMBDA_FUNCTION_TIMEOUT": "4", "AUDIT_DEADLINE_MARGIN": "2500ms", "AUDIT_RATE": "5",
+		"AWS_LAMBDA_FUNCTION_TIMEOUT": "3", "AUDIT_DEADLINE_MARGIN": "2500ms", "AUDIT_RATE": "7",
 	})
 }
 
@@ -103,7 +104,7 @@ func TestStateMachineLoop(t *testing.T) {
 	}
 	runs := len(res.Invokes)
 	if runs < 2 {
-		t.Errorf("%d run; 18 paced calls at 5 per second should not fit in one run of 2.7 s of dispatch (a 4 s run keeps a third as its margin)", runs)
+		t.Errorf("%d run; 19 paced calls at 7 per second should not fit in one run of 2 s of dispatch (a 3 s run keeps a third as its margin)", runs)
 	}
 	if n := a.Count("Audit"); n != runs {
 		t.Errorf("execution a entered Audit %d times, %d invokes reached the function", n, runs)

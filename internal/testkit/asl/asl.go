@@ -104,6 +104,19 @@ func (e Execution) Count(state string) int {
 // CHECKERS_UNAVAILABLE.
 func Python(t testing.TB) string {
 	t.Helper()
+	startOnce()
+	if missing != "" {
+		unavailable(t, missing)
+	}
+	return py
+}
+
+// Prestart starts the shared harness process now, if there is an interpreter, so that its imports
+// (about 2 s of CPU) overlap whatever runs before the first Run: a TestMain calls it when the run
+// includes tests that need it. Python and Run report what Prestart could not start.
+func Prestart() { startOnce() }
+
+func startOnce() {
 	once.Do(func() {
 		py = python.Interpreter() // $MOTO_PYTHON, else python3 (behind a pyenv shim, the interpreter itself)
 		if _, err := exec.LookPath(py); err != nil {
@@ -118,10 +131,6 @@ func Python(t testing.TB) string {
 			shared, startErr = start(py)
 		}()
 	})
-	if missing != "" {
-		unavailable(t, missing)
-	}
-	return py
 }
 
 func unavailable(t testing.TB, missing string) {

@@ -275,6 +275,9 @@ def main():
     iam = boto3.client("iam", region_name=REGION)
     role = iam.create_role(RoleName="harness", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     answer({"ready": True})
+    # The definitions' aws-sdk tasks (ListExecutions) need botocore's Step Functions model; loading
+    # it takes a few tenths of a second, better spent before the first execution than in it.
+    threading.Thread(target=service_model, args=("stepfunctions",), daemon=True).start()
     for line in sys.stdin:
         req = json.loads(line)
         threading.Thread(target=serve, args=(req["id"], req["job"], role), daemon=True).start()
