@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -227,17 +228,105 @@ func cfnLint(t *testing.T, dir string, args ...string) lintResult {
 		}
 		return res
 	}
+	res, err := cfnLintCommand(dir, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// cfnLintCommand runs the cfn-lint command with args in dir.
+func cfnLintCommand(dir string, args ...string) (lintResult, error) {
 	cmd := exec.Command("cfn-lint", args...)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit):
-		return lintResult{exit.ExitCode(), string(out)}
+		return lintResult{exit.ExitCode(), string(out)}, nil
 	case err != nil:
-		t.Fatalf("cfn-lint %q: %v", args, err)
+		return lintResult{}, fmt.Errorf("cfn-lint %q: %v", args, err)
 	}
-	return lintResult{0, string(out)}
+	return lintResult{0, string(out)}, nil
+}
+
+// The lintFiles calls that come while the cfn-lint worker is busy (with the translation, or another
+// run) go to it as one run: cfn-lint spends ~0.65 s of CPU per run before it reads a file (its rules
+// and schemas), which the worker would otherwise pay for every test that lints.
+var lintQueue struct {
+	mu      sync.Mutex
+	pending map[string][]*lintReq // by directory
+	running bool                  // a runLintBatches is waiting for the worker or running
+}
+
+type lintReq struct {
+	files []string
+	done  chan lintBatch
+}
+
+// lintBatch is one cfn-lint --format json run over the files of every request it took.
+type lintBatch struct {
+	res   lintResult
+	files []string
+	err   error
+}
+
+// lintBatched runs cfn-lint --format json over files in dir, with whatever other files are waiting
+// for the worker, and returns that run and every file it linted.
+func lintBatched(dir string, files []string) lintBatch {
+	w, _ := cfnlintWorker()
+	if w == nil {
+		res, err := cfnLintCommand(dir, append([]string{"--format", "json", "--"}, files...)...)
+		return lintBatch{res, files, err}
+	}
+	req := &lintReq{files: files, done: make(chan lintBatch, 1)}
+	lintQueue.mu.Lock()
+	if lintQueue.pending == nil {
+		lintQueue.pending = map[string][]*lintReq{}
+	}
+	lintQueue.pending[dir] = append(lintQueue.pending[dir], req)
+	if !lintQueue.running {
+		lintQueue.running = true
+		go runLintBatches(w)
+	}
+	lintQueue.mu.Unlock()
+	return <-req.done
+}
+
+// runLintBatches waits for the worker, then runs one batch of what is pending, until nothing is.
+func runLintBatches(w *worker) {
+	for {
+		w.mu.Lock()
+		lintQueue.mu.Lock()
+		var dir string
+		var reqs []*lintReq
+		for d, rs := range lintQueue.pending {
+			dir, reqs = d, rs
+			break
+		}
+		if reqs == nil {
+			lintQueue.running = false
+			lintQueue.mu.Unlock()
+			w.mu.Unlock()
+			return
+		}
+		delete(lintQueue.pending, dir)
+		lintQueue.mu.Unlock()
+		var files []string
+		for _, r := range reqs {
+			files = append(files, r.files...)
+		}
+		args := append([]string{"--format", "json", "--"}, files...)
+		var res lintResult
+		err := w.callLocked(map[string]any{"op": "lint", "dir": dir, "args": args}, &res)
+		w.mu.Unlock()
+		if err != nil {
+			err = fmt.Errorf("cfn-lint %q: %v", args, err)
+		}
+		for _, r := range reqs {
+			r.done <- lintBatch{res, files, err}
+		}
+	}
 }
 
 // lintMatch is one finding of cfn-lint --format json.
@@ -253,29 +342,30 @@ func (m lintMatch) String() string {
 	return fmt.Sprintf("%s %s:%d: %s (%s)", m.Rule.Id, m.Filename, m.Location.Start.LineNumber, m.Message, m.Level)
 }
 
-// lintFiles runs one cfn-lint --format json over files (in dir) and returns each file's findings. The
-// exit status must agree: 0 exactly when nothing was found.
+// lintFiles runs cfn-lint --format json over files (in dir; in one run, perhaps with other tests'
+// files: lintBatched) and returns each of these files' findings. The exit status must agree with
+// the whole run's findings: 0 exactly when nothing was found.
 func lintFiles(t *testing.T, dir string, files ...string) map[string][]lintMatch {
 	t.Helper()
-	res := cfnLint(t, dir, append([]string{"--format", "json", "--"}, files...)...)
+	b := lintBatched(dir, files)
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	res := b.res
 	var matches []lintMatch
 	if err := json.Unmarshal([]byte(res.Output), &matches); err != nil {
-		t.Fatalf("cfn-lint --format json %q exited %d and printed %.500q: %v", files, res.Code, res.Output, err)
+		t.Fatalf("cfn-lint --format json %q exited %d and printed %.500q: %v", b.files, res.Code, res.Output, err)
 	}
 	if (res.Code == 0) != (len(matches) == 0) {
-		t.Fatalf("cfn-lint %q exited %d with %d findings:\n%s", files, res.Code, len(matches), res.Output)
+		t.Fatalf("cfn-lint %q exited %d with %d findings:\n%s", b.files, res.Code, len(matches), res.Output)
 	}
 	byFile := map[string][]lintMatch{}
 	for _, m := range matches {
-		byFile[m.Filename] = append(byFile[m.Filename], m)
-	}
-	for f := range byFile {
-		found := false
-		for _, want := range files {
-			found = found || f == want
+		if !slices.Contains(b.files, m.Filename) {
+			t.Fatalf("cfn-lint reported %q, which is none of %q:\n%s", m.Filename, b.files, res.Output)
 		}
-		if !found {
-			t.Fatalf("cfn-lint reported %q, which is none of %q:\n%s", f, files, res.Output)
+		if slices.Contains(files, m.Filename) {
+			byFile[m.Filename] = append(byFile[m.Filename], m)
 		}
 	}
 	return byFile
