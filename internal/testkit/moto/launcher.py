@@ -35,6 +35,10 @@ import threading
 import time
 
 
+# The services the repository's tests use, in about the order a go test ./... first calls them.
+PREWARM = ["sqs", "events", "s3", "sns", "securityhub", "cognitoidp"]  # moto/backend_index.py names
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--ppid", type=int, required=True, help="exit once this process is gone")
@@ -95,6 +99,18 @@ def main():
     port = server.server_port
     os.environ["MOTO_PORT"] = str(port)  # as moto/server.py main (moto.settings reads it)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def prewarm():
+        # moto builds a service's application (and imports its models) on the first request for
+        # it, holding the dispatcher's lock (moto/moto_server/werkzeug_app.py get_application);
+        # about a second of CPU for some services. Built here, in the background, it is off the
+        # path of the test that happens to call first; the same work, once either way.
+        for backend in PREWARM:
+            app = moto_app.create_app(backend)
+            with moto_app.lock:
+                moto_app.app_instances.setdefault(backend, app)
+
+    threading.Thread(target=prewarm, daemon=True).start()
     tmp = a.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write(str(port))
