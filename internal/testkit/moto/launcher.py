@@ -35,10 +35,6 @@ import threading
 import time
 
 
-# The services the repository's tests use, in about the order a go test ./... first calls them.
-PREWARM = ["sqs", "events", "s3", "sns", "securityhub", "cognitoidp"]  # moto/backend_index.py names
-
-
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--ppid", type=int, required=True, help="exit once this process is gone")
@@ -47,6 +43,7 @@ def main():
     p.add_argument("--port-file", required=True, help="where the port is written once listening")
     p.add_argument("--idle", type=float, default=600.0)
     p.add_argument("--max-life", type=float, default=7200.0)
+    p.add_argument("--prewarm", default="", help="services to build at start, comma-separated")
     a = p.parse_args()
 
     # Imported here, after the arguments: a missing moto ends the process with an ImportError,
@@ -105,7 +102,7 @@ def main():
         # it, holding the dispatcher's lock (moto/moto_server/werkzeug_app.py get_application);
         # about a second of CPU for some services. Built here, in the background, it is off the
         # path of the test that happens to call first; the same work, once either way.
-        for backend in PREWARM:
+        for backend in filter(None, a.prewarm.split(",")):
             app = moto_app.create_app(backend)
             with moto_app.lock:
                 moto_app.app_instances.setdefault(backend, app)

@@ -51,6 +51,11 @@ const (
 	maxLife = 2 * time.Hour
 )
 
+// prewarm is the services (moto/backend_index.py names) the repository's
+// tests use, in about the order a go test ./... first calls them: the server
+// builds their applications in the background as it starts (launcher.py).
+var prewarm = []string{"sqs", "events", "s3", "sns", "securityhub", "cognitoidp"}
+
 // state is state.json.
 type state struct {
 	URL   string `json:"url"`
@@ -163,7 +168,7 @@ func launch(t testing.TB, py, dir string) state {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(py, script, "--ppid", strconv.Itoa(os.Getppid()), "--token", token, "--dir", dir, "--port-file", portFile,
-		"--idle", fmt.Sprint(idleTimeout.Seconds()), "--max-life", fmt.Sprint(maxLife.Seconds()))
+		"--idle", fmt.Sprint(idleTimeout.Seconds()), "--max-life", fmt.Sprint(maxLife.Seconds()), "--prewarm", strings.Join(prewarm, ","))
 	// A file, not a pipe: the server outlives this binary, and exec.Cmd.Wait
 	// would wait for a pipe's copier until the server ended.
 	cmd.Stdout, cmd.Stderr = logFile, logFile
