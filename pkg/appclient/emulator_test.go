@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -26,9 +27,16 @@ func newSDK(endpoint string) *cip.Client {
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 		BaseEndpoint: aws.String(endpoint),
-		Retryer:      appclient.Retryer(3),
+		Retryer:      func() aws.Retryer { return noPause{appclient.Retryer(3)().(aws.RetryerV2)} },
 	})
 }
+
+// noPause is the production retryer (same attempts, same errors retried) without the pause
+// between attempts, so that a test of what is resent does not wait for the backoff;
+// TestRetryerRealBackoff uses the real one.
+type noPause struct{ aws.RetryerV2 }
+
+func (noPause) RetryDelay(int, error) (time.Duration, error) { return 0, nil }
 
 func startEmulator(t *testing.T) (*emulator.Emulator, *cip.Client) {
 	t.Helper()
