@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/cognito-guard/cognito-guard/internal/awsenv"
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
 	"github.com/cognito-guard/cognito-guard/internal/templatetest"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/auditworld"
@@ -136,7 +137,7 @@ func TestOrganisation(t *testing.T) {
 		cfg := testConfig(true)
 		cfg.NotifyEventBus = "default"
 		cfg.ExpectedAccount = m.account
-		s, err := New(cfg, m.awsConfig(srv.URL, motoURL), io.Discard, slog.New(slog.DiscardHandler))
+		s, err := New(cfg, m.awsConfig(t, srv.URL, motoURL), io.Discard, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -311,26 +312,22 @@ func (m *member) seed(t *testing.T, baseline []byte, driftEvery int) {
 	}
 }
 
-// awsConfig is the member's configuration as its function would have it: its own credentials
-// (one key for every service, as in AWS), Cognito and SSM at the emulator (AWS_ENDPOINT_URL), the
-// production retryer without the pause, and EventBridge at moto (AWS_ENDPOINT_URL_EVENTBRIDGE).
-func (m *member) awsConfig(emulatorURL, motoURL string) aws.Config {
-	return aws.Config{
-		Region:        "us-east-1",
-		BaseEndpoint:  aws.String(emulatorURL),
-		Credentials:   credentials.NewStaticCredentialsProvider(m.key, m.secret, ""),
-		Retryer:       func() aws.Retryer { return noBackoff{appclient.Retryer(6)().(aws.RetryerV2)} },
-		ConfigSources: []any{serviceEndpoints{"EventBridge": motoURL}},
+// awsConfig is the member's configuration as its function builds it (awsenv.Load) from the
+// environment Lambda would give it: its own credentials (one key for every service, as in AWS),
+// Cognito and SSM at the emulator (AWS_ENDPOINT_URL) and EventBridge at moto
+// (AWS_ENDPOINT_URL_EVENTBRIDGE); the production retryer without the pause.
+func (m *member) awsConfig(t *testing.T, emulatorURL, motoURL string) aws.Config {
+	t.Helper()
+	env := map[string]string{
+		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": m.key, "AWS_SECRET_ACCESS_KEY": m.secret,
+		"AWS_ENDPOINT_URL": emulatorURL, "AWS_ENDPOINT_URL_EVENTBRIDGE": motoURL,
 	}
-}
-
-// serviceEndpoints is the services' own endpoints (AWS_ENDPOINT_URL_<SERVICE>, as
-// config.EnvConfig gives them), by SDK service ID.
-type serviceEndpoints map[string]string
-
-func (s serviceEndpoints) GetServiceBaseEndpoint(_ context.Context, sdkID string) (string, bool, error) {
-	v, ok := s[sdkID]
-	return v, ok, nil
+	cfg, err := awsenv.Load(func(k string) string { return env[k] },
+		func() aws.Retryer { return noBackoff{appclient.Retryer(6)().(aws.RetryerV2)} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 // motoConfig is a client configuration for moto as the account whose key creds is.
