@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
@@ -27,16 +28,12 @@ func newSDK(endpoint string) *cip.Client {
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 		BaseEndpoint: aws.String(endpoint),
-		Retryer:      func() aws.Retryer { return noPause{appclient.Retryer(3)().(aws.RetryerV2)} },
+		// The production retryer (same attempts, same errors retried) with its pause capped at
+		// 1 ms, so that a test of what is resent does not wait for the backoff;
+		// TestRetryerRealBackoff uses the real one.
+		Retryer: func() aws.Retryer { return retry.AddWithMaxBackoffDelay(appclient.Retryer(3)(), time.Millisecond) },
 	})
 }
-
-// noPause is the production retryer (same attempts, same errors retried) without the pause
-// between attempts, so that a test of what is resent does not wait for the backoff;
-// TestRetryerRealBackoff uses the real one.
-type noPause struct{ aws.RetryerV2 }
-
-func (noPause) RetryDelay(int, error) (time.Duration, error) { return 0, nil }
 
 func startEmulator(t *testing.T) (*emulator.Emulator, *cip.Client) {
 	t.Helper()
