@@ -65,8 +65,8 @@ func TestWrongSecretRefused(t *testing.T) {
 	creds.SecretAccessKey = "not-" + creds.SecretAccessKey
 	c := s3object.New(aws.Config{Region: "us-east-1", Credentials: aws.NewCredentialsCache(staticCreds(creds))}, bucket, srv.URL)
 	err := c.Put(context.Background(), "audit/refused", strings.NewReader("x"), 1, "text/plain")
-	if err == nil || !strings.Contains(err.Error(), "403") {
-		t.Fatalf("put with a wrong secret: %v, want HTTP 403", err)
+	if err == nil || !strings.Contains(err.Error(), "HTTP 403: SignatureDoesNotMatch") {
+		t.Fatalf("put with a wrong secret: %v, want HTTP 403 SignatureDoesNotMatch (not another refusal, such as a missing permission)", err)
 	}
 }
 
