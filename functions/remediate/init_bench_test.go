@@ -18,7 +18,7 @@ import (
 // without GODEBUG=inittrace. inittrace writes a line per package as it goes; on this machine that
 // charges every package about 0.05-0.1 ms, so it overstates a binary with more packages. Here each
 // binary is built as rie.Build builds it, plus one file added to its main package through go
-// build -overlay (the repository is not touched): an init function that, when INITTIME_T0 holds
+// build -overlay (rie.BuildWith) (the repository is not touched): an init function that, when INITTIME_T0 holds
 // the parent's clock just before it started the process, prints the time since then and exits.
 // A main package is initialised after every package it imports, so that time covers fork and exec,
 // the runtime's start and every package's init; nothing of main runs. The two binaries are started
@@ -56,35 +56,27 @@ func init() {
 }
 `
 
-// buildWithInitProbe builds pkg (relative to the module root) with rie.Build's flags and the probe.
+// buildWithInitProbe builds pkg (relative to the module root) as rie.Build does, plus the probe.
 func buildWithInitProbe(b *testing.B, pkg string) string {
 	b.Helper()
-	root, err := exec.Command("go", "env", "GOMOD").Output()
+	root, err := rie.ModuleRoot()
 	if err != nil {
 		b.Fatal(err)
 	}
-	dir := filepath.Join(filepath.Dir(strings.TrimSpace(string(root))), pkg)
 	tmp := b.TempDir()
 	probe := filepath.Join(tmp, "probe.go")
 	if err := os.WriteFile(probe, []byte(initProbe), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	overlay, err := json.Marshal(map[string]map[string]string{"Replace": {filepath.Join(dir, "zzz_initprobe.go"): probe}})
+	overlay, err := json.Marshal(map[string]map[string]string{"Replace": {filepath.Join(root, pkg, "zzz_initprobe.go"): probe}})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(tmp, "overlay.json"), overlay, 0o644); err != nil {
+	overlayPath := filepath.Join(tmp, "overlay.json")
+	if err := os.WriteFile(overlayPath, overlay, 0o644); err != nil {
 		b.Fatal(err)
 	}
-	out := filepath.Join(tmp, "bootstrap")
-	cmd := exec.Command("go", "build", "-overlay", filepath.Join(tmp, "overlay.json"), "-trimpath",
-		"-ldflags", "-s -w", "-tags", "lambda.norpc", "-o", out, ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("go build %s with the init probe: %v\n%s", pkg, err, msg)
-	}
-	return out
+	return rie.BuildWith(b, pkg, "-overlay", overlayPath)
 }
 
 // timeInit starts bin with the probe armed and returns what it printed: the start of the process

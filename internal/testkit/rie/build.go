@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,7 +19,7 @@ import (
 // network and always gets the reviewed version.
 const RIEPackage = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
 
-// builds caches one build per package per test binary: the go build cache makes a rebuild cheap,
+// builds caches one build per package and flags per test binary: the go build cache makes a rebuild cheap,
 // but not free (linking a stripped Lambda binary takes about a second), and every end-to-end test
 // would otherwise pay it.
 var (
@@ -52,6 +53,19 @@ func Build(tb testing.TB, pkg string) string {
 	return build(tb, pkg, bootstrapFlags)
 }
 
+// BuildWith builds pkg as Build does, with extra go build flags after Build's (such as
+// "-overlay", file), and returns the binary's path; one build per package and flags.
+func BuildWith(tb testing.TB, pkg string, extra ...string) string {
+	tb.Helper()
+	return build(tb, pkg, append(slices.Clip(bootstrapFlags), extra...))
+}
+
+// ModuleRoot is the directory of the module the tests run in (the one holding go.mod).
+func ModuleRoot() (string, error) {
+	root, _, err := moduleRoot()
+	return root, err
+}
+
 // BuildBinary builds pkg as Build does (or, with rie true, the RIE as
 // BuildRIE does) for programs rather than tests, and returns its path.
 func BuildBinary(pkg string, rie bool) (string, error) {
@@ -66,10 +80,11 @@ var bootstrapFlags = []string{"-trimpath", "-ldflags", "-s -w", "-tags", "lambda
 func build(tb testing.TB, pkg string, flags []string) string {
 	tb.Helper()
 	buildsMu.Lock()
-	r, ok := builds[pkg]
+	key := strings.Join(append([]string{pkg}, flags...), " ")
+	r, ok := builds[key]
 	if !ok {
 		r = &buildResult{}
-		builds[pkg] = r
+		builds[key] = r
 	}
 	buildsMu.Unlock()
 	r.mu.Lock()
