@@ -93,6 +93,19 @@ type formatter struct {
 	seen map[visit]bool
 }
 
+// enter marks k as being printed; if it already is (a cycle), it prints the marker (a format
+// of typ) instead and returns false. Each true is undone by leave(k).
+func (f *formatter) enter(k visit, marker string, typ reflect.Type) bool {
+	if f.seen[k] {
+		fmt.Fprintf(&f.b, marker, typ)
+		return false
+	}
+	f.seen[k] = true
+	return true
+}
+
+func (f *formatter) leave(k visit) { delete(f.seen, k) }
+
 // mode says whether to print a value's type.
 type mode int
 
@@ -143,13 +156,10 @@ func (f *formatter) value(v reflect.Value, m mode) {
 			f.nil(t, m)
 			return
 		}
-		k := visit{t, v.UnsafePointer(), 0}
-		if f.seen[k] {
-			fmt.Fprintf(&f.b, "&<cycle %v>", t.Elem())
+		if !f.enter(visit{t, v.UnsafePointer(), 0}, "&<cycle %v>", t.Elem()) {
 			return
 		}
-		f.seen[k] = true
-		defer delete(f.seen, k)
+		defer f.leave(visit{t, v.UnsafePointer(), 0})
 		f.b.WriteString("&")
 		if m != elided {
 			m = plain
@@ -198,13 +208,10 @@ func (f *formatter) value(v reflect.Value, m mode) {
 			f.bytes(t, v.Bytes())
 			return
 		}
-		k := visit{t, v.UnsafePointer(), v.Len()}
-		if f.seen[k] {
-			fmt.Fprintf(&f.b, "<cycle %v>", t)
+		if !f.enter(visit{t, v.UnsafePointer(), v.Len()}, "<cycle %v>", t) {
 			return
 		}
-		f.seen[k] = true
-		defer delete(f.seen, k)
+		defer f.leave(visit{t, v.UnsafePointer(), v.Len()})
 		f.b.WriteString(name)
 		f.elems(v)
 	case reflect.Map:
@@ -212,13 +219,10 @@ func (f *formatter) value(v reflect.Value, m mode) {
 			f.nil(t, m)
 			return
 		}
-		k := visit{t, v.UnsafePointer(), 0}
-		if f.seen[k] {
-			fmt.Fprintf(&f.b, "<cycle %v>", t)
+		if !f.enter(visit{t, v.UnsafePointer(), 0}, "<cycle %v>", t) {
 			return
 		}
-		f.seen[k] = true
-		defer delete(f.seen, k)
+		defer f.leave(visit{t, v.UnsafePointer(), 0})
 		keys := v.MapKeys()
 		sortKeys(keys)
 		f.b.WriteString(name + "{")
