@@ -27,6 +27,7 @@ seconds; and after --max-life seconds in any case.
 
 import argparse
 import fcntl
+import functools
 import json
 import os
 import shutil
@@ -51,6 +52,8 @@ def main():
     from werkzeug.serving import make_server
 
     from moto.iam.models import iam_backends
+
+    cache_jsonpath_parse()
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     moto_app = DomainDispatcherApplication(create_backend_app)
@@ -130,6 +133,21 @@ def main():
         if now - last[0] > a.idle or now - started > a.max_life:
             if retire(a, last, started):
                 os._exit(0)
+
+
+def cache_jsonpath_parse():
+    """moto's EventBridge gives every event it delivers to a target an input transformation, the
+    default one included (moto/events/utils.py, EventTemplateParser.parse), which imports
+    jsonpath_ng.ext's parse at each call and parses every input path with it: jsonpath_ng builds a
+    whole LALR parser, tables included, on each parse() (60 ms of CPU), so one PutEvents with one
+    matching target cost about half a second of CPU here. Parsed paths are not modified by finding
+    with them, so one parse per distinct path serves them all; the matching and the delivery are
+    moto's own, unchanged."""
+    try:
+        import jsonpath_ng.ext as ext
+    except ImportError:
+        return  # an older moto without it: slower, the same answers
+    ext.parse = functools.lru_cache(maxsize=1024)(ext.parse)
 
 
 def retire(a, last, started):
