@@ -23,19 +23,23 @@ import (
 // A main package is initialised after every package it imports, so that time covers fork and exec,
 // the runtime's start and every package's init; nothing of main runs. The two binaries are started
 // alternately (the machine's noise hits both); reported: each median and the difference, which is
-// what remediate's packages add to the floor's.
+// what remediate's packages add to the floor's. A third binary, remediate built with the SDK's own
+// endpoints files (plain go build, no internal/lazyendpoints), is timed in the same rounds.
 func BenchmarkInitVsFloor(b *testing.B) {
 	ours := buildWithInitProbe(b, "./functions/remediate")
+	sdk := buildWithInitProbe(b, "./functions/remediate", "-modfile", "go.mod")
 	floor := buildWithInitProbe(b, floorPkg)
-	var o, f []time.Duration
+	var o, s, f []time.Duration
 	for b.Loop() {
 		o = append(o, timeInit(b, ours))
 		f = append(f, timeInit(b, floor))
+		s = append(s, timeInit(b, sdk))
 	}
-	mo, mf := rie.Median(o), rie.Median(f)
+	mo, ms, mf := rie.Median(o), rie.Median(s), rie.Median(f)
 	b.ReportMetric(float64(mo.Microseconds())/1000, "ms-init-remediate")
 	b.ReportMetric(float64(mf.Microseconds())/1000, "ms-init-floor")
 	b.ReportMetric(float64((mo-mf).Microseconds())/1000, "ms-beyond-floor")
+	b.ReportMetric(float64((ms-mf).Microseconds())/1000, "ms-beyond-floor-sdk-files")
 }
 
 // initProbe is the file added to the main package. Its name sorts after the package's own files,
@@ -56,8 +60,9 @@ func init() {
 }
 `
 
-// buildWithInitProbe builds pkg (relative to the module root) as rie.Build does, plus the probe.
-func buildWithInitProbe(b *testing.B, pkg string) string {
+// buildWithInitProbe builds pkg (relative to the module root) as rie.Build does, plus the probe
+// and any extra go build flags.
+func buildWithInitProbe(b *testing.B, pkg string, extra ...string) string {
 	b.Helper()
 	root, err := rie.ModuleRoot()
 	if err != nil {
@@ -76,7 +81,7 @@ func buildWithInitProbe(b *testing.B, pkg string) string {
 	if err := os.WriteFile(overlayPath, overlay, 0o644); err != nil {
 		b.Fatal(err)
 	}
-	return rie.BuildWith(b, pkg, "-overlay", overlayPath)
+	return rie.BuildWith(b, pkg, append([]string{"-overlay", overlayPath}, extra...)...)
 }
 
 // timeInit starts bin with the probe armed and returns what it printed: the start of the process

@@ -155,10 +155,12 @@ func TestFunctionDeps(t *testing.T) {
 	}
 	for fn, pkg := range functionPackages {
 		t.Run(fn, func(t *testing.T) {
-			// The Makefile target sam build calls for the function builds this package.
-			target := regexp.MustCompile(`(?m)^build-` + fn + `:\n(?:\t.*\n)*?\t.*\$\(GO\) build \$\(LAMBDA_FLAGS\) .* ` + regexp.QuoteMeta(pkg) + `\n`)
-			if !target.Match(mk) {
-				t.Fatalf("Makefile: build-%s does not build %s with $(LAMBDA_FLAGS)", fn, pkg)
+			// The Makefile target sam build calls for the function builds this package: through
+			// lambda_build, whose go build uses $(LAMBDA_FLAGS) on its argument.
+			target := regexp.MustCompile(`(?m)^build-` + fn + `:\n\t\$\(call lambda_build,` + regexp.QuoteMeta(pkg) + `\)\n`)
+			define := regexp.MustCompile(`(?m)^define lambda_build\n(?:\t.*\n)*?\t.*\$\(GO\) build \$\(LAMBDA_FLAGS\) .* \$\(1\)\nendef\n`)
+			if !target.Match(mk) || !define.Match(mk) {
+				t.Fatalf("Makefile: build-%s does not build %s with $(LAMBDA_FLAGS) through lambda_build", fn, pkg)
 			}
 			var granted []string
 			for _, g := range grants(t, ev, tmpl, fn) {

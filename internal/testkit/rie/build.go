@@ -12,7 +12,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+
+	"github.com/cognito-guard/cognito-guard/internal/lazyendpoints"
 )
 
 // RIEPackage is the emulator's main package; go.mod pins it as a tool, so building it needs no
@@ -47,14 +50,16 @@ func BuildRIE(tb testing.TB) string {
 // Build builds pkg (an import path, or a path relative to the module root such as
 // "./functions/remediate") as a Lambda bootstrap for the host OS and architecture, with the flags
 // the Makefile uses for the deployed arm64 binary (-trimpath -ldflags "-s -w" -tags lambda.norpc,
-// CGO_ENABLED=0), and returns the binary's path. Each package is built once per test binary.
+// CGO_ENABLED=0, and the SDK endpoint tables of internal/lazyendpoints), and returns the binary's
+// path. Each package is built once per test binary.
 func Build(tb testing.TB, pkg string) string {
 	tb.Helper()
 	return build(tb, pkg, bootstrapFlags)
 }
 
-// BuildWith builds pkg as Build does, with extra go build flags after Build's (such as
-// "-overlay", file), and returns the binary's path; one build per package and flags.
+// BuildWith builds pkg as Build does, with extra go build flags after Build's (such as "-overlay",
+// file), and returns the binary's path; one build per package and flags. A "-modfile" among them
+// replaces Build's (internal/lazyendpoints): "-modfile", "go.mod" builds with the SDK's own files.
 func BuildWith(tb testing.TB, pkg string, extra ...string) string {
 	tb.Helper()
 	return build(tb, pkg, append(slices.Clip(bootstrapFlags), extra...))
@@ -66,19 +71,106 @@ func ModuleRoot() (string, error) {
 	return root, err
 }
 
+var (
+	lazyOnce  sync.Once
+	lazyFlags []string
+	lazyErr   error
+)
+
+// lazyModfile returns the flags (-modfile and its go.mod) with which the Makefile builds the
+// bootstraps (internal/lazyendpoints), for the SDK services the two functions link; one per test
+// binary, in a per-user directory named by its content, so that test binaries running at once
+// share it.
+func lazyModfile() ([]string, error) {
+	lazyOnce.Do(func() {
+		root, _, err := moduleRoot()
+		if err != nil {
+			lazyErr = err
+			return
+		}
+		env := append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
+		patches, skipped, err := lazyendpoints.Patches(env, "-tags", "lambda.norpc",
+			filepath.Join(root, "functions", "remediate"), filepath.Join(root, "functions", "audit"))
+		if err != nil {
+			lazyErr = err
+			return
+		}
+		if len(skipped) != 0 {
+			// The deployed build warns and goes on; a test must not build something else.
+			lazyErr = fmt.Errorf("lazyendpoints refuses: %s", strings.Join(skipped, "; "))
+			return
+		}
+		lazyFlags, lazyErr = lazyDir(filepath.Join(root, "go.mod"), patches)
+	})
+	return lazyFlags, lazyErr
+}
+
+// lazyDir writes the patched build into a per-user directory named by its inputs (go.mod, go.sum,
+// the patches), under a lock so that two test binaries never write the same one at once.
+func lazyDir(gomod string, patches []lazyendpoints.Patch) ([]string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	h := sha256.New()
+	for _, name := range []string{gomod, filepath.Join(filepath.Dir(gomod), "go.sum")} {
+		b, _ := os.ReadFile(name)
+		fmt.Fprintf(h, "%d\x00", len(b))
+		h.Write(b)
+	}
+	for _, p := range patches {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00", p.Module, p.Version, p.Dir, len(p.Content))
+		h.Write(p.Content)
+	}
+	base := filepath.Join(cache, "cognito-guard-lambdatest")
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(base, "lazyendpoints-"+hex.EncodeToString(h.Sum(nil)[:8]))
+	lock, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return nil, err
+	}
+	done := filepath.Join(dir, "done")
+	if _, err := os.Stat(done); err == nil {
+		return []string{"-modfile", filepath.Join(dir, "go.mod")}, nil
+	}
+	os.RemoveAll(dir) // what a killed writer left
+	flags, err := lazyendpoints.Write(dir, gomod, patches)
+	if err != nil {
+		return nil, err
+	}
+	return flags, os.WriteFile(done, nil, 0o644)
+}
+
 // BuildBinary builds pkg as Build does (or, with rie true, the RIE as
 // BuildRIE does) for programs rather than tests, and returns its path.
 func BuildBinary(pkg string, rie bool) (string, error) {
 	if rie {
 		return goBuild(RIEPackage, nil)
 	}
-	return goBuild(pkg, bootstrapFlags)
+	lazy, err := lazyModfile()
+	if err != nil {
+		return "", err
+	}
+	return goBuild(pkg, append(slices.Clip(bootstrapFlags), lazy...))
 }
 
 var bootstrapFlags = []string{"-trimpath", "-ldflags", "-s -w", "-tags", "lambda.norpc"}
 
 func build(tb testing.TB, pkg string, flags []string) string {
 	tb.Helper()
+	if pkg != RIEPackage && !slices.Contains(flags, "-modfile") {
+		lazy, err := lazyModfile()
+		if err != nil {
+			tb.Fatalf("rie: %v", err)
+		}
+		flags = append(slices.Clip(flags), lazy...)
+	}
 	buildsMu.Lock()
 	key := strings.Join(append([]string{pkg}, flags...), " ")
 	r, ok := builds[key]
