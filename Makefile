@@ -11,7 +11,7 @@ FUZZTIME    ?= 20s
 BENCHTIME   ?= 1s
 # Packages whose fuzz targets `make fuzz` runs (every Fuzz* function in each, one at a time:
 # go test -fuzz accepts only one target per run).
-FUZZ_PKGS   ?= ./pkg/policy ./internal/trigger
+FUZZ_PKGS   ?= ./pkg/policy ./internal/trigger ./internal/lazyendpoints
 
 # The deployed binary: Lambda arm64 (Graviton), static, stripped, and without aws-lambda-go's
 # legacy net/rpc mode that only the retired go1.x runtime used.

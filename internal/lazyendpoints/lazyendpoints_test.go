@@ -212,3 +212,46 @@ func TestNothingBuiltAtInit(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTransform: whatever the input, Transform refuses it or returns Go that parses and builds
+// nothing at package level but the sync.OnceValue (seeded with the pinned SDK files).
+func FuzzTransform(f *testing.F) {
+	patches, _, err := lazyendpoints.Patches(lambdaEnv(), "-tags", "lambda.norpc", "../../functions/remediate")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, p := range patches {
+		src, err := os.ReadFile(filepath.Join(p.Dir, p.File))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(src)
+	}
+	f.Add([]byte("package endpoints\n"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		out, err := lazyendpoints.Transform(src)
+		if err != nil {
+			return
+		}
+		file, err := parser.ParseFile(token.NewFileSet(), "out.go", out, 0)
+		if err != nil {
+			t.Fatalf("transformed output does not parse: %v\n%s", err, out)
+		}
+		vars := 0
+		for _, d := range file.Decls {
+			if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.VAR {
+				for _, s := range g.Specs {
+					for _, n := range s.(*ast.ValueSpec).Names {
+						if n.Name != "defaultPartitions" {
+							t.Fatalf("transformed output declares package-level %s", n.Name)
+						}
+						vars++
+					}
+				}
+			}
+		}
+		if vars != 1 || !bytes.Contains(out, []byte("sync.OnceValue(func() endpoints.Partitions {")) {
+			t.Fatalf("transformed output has %d package-level variables, want the OnceValue alone", vars)
+		}
+	})
+}
