@@ -34,7 +34,7 @@ func TestParallelBatchRealWiring(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := auditworld.New(emulator.Options{}, doc, 3, 4, 2)
+	w, err := auditworld.New(emulator.Options{}, doc, 3, 2, 2) // 6 records for 4 workers: more than one per pool at once
 	if err != nil {
 		t.Fatal(err)
 	}
