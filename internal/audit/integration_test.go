@@ -106,7 +106,7 @@ func TestEmulatorClientDeletedMidSweep(t *testing.T) {
 // client.
 func TestEmulatorThrottleBursts(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, emulator.Options{Quotas: true}, 2, 3, 2) // each throttled operation still has calls left to succeed
+	w := newWorld(t, emulator.Options{Quotas: true}, 2, 2, 2) // each throttled operation still has calls left to succeed
 	w.Emu.Fail("ListUserPools", 2, "TooManyRequestsException")
 	w.Emu.Fail("ListUserPoolClients", 2, "TooManyRequestsException")
 	w.Emu.Fail("DescribeUserPoolClient", 3, "TooManyRequestsException")
