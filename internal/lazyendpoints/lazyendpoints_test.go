@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/cognito-guard/cognito-guard/internal/lazyendpoints"
@@ -24,23 +25,34 @@ func lambdaEnv() []string {
 	return append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
 }
 
-// pinned returns the patches for both functions as the Makefile builds them.
-func pinned(t *testing.T) []lazyendpoints.Patch {
-	t.Helper()
-	patches, skipped, err := lazyendpoints.Patches(lambdaEnv(), "-tags", "lambda.norpc", "../../functions/remediate", "../../functions/audit")
-	if err != nil {
-		t.Fatal(err)
+// pinned returns the patches for both functions as the Makefile builds them (one go list per test
+// binary: it loads every dependency for linux/arm64).
+func pinned(tb testing.TB) []lazyendpoints.Patch {
+	tb.Helper()
+	pinnedOnce.Do(func() {
+		pinnedPatches, pinnedSkipped, pinnedErr = lazyendpoints.Patches(lambdaEnv(), "-tags", "lambda.norpc", "../../functions/remediate", "../../functions/audit")
+	})
+	if pinnedErr != nil {
+		tb.Fatal(pinnedErr)
 	}
-	if len(skipped) != 0 {
-		t.Fatalf("the SDK release go.mod pins has endpoints files the transform refuses:\n%s", strings.Join(skipped, "\n"))
+	if len(pinnedSkipped) != 0 {
+		tb.Fatalf("the SDK release go.mod pins has endpoints files the transform refuses:\n%s", strings.Join(pinnedSkipped, "\n"))
 	}
-	return patches
+	return pinnedPatches
 }
+
+var (
+	pinnedOnce    sync.Once
+	pinnedPatches []lazyendpoints.Patch
+	pinnedSkipped []string
+	pinnedErr     error
+)
 
 // TestPinnedSDKTransforms: every SDK service endpoints package the two functions link is
 // transformed, and what comes out builds nothing at package init: its only package-level variable
 // is the sync.OnceValue.
 func TestPinnedSDKTransforms(t *testing.T) {
+	t.Parallel()
 	patches := pinned(t)
 	var services []string
 	for _, p := range patches {
@@ -72,6 +84,7 @@ func TestPinnedSDKTransforms(t *testing.T) {
 
 // TestTransformRefuses: a file not shaped as the transform expects is refused, not guessed at.
 func TestTransformRefuses(t *testing.T) {
+	t.Parallel()
 	var src []byte
 	for _, p := range pinned(t) {
 		if strings.HasSuffix(p.Module, "/ssm") {
@@ -116,6 +129,7 @@ var regionLiteral = regexp.MustCompile(`Region:\s+("[^"]*")`)
 // Region either table names, one Region per partition pattern that no table names, a made-up one
 // and none, each with and without FIPS and dual-stack.
 func TestSameEndpoints(t *testing.T) {
+	t.Parallel()
 	patches := pinned(t)
 	set := map[string]bool{"": true, "xx-nowhere-1": true, "us-west-99": true, "cn-west-9": true, "eusc-de-east-9": true,
 		"us-iso-west-9": true, "us-isob-west-9": true, "eu-isoe-west-9": true, "us-isof-west-9": true, "us-gov-east-9": true}
@@ -181,6 +195,7 @@ var inittraceLine = regexp.MustCompile(`(?m)^init (\S+) @\S+ ms, \S+ ms clock, (
 // endpoint table at init (sync.OnceValue's own 88 bytes at most); built with the SDK's own files it
 // does (80 KB and more), so the check can fail.
 func TestNothingBuiltAtInit(t *testing.T) {
+	t.Parallel()
 	allocs := func(bin string) map[string]int {
 		cmd := exec.Command(bin)
 		cmd.Env = []string{"GODEBUG=inittrace=1"} // no AWS_LAMBDA_RUNTIME_API: it exits after init
@@ -216,11 +231,7 @@ func TestNothingBuiltAtInit(t *testing.T) {
 // FuzzTransform: whatever the input, Transform refuses it or returns Go that parses and builds
 // nothing at package level but the sync.OnceValue (seeded with the pinned SDK files).
 func FuzzTransform(f *testing.F) {
-	patches, _, err := lazyendpoints.Patches(lambdaEnv(), "-tags", "lambda.norpc", "../../functions/remediate")
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, p := range patches {
+	for _, p := range pinned(f) {
 		src, err := os.ReadFile(filepath.Join(p.Dir, p.File))
 		if err != nil {
 			f.Fatal(err)
