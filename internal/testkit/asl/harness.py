@@ -67,6 +67,22 @@ def answer(obj):
         answers.flush()
 
 
+# moto's interpreter imports its AWS Batch task (state_task_service_batch) whatever a definition
+# uses, and that imports moto.batch, whose models import moto.ec2: three boto3 Sessions built to
+# list EC2's Regions and a table of instance types, 1.3 s of CPU of the harness's 2 s start. The
+# definitions run here have no Batch task; a stand-in takes the module's place and fails any that
+# does, loudly.
+_BATCH = "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_batch"
+
+
+class _NoBatchTask:
+    def __init__(self, *args, **kwargs):
+        raise NotImplementedError("the asl harness does not run AWS Batch tasks (" + _BATCH + " is not loaded)")
+
+
+sys.modules[_BATCH] = type(sys)(_BATCH)
+sys.modules[_BATCH].StateTaskServiceBatch = _NoBatchTask
+
 import boto3
 from moto import mock_aws
 from moto.awslambda import models as lambda_models
