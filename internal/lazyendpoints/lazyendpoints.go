@@ -75,7 +75,14 @@ func Transform(src []byte) ([]byte, error) {
 				if _, dup := values[name]; dup {
 					return nil, fmt.Errorf("%s declared twice", name)
 				}
-				values[name] = text(vs.Values[0])
+				lit, ok := vs.Values[0].(*ast.CompositeLit)
+				if !ok || lit.Type == nil {
+					return nil, fmt.Errorf("%s is not a composite literal", name)
+				}
+				if sel, ok := lit.Type.(*ast.SelectorExpr); name == "defaultPartitions" && (!ok || text(sel) != "endpoints.Partitions") {
+					return nil, fmt.Errorf("defaultPartitions is not an endpoints.Partitions literal")
+				}
+				values[name] = text(lit)
 				start, end := off(g.Pos()), off(g.End())
 				if g.Doc != nil {
 					start = off(g.Doc.Pos())
@@ -88,9 +95,6 @@ func Transform(src []byte) ([]byte, error) {
 		if _, ok := values[name]; !ok {
 			return nil, fmt.Errorf("no package-level variable %s", name)
 		}
-	}
-	if !strings.HasPrefix(values["defaultPartitions"], "endpoints.Partitions{") {
-		return nil, fmt.Errorf("defaultPartitions is not an endpoints.Partitions literal")
 	}
 
 	// type Resolver struct { partitions endpoints.Partitions }: the field becomes the function.

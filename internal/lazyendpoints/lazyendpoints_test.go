@@ -106,6 +106,7 @@ func TestTransformRefuses(t *testing.T) {
 		"regexps read elsewhere":         {"func New() *Resolver {", "func aws() any { return partitionRegexp.Aws }\n\nfunc New() *Resolver {"},
 		"a second use of the field":      {"return r.partitions.ResolveEndpoint(region, opt)", "_ = r.partitions.ResolveEndpoint\n\treturn r.partitions.ResolveEndpoint(region, opt)"},
 		"already imports sync":           {"\"regexp\"\n", "\"regexp\"\n\t\"sync\"\n"},
+		"a table of another type":        {"var defaultPartitions = endpoints.Partitions{", "var defaultPartitions = []endpoints.Partition{"},
 		"grouped declarations":           {"var defaultPartitions = endpoints.Partitions{", "var _, defaultPartitions = 0, endpoints.Partitions{"},
 		"not a Partitions literal":       {"var defaultPartitions = endpoints.Partitions{", "var defaultPartitions = append(endpoints.Partitions{}, endpoints.Partitions{"},
 	} {
