@@ -157,10 +157,7 @@ func TestSameEndpoints(t *testing.T) {
 	}
 	stdin := strings.Join(regions, "\n") + "\n"
 
-	// The probe built as the tests build the bootstraps (rie.Build: the transformed tables), and with
-	// the SDK's own files (the repository's go.mod, no replacements).
-	run := func(flags ...string) []byte {
-		bin := rie.BuildWith(t, "./internal/lazyendpoints/testdata/probe", flags...)
+	run := func(bin string) []byte {
 		cmd := exec.Command(bin)
 		cmd.Stdin = strings.NewReader(stdin)
 		var stderr bytes.Buffer
@@ -171,7 +168,8 @@ func TestSameEndpoints(t *testing.T) {
 		}
 		return out
 	}
-	lazy, sdk := run(), run("-modfile", "go.mod")
+	lazyBin, sdkBin := probes(t)
+	lazy, sdk := run(lazyBin), run(sdkBin)
 	if !bytes.Equal(lazy, sdk) {
 		a, b := bufio.NewScanner(bytes.NewReader(sdk)), bufio.NewScanner(bytes.NewReader(lazy))
 		for a.Scan() && b.Scan() {
@@ -192,14 +190,23 @@ func TestSameEndpoints(t *testing.T) {
 // inittraceLine is one package's line of GODEBUG=inittrace=1.
 var inittraceLine = regexp.MustCompile(`(?m)^init (\S+) @\S+ ms, \S+ ms clock, (\d+) bytes, (\d+) allocs$`)
 
-// TestNothingBuiltAtInit: the remediate bootstrap as the tests (and the Makefile) build it builds no
-// endpoint table at init (sync.OnceValue's own 88 bytes at most); built with the SDK's own files it
-// does (80 KB and more), so the check can fail.
+// probes returns the probe built as the tests build the bootstraps (rie.Build: the transformed
+// tables; the same flags and modules as the Makefile, for the host), and built with the SDK's own
+// files (the repository's go.mod, no replacements).
+func probes(t *testing.T) (lazy, sdk string) {
+	t.Helper()
+	const probe = "./internal/lazyendpoints/testdata/probe"
+	return rie.BuildWith(t, probe), rie.BuildWith(t, probe, "-modfile", "go.mod")
+}
+
+// TestNothingBuiltAtInit: a program linking the Cognito and SSM clients, built as the bootstraps are
+// built, builds no endpoint table at init (sync.OnceValue's own 88 bytes at most); built with the
+// SDK's own files it does (80 KB and more), so the check can fail.
 func TestNothingBuiltAtInit(t *testing.T) {
 	t.Parallel()
 	allocs := func(bin string) map[string]int {
 		cmd := exec.Command(bin)
-		cmd.Env = []string{"GODEBUG=inittrace=1"} // no AWS_LAMBDA_RUNTIME_API: it exits after init
+		cmd.Env = []string{"GODEBUG=inittrace=1"} // empty stdin: it exits after init
 		out, _ := cmd.CombinedOutput()
 		got := map[string]int{}
 		for _, m := range inittraceLine.FindAllStringSubmatch(string(out), -1) {
@@ -208,17 +215,22 @@ func TestNothingBuiltAtInit(t *testing.T) {
 				got[m[1]] = n
 			}
 		}
-		if !strings.Contains(string(out), "init github.com/cognito-guard/cognito-guard/pkg/policy @") {
-			t.Fatalf("%s printed no inittrace for pkg/policy (was it run?):\n%s", bin, out)
+		if !strings.Contains(string(out), "init github.com/aws/aws-sdk-go-v2/service/ssm @") {
+			t.Fatalf("%s printed no inittrace for the SSM client (was it run?):\n%s", bin, out)
 		}
 		return got
 	}
-	for pkg, n := range allocs(rie.Build(t, "./functions/remediate")) {
+	lazyBin, sdkBin := probes(t)
+	lazy := allocs(lazyBin)
+	if len(lazy) != 2 {
+		t.Errorf("built as the bootstraps are, inittrace shows %v; want both service endpoints packages", lazy)
+	}
+	for pkg, n := range lazy {
 		if n > 256 {
-			t.Errorf("%s allocates %d bytes at init, built as the Makefile builds it", pkg, n)
+			t.Errorf("%s allocates %d bytes at init, built as the bootstraps are", pkg, n)
 		}
 	}
-	sdk := allocs(rie.BuildWith(t, "./functions/remediate", "-modfile", "go.mod"))
+	sdk := allocs(sdkBin)
 	if len(sdk) != 2 {
 		t.Errorf("built with the SDK's own files, inittrace shows %v; want both service endpoints packages", sdk)
 	}
