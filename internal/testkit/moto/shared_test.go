@@ -206,13 +206,24 @@ func TestHelperProcess(t *testing.T) {
 }
 
 func helperParent(t *testing.T) {
-	// A server that is gone: state.json names a port just closed.
+	// A server that is gone: state.json names a port where something else now listens, and hangs
+	// up on every connection. The port stays taken for the whole run, so the OS cannot hand it to
+	// the new server (a closed port could be, and the check below would fail by chance).
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
 	stale := "http://" + l.Addr().String()
-	l.Close()
 	dir := stateDir(os.Getpid())
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
