@@ -57,11 +57,13 @@ func Transform(src []byte) ([]byte, error) {
 
 	// The two package-level variables built at init, each in a declaration of its own.
 	values := map[string]string{}
+	var varDecls []ast.Node
 	for _, d := range f.Decls {
 		g, ok := d.(*ast.GenDecl)
 		if !ok || g.Tok != token.VAR {
 			continue
 		}
+		varDecls = append(varDecls, g)
 		for _, s := range g.Specs {
 			vs := s.(*ast.ValueSpec)
 			for _, n := range vs.Names {
@@ -124,12 +126,6 @@ func Transform(src []byte) ([]byte, error) {
 	// `partitions: defaultPartitions` stays as it is (the variable becomes a function of the
 	// field's new type), and nothing else may name either variable.
 	uses, named := 0, map[string][]string{}
-	var varDecls []ast.Node
-	for _, d := range f.Decls {
-		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.VAR {
-			varDecls = append(varDecls, g)
-		}
-	}
 	inVarDecl := func(n ast.Node) bool {
 		for _, d := range varDecls {
 			if n.Pos() >= d.Pos() && n.End() <= d.End() {

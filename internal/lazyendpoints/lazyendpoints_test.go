@@ -98,27 +98,28 @@ func TestTransformRefuses(t *testing.T) {
 	if _, err := lazyendpoints.Transform(src); err != nil {
 		t.Fatalf("the SDK's own file: %v", err)
 	}
-	for name, change := range map[string][2]string{
-		"another package-level variable": {"var partitionRegexp = struct {", "var extra = 1\n\nvar partitionRegexp = struct {"},
-		"no partition regexps":           {"var partitionRegexp = struct {", "var partitionRegexpX = struct {"},
-		"field of another type":          {"partitions endpoints.Partitions\n}", "partitions []endpoints.Partition\n}"},
-		"a second reader of the table":   {"func New() *Resolver {", "func count() int { return len(defaultPartitions) }\n\nfunc New() *Resolver {"},
-		"regexps read elsewhere":         {"func New() *Resolver {", "func aws() any { return partitionRegexp.Aws }\n\nfunc New() *Resolver {"},
-		"a second use of the field":      {"return r.partitions.ResolveEndpoint(region, opt)", "_ = r.partitions.ResolveEndpoint\n\treturn r.partitions.ResolveEndpoint(region, opt)"},
-		"already imports sync":           {"\"regexp\"\n", "\"regexp\"\n\t\"sync\"\n"},
-		"a table of another type":        {"var defaultPartitions = endpoints.Partitions{", "var defaultPartitions = []endpoints.Partition{"},
-		"grouped declarations":           {"var defaultPartitions = endpoints.Partitions{", "var _, defaultPartitions = 0, endpoints.Partitions{"},
-		"not a Partitions literal":       {"var defaultPartitions = endpoints.Partitions{", "var defaultPartitions = append(endpoints.Partitions{}, endpoints.Partitions{"},
+	// Each change, and the reason the refusal must give (not merely some error).
+	for name, c := range map[string]struct{ from, to, why string }{
+		"another package-level variable": {"var partitionRegexp = struct {", "var extra = 1\n\nvar partitionRegexp = struct {", "unexpected package-level variable extra"},
+		"no partition regexps":           {"var partitionRegexp = struct {", "var partitionRegexpX = struct {", "unexpected package-level variable partitionRegexpX"},
+		"field of another type":          {"partitions endpoints.Partitions\n}", "partitions []endpoints.Partition\n}", "type Resolver has 0 fields"},
+		"a second reader of the table":   {"func New() *Resolver {", "func count() int { return len(defaultPartitions) }\n\nfunc New() *Resolver {", "want New's use alone"},
+		"regexps read elsewhere":         {"func New() *Resolver {", "func aws() any { return partitionRegexp.Aws }\n\nfunc New() *Resolver {", "want New's use alone"},
+		"a second use of the field":      {"return r.partitions.ResolveEndpoint(region, opt)", "_ = r.partitions.ResolveEndpoint\n\treturn r.partitions.ResolveEndpoint(region, opt)", "2 uses of r.partitions"},
+		"already imports sync":           {"\"regexp\"\n", "\"regexp\"\n\t\"sync\"\n", "already imports sync"},
+		"a table of another type":        {"var defaultPartitions = endpoints.Partitions{", "var defaultPartitions = []endpoints.Partition{", "not an endpoints.Partitions literal"},
+		"a blank variable beside it":     {"var defaultPartitions = endpoints.Partitions{", "var _, defaultPartitions = 0, endpoints.Partitions{", "unexpected package-level variable _"},
+		"not a Partitions literal":       {"var defaultPartitions = endpoints.Partitions{", "var defaultPartitions = append(endpoints.Partitions{}, endpoints.Partitions{", "defaultPartitions is not a composite literal"},
 	} {
-		if !bytes.Contains(src, []byte(change[0])) {
-			t.Fatalf("%s: the SDK file has no %q to change", name, change[0])
+		if !bytes.Contains(src, []byte(c.from)) {
+			t.Fatalf("%s: the SDK file has no %q to change", name, c.from)
 		}
-		mutated := bytes.Replace(src, []byte(change[0]), []byte(change[1]), 1)
+		mutated := bytes.Replace(src, []byte(c.from), []byte(c.to), 1)
 		if name == "not a Partitions literal" {
 			mutated = append(bytes.TrimRight(mutated, "\n"), []byte(")\n")...)
 		}
-		if _, err := lazyendpoints.Transform(mutated); err == nil {
-			t.Errorf("%s: transformed, want refused", name)
+		if _, err := lazyendpoints.Transform(mutated); err == nil || !strings.Contains(err.Error(), c.why) {
+			t.Errorf("%s: error %v, want a refusal saying %q", name, err, c.why)
 		}
 	}
 }

@@ -108,10 +108,6 @@ func lazyModfile() ([]string, error) {
 // lazyDir writes the patched build into a per-user directory named by its inputs (go.mod, go.sum,
 // the patches), under a lock so that two test binaries never write the same one at once.
 func lazyDir(gomod string, patches []lazyendpoints.Patch) ([]string, error) {
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
 	h := sha256.New()
 	for _, name := range []string{gomod, filepath.Join(filepath.Dir(gomod), "go.sum")} {
 		b, _ := os.ReadFile(name)
@@ -122,8 +118,8 @@ func lazyDir(gomod string, patches []lazyendpoints.Patch) ([]string, error) {
 		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00", p.Module, p.Version, p.Dir, len(p.Content))
 		h.Write(p.Content)
 	}
-	base := filepath.Join(cache, "cognito-guard-lambdatest")
-	if err := os.MkdirAll(base, 0o755); err != nil {
+	base, err := keepDir()
+	if err != nil {
 		return nil, err
 	}
 	dir := filepath.Join(base, "lazyendpoints-"+hex.EncodeToString(h.Sum(nil)[:8]))
@@ -233,12 +229,8 @@ func goBuild(pkg string, flags []string) (string, error) {
 // checkouts never share a binary, and the binary is renamed into place, so a test binary running
 // in parallel keeps executing its own copy (the old inode) while another replaces it.
 func buildInto(root, pkg string, flags []string) (string, error) {
-	cache, err := os.UserCacheDir()
+	dir, err := keepDir()
 	if err != nil {
-		cache = os.TempDir()
-	}
-	dir := filepath.Join(cache, "cognito-guard-lambdatest")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("build %s: %w", pkg, err)
 	}
 	sum := sha256.Sum256([]byte(root + "\x00" + pkg + "\x00" + strings.Join(flags, " ") + "\x00" + runtime.GOOS + "/" + runtime.GOARCH))
@@ -261,6 +253,18 @@ func buildInto(root, pkg string, flags []string) (string, error) {
 		return "", fmt.Errorf("build %s: %w", pkg, err)
 	}
 	return out, nil
+}
+
+// keepDir is the per-user directory (beside Go's build cache; `make clean` removes it) that holds
+// what the builds here keep between test binaries: bootstraps built with go build, and the
+// lazyendpoints module copies.
+func keepDir() (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	dir := filepath.Join(cache, "cognito-guard-lambdatest")
+	return dir, os.MkdirAll(dir, 0o755)
 }
 
 // moduleRoot asks the go command rather than walking up from the working directory, so it agrees
