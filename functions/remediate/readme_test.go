@@ -41,6 +41,7 @@ func TestDocumentedLocalRuns(t *testing.T) {
 		"events/env.json":    fromSAM,
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel() // each its own emulator and RIE
 			_, url := sample.Serve(t, readEvent(t, "baseline.json"))
 			env := map[string]string{
 				// What the shell (README: export ...) or sam local adds.

@@ -412,6 +412,7 @@ func TestPoolVanishedMidSweep(t *testing.T) {
 // report comes back before the invocation's deadline, and the client stays
 // in the cursor.
 func TestInFlightCutBeforeDeadline(t *testing.T) {
+	t.Parallel() // a second of waiting for the deadline, beside the emulator tests
 	b := &fakeBaselines{b: &policy.Baseline{}}
 	l := threePools()
 	r := newFakeReconciler(b.b, l)

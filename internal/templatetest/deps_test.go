@@ -134,6 +134,7 @@ func TestFunctionDeps(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
 	}
+	t.Parallel() // waits on go list, beside the tests that wait on the checkers
 	root, tmpl := loadTemplate(t)
 	mk, err := os.ReadFile(filepath.Join(root, "Makefile"))
 	if err != nil {

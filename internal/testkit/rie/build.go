@@ -54,6 +54,7 @@ func BuildRIE(tb testing.TB) string {
 // path. Each package is built once per test binary.
 func Build(tb testing.TB, pkg string) string {
 	tb.Helper()
+	buildRIEAhead()
 	return build(tb, pkg, bootstrapFlags)
 }
 
@@ -167,27 +168,53 @@ func build(tb testing.TB, pkg string, flags []string) string {
 		}
 		flags = append(slices.Clip(flags), lazy...)
 	}
+	r := result(pkg, flags)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.make(pkg, flags)
+	if r.err != nil {
+		tb.Fatalf("rie: %v", r.err)
+	}
+	return r.path
+}
+
+// rieAhead starts the RIE's build beside a test binary's first Build: the test's rie.Start needs
+// it next.
+var rieAhead sync.Once
+
+func buildRIEAhead() {
+	rieAhead.Do(func() {
+		r := result(RIEPackage, nil)
+		r.mu.Lock()
+		go func() {
+			defer r.mu.Unlock()
+			r.make(RIEPackage, nil)
+		}()
+	})
+}
+
+// result is the one buildResult of pkg built with flags in this test binary.
+func result(pkg string, flags []string) *buildResult {
 	buildsMu.Lock()
+	defer buildsMu.Unlock()
 	key := strings.Join(append([]string{pkg}, flags...), " ")
 	r, ok := builds[key]
 	if !ok {
 		r = &buildResult{}
 		builds[key] = r
 	}
-	buildsMu.Unlock()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	// A failed build stays failed for this test binary (every later test would fail the same way,
-	// slowly). A vanished binary (make clean, a tmp cleaner) is rebuilt.
+	return r
+}
+
+// make builds pkg unless r holds its binary; the caller holds r.mu. A failed build stays failed
+// for this test binary (every later test would fail the same way, slowly). A vanished binary (make
+// clean, a tmp cleaner) is rebuilt.
+func (r *buildResult) make(pkg string, flags []string) {
 	if r.err == nil {
 		if _, err := os.Stat(r.path); r.path == "" || err != nil {
 			r.path, r.err = goBuild(pkg, flags)
 		}
 	}
-	if r.err != nil {
-		tb.Fatalf("rie: %v", r.err)
-	}
-	return r.path
 }
 
 // goBuild returns a binary of pkg built with flags for the host. It asks `go run -exec echo` for
