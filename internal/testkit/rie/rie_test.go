@@ -17,9 +17,23 @@ import (
 
 const echoPkg = "./internal/testkit/rie/testdata/echo"
 
+// leakCheck is a variable of the test process (TestMain sets it) that must not reach a function:
+// Start's environment is explicit. Set for the whole process rather than with t.Setenv, which
+// would keep TestInvoke from running beside the other tests.
+const leakCheck = "LAMBDATEST_LEAK_CHECK"
+
+func TestMain(m *testing.M) {
+	if err := os.Setenv(leakCheck, "leaked"); err != nil {
+		panic(err)
+	}
+	os.Exit(m.Run())
+}
+
 func TestInvoke(t *testing.T) {
-	// A variable of the test process must not reach the function: Start's environment is explicit.
-	t.Setenv("LAMBDATEST_LEAK_CHECK", "leaked")
+	t.Parallel() // its own RIE
+	if os.Getenv(leakCheck) != "leaked" {
+		t.Fatalf("%s is not set in the test process: the leak check below would prove nothing", leakCheck)
+	}
 	f := Start(t, Build(t, echoPkg), map[string]string{
 		"GREETING":                 "hello",
 		"LOG_LEVEL":                "DEBUG", // the function's, not the RIE's: Start passes --log-level
@@ -38,7 +52,7 @@ func TestInvoke(t *testing.T) {
 		{name: "env override of an RIE default", payload: `{"env":"AWS_LAMBDA_FUNCTION_NAME"}`, want: `"remediate"`},
 		{name: "LOG_LEVEL reaches the function", payload: `{"env":"LOG_LEVEL"}`, want: `"DEBUG"`},
 		{name: "IMDS disabled by default", payload: `{"env":"AWS_EC2_METADATA_DISABLED"}`, want: `"true"`},
-		{name: "test process env not inherited", payload: `{"env":"LAMBDATEST_LEAK_CHECK"}`, want: `""`},
+		{name: "test process env not inherited", payload: `{"env":"` + leakCheck + `"}`, want: `""`},
 		{name: "RIE does not inject AWS_LAMBDA_FUNCTION_TIMEOUT", payload: `{"env":"AWS_LAMBDA_FUNCTION_TIMEOUT"}`, want: `""`},
 		{
 			name:    "handler error",
