@@ -23,12 +23,13 @@
 //     (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html), AWS_USE_FIPS_ENDPOINT
 //     and AWS_USE_DUALSTACK_ENDPOINT, resolved by each service client exactly as under
 //     LoadDefaultConfig (the Config's ConfigSources answer the same questions EnvConfig does);
+//   - AWS_CA_BUNDLE: the only certificates the HTTPS connections trust;
 //   - AWS_SDK_UA_APP_ID.
 //
 // What is refused with an error instead of being silently ignored: any other setting in the
 // profile used (role_arn, sso_*, credential_process, endpoint_url, services, ...: they would
-// change where calls go or as whom), web identity (AWS_WEB_IDENTITY_TOKEN_FILE), AWS_CA_BUNDLE,
-// and no credentials at all (LoadDefaultConfig would then try EC2's instance metadata, which a
+// change where calls go or as whom), web identity (AWS_WEB_IDENTITY_TOKEN_FILE), a CA bundle that
+// cannot be read, and no credentials at all (LoadDefaultConfig would then try EC2's instance metadata, which a
 // Lambda function does not have). The command-line tool, which people run with SSO and assumed
 // roles, keeps LoadDefaultConfig.
 package awsenv
@@ -36,10 +37,13 @@ package awsenv
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -47,6 +51,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 
 	"github.com/cognito-guard/cognito-guard/internal/awsreq"
@@ -56,9 +61,6 @@ import (
 // retryer as its Retryer (nil keeps the SDK's default).
 func Load(getenv func(string) string, retryer func() aws.Retryer) (aws.Config, error) {
 	env := Env{getenv: getenv}
-	if getenv("AWS_CA_BUNDLE") != "" {
-		return aws.Config{}, fmt.Errorf("AWS_CA_BUNDLE is set: the function does not read CA bundles (unset AWS_CA_BUNDLE)")
-	}
 	prof, err := sharedProfile(getenv)
 	if err != nil {
 		return aws.Config{}, err
@@ -82,12 +84,39 @@ func Load(getenv func(string) string, retryer func() aws.Retryer) (aws.Config, e
 	if u := getenv("AWS_ENDPOINT_URL"); u != "" && !ignore {
 		cfg.BaseEndpoint = aws.String(u)
 	}
+	if path := getenv("AWS_CA_BUNDLE"); path != "" {
+		if cfg.HTTPClient, err = caBundleClient(path); err != nil {
+			return aws.Config{}, err
+		}
+	}
 	creds, err := credentialsFrom(getenv, retryer, prof)
 	if err != nil {
 		return aws.Config{}, err
 	}
 	cfg.Credentials = creds
 	return cfg, nil
+}
+
+// caBundleClient is the HTTP client LoadDefaultConfig builds for AWS_CA_BUNDLE (aws-sdk-go-v2
+// config/resolve.go, resolveCustomCABundle): the SDK's default client, trusting the certificates
+// of the bundle and only those (a new pool, not the system's with the bundle added). A bundle that
+// cannot be read, or that holds no PEM certificate, is an error there too. Proxies that inspect
+// TLS make people set it, and the RIE hands the shell's environment to the function.
+func caBundleClient(path string) (aws.HTTPClient, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("AWS_CA_BUNDLE: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("AWS_CA_BUNDLE: %s holds no PEM certificate", path)
+	}
+	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		if tr.TLSClientConfig == nil {
+			tr.TLSClientConfig = &tls.Config{}
+		}
+		tr.TLSClientConfig.RootCAs = pool
+	}), nil
 }
 
 func first(getenv func(string) string, keys ...string) string {

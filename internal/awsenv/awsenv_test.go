@@ -2,12 +2,23 @@ package awsenv
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
+	"io"
+	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -184,7 +195,7 @@ func TestRefused(t *testing.T) {
 	}{
 		{"profile", "AWS_PROFILE", "dev", "AWS_PROFILE", true},
 		{"default profile", "AWS_DEFAULT_PROFILE", "dev", "AWS_DEFAULT_PROFILE", true},
-		{"ca bundle", "AWS_CA_BUNDLE", "/etc/ca.pem", "AWS_CA_BUNDLE", true},
+		{"unreadable ca bundle", "AWS_CA_BUNDLE", "/nonexistent/ca.pem", "AWS_CA_BUNDLE", true},
 		{"bad boolean", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "yes", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", true},
 		{"bad fips", "AWS_USE_FIPS_ENDPOINT", "1", "AWS_USE_FIPS_ENDPOINT", true},
 		{"web identity", "AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token", "AWS_WEB_IDENTITY_TOKEN_FILE", false},
@@ -322,4 +333,88 @@ func retrieveBoth(t *testing.T, got, ref aws.Config) (g, r aws.Credentials) {
 		t.Fatalf("credentials: %v / LoadDefaultConfig %v", err1, err2)
 	}
 	return g, r
+}
+
+// TestCABundleSameAsLoadDefaultConfig: AWS_CA_BUNDLE is read as LoadDefaultConfig reads it. With
+// the bundle holding the server's certificate, both configurations reach the server over HTTPS;
+// with one holding another certificate, both refuse it (the bundle replaces the system's roots);
+// and a bundle with no certificate in it is an error for both.
+func TestCABundleSameAsLoadDefaultConfig(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_, _ = io.WriteString(w, `{"Parameter":{"Name":"/x","Type":"String","Value":"reached","Version":1}}`)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	bundle := func(name string, der []byte) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	server := bundle("server.pem", srv.Certificate().Raw)
+	other := bundle("other.pem", selfSigned(t))
+	empty := filepath.Join(dir, "empty.pem")
+	if err := os.WriteFile(empty, []byte("not a certificate\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	get := func(cfg aws.Config) (string, error) {
+		cfg.Retryer = func() aws.Retryer { return aws.NopRetryer{} }
+		out, err := ssm.NewFromConfig(cfg).GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String("/x")})
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.Parameter.Value), nil
+	}
+	env := func(path string) map[string]string {
+		return map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret",
+			"AWS_ENDPOINT_URL": srv.URL, "AWS_CA_BUNDLE": path}
+	}
+	for _, tc := range []struct {
+		name, path string
+		reach      bool
+	}{{"the server's certificate", server, true}, {"another certificate", other, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			isolate(t, env(tc.path))
+			got, ref := loadBoth(t)
+			gv, gerr := get(got)
+			rv, rerr := get(ref)
+			if (gerr == nil) != tc.reach || (rerr == nil) != tc.reach || gv != rv {
+				t.Errorf("Load: %q, %v; LoadDefaultConfig: %q, %v; want both to reach the server: %v", gv, gerr, rv, rerr, tc.reach)
+			}
+			var unknown x509.UnknownAuthorityError
+			if !tc.reach && (!errors.As(gerr, &unknown) || !errors.As(rerr, &unknown)) {
+				t.Errorf("want the server's certificate refused as of an unknown authority; Load: %v, LoadDefaultConfig: %v", gerr, rerr)
+			}
+		})
+	}
+	t.Run("no certificate in the bundle", func(t *testing.T) {
+		isolate(t, env(empty))
+		_, rerr := config.LoadDefaultConfig(context.Background())
+		_, gerr := Load(os.Getenv, nil)
+		if rerr == nil || gerr == nil || !strings.Contains(gerr.Error(), "AWS_CA_BUNDLE") {
+			t.Errorf("Load: %v; LoadDefaultConfig: %v; want both to fail, Load naming AWS_CA_BUNDLE", gerr, rerr)
+		}
+	})
+}
+
+// selfSigned returns a new self-signed certificate for 127.0.0.1 (DER).
+func selfSigned(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "other"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
 }
