@@ -5,15 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/cognito-guard/cognito-guard/internal/cognitoid"
 )
 
 // Values of Request.Source.
@@ -180,20 +180,12 @@ func skip(format string, args ...any) error {
 	return &SkipError{Reason: fmt.Sprintf(format, args...)}
 }
 
-// Cognito's ID patterns (UserPoolIdType, ClientIdType in the API model),
-// anchored: Smithy patterns are not implicitly anchored, Go's are not either.
-// Compiled on first use, not at package init.
-var (
-	poolIDPattern   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w-]+_[0-9a-zA-Z]+$`) })
-	clientIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+]+$`) })
-)
-
 func checkPoolID(s string) error {
 	if s == hidden {
 		// The mask matches the pool pattern too.
 		return fmt.Errorf("user pool ID is %w", ErrMasked)
 	}
-	if len(s) < 1 || len(s) > 55 || !poolIDPattern().MatchString(s) {
+	if !cognitoid.PoolID(s) {
 		return fmt.Errorf("%s is not a user pool ID (want <region>_<id>, at most 55 characters)", quote(s))
 	}
 	return nil
@@ -205,7 +197,7 @@ func checkClientID(s string) error {
 		// "not found", which hides the real problem.
 		return fmt.Errorf("client ID is %w", ErrMasked)
 	}
-	if len(s) < 1 || len(s) > 128 || !clientIDPattern().MatchString(s) {
+	if !cognitoid.ClientID(s) {
 		return fmt.Errorf("%s is not an app client ID (want letters, digits, _ or +, at most 128 characters)", quote(s))
 	}
 	return nil
