@@ -66,6 +66,10 @@ func ResolveEndpoint(cfg aws.Config, svc Service) (string, error) {
 	if cfg.BaseEndpoint != nil {
 		base = *cfg.BaseEndpoint
 	}
+	// The process environment, not cfg: the generated clients' resolveBaseEndpoint reads these two
+	// with os.LookupEnv whatever the Config says (service/ssm/endpoints.go), and the functions'
+	// Cognito and SSM clients do so beside these requests, so reading them here keeps every
+	// client of one process agreeing.
 	_, global := os.LookupEnv("AWS_ENDPOINT_URL")
 	_, own := os.LookupEnv(svc.EnvName())
 	if !global || own {
