@@ -50,7 +50,7 @@ func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) (*Sw
 		opt.SecurityHub, on = hub.New(hub.Options{SecurityHub: sh, Findings: sh, Workflow: sh}), true
 	}
 	if on {
-		out.Add("notify", notify.New(opt))
+		notify.New(opt).AddTo(out)
 	}
 	var reports *ReportWriter
 	if cfg.ReportBucket != "" {

@@ -2,12 +2,14 @@
 // EventBridge custom event and an optional SNS message per non-compliant
 // outcome, and optional AWS Security Hub findings for drift that stays.
 //
-// A Notifier is an outputs.Sink: both functions add it to their fan-out,
-// which calls Send with each invocation's outcomes. Each channel is on when
-// its client is given to New; one failing does not stop the others, and
-// Send returns every channel's error, joined and prefixed with the channel
-// ("eventbridge: ", "sns: ", "securityhub: "). A batch marked Retry (the
-// remediate invocation fails and its event will come again) is not sent.
+// Each channel of a Notifier is an outputs.Sink of its own: both functions
+// add them to their fan-out (Notifier.AddTo), which sends each channel every
+// invocation's outcomes and logs a failing channel under its name
+// ("eventbridge", "sns", "securityhub") without stopping the others. A
+// channel is on when its client is given to New. Send is all the channels in
+// one call, their errors joined and prefixed with the channel's name. A batch
+// marked Retry (the remediate invocation fails and its event will come
+// again) is not sent.
 //
 // # Which outcomes
 //

@@ -94,42 +94,86 @@ func (n *Notifier) Publish(ctx context.Context, outcomes []reconcile.Outcome) er
 	return n.Send(ctx, outputs.Of(outcomes))
 }
 
-// Send sends a batch to every configured channel; a Notifier is an
-// outputs.Sink. EventBridge and SNS get the non-compliant outcomes (drift,
+// AddTo adds each configured channel to f as a sink of its own, named "eventbridge", "sns" and
+// "securityhub": both functions' one fan-out (outputs.Fanout) then sends every batch to each
+// channel as to the metrics, and logs a failing channel under its own name without stopping the
+// others. It returns f.
+func (n *Notifier) AddTo(f *outputs.Fanout) *outputs.Fanout {
+	for _, c := range n.channels() {
+		f.Add(c.name, c)
+	}
+	return f
+}
+
+// Send sends a batch to every configured channel, as the fan-out that AddTo
+// fills does: EventBridge and SNS get the non-compliant outcomes (drift,
 // remediated, unfixable, failed); Security Hub gets every outcome that says
 // where a client stands (all but skipped and failed). A batch that will be
 // retried is not sent: people hear of final outcomes only. A failing channel
 // does not stop the others; the error joins each channel's error, prefixed
 // with the channel's name.
 func (n *Notifier) Send(ctx context.Context, b outputs.Batch) error {
-	if b.Retry {
-		return nil
-	}
-	n = n.withIdentity(ctx)
-	outcomes := b.Outcomes()
-	var notable []outputs.Item
-	for _, it := range b.Items {
-		if Notable(it.Status) {
-			notable = append(notable, it)
-		}
-	}
 	var errs []error
-	if n.opt.Events != nil && len(notable) > 0 {
-		if err := n.putEvents(ctx, notable); err != nil {
-			errs = append(errs, fmt.Errorf("eventbridge: %w", err))
-		}
-	}
-	if n.opt.SNS != nil && len(notable) > 0 {
-		if err := n.publishSNS(ctx, notable); err != nil {
-			errs = append(errs, fmt.Errorf("sns: %w", err))
-		}
-	}
-	if n.opt.SecurityHub != nil {
-		if err := n.opt.SecurityHub.Sync(ctx, outcomes, n.opt.Account, n.opt.Region); err != nil {
-			errs = append(errs, fmt.Errorf("securityhub: %w", err))
+	for _, c := range n.channels() {
+		if err := c.Send(ctx, b); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", c.name, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// channel is one of the Notifier's services, an outputs.Sink.
+type channel struct {
+	n    *Notifier
+	name string
+	send func(n *Notifier, ctx context.Context, b outputs.Batch) error
+}
+
+// Send sends b through the channel, unless b will be retried.
+func (c channel) Send(ctx context.Context, b outputs.Batch) error {
+	if b.Retry {
+		return nil
+	}
+	return c.send(c.n.withIdentity(ctx), ctx, b)
+}
+
+// channels are the configured channels, in the order Send uses them. A new
+// channel is a func here and the file that implements it.
+func (n *Notifier) channels() []channel {
+	var cs []channel
+	if n.opt.Events != nil {
+		cs = append(cs, channel{n, "eventbridge", func(n *Notifier, ctx context.Context, b outputs.Batch) error {
+			if items := notable(b); len(items) > 0 {
+				return n.putEvents(ctx, items)
+			}
+			return nil
+		}})
+	}
+	if n.opt.SNS != nil {
+		cs = append(cs, channel{n, "sns", func(n *Notifier, ctx context.Context, b outputs.Batch) error {
+			if items := notable(b); len(items) > 0 {
+				return n.publishSNS(ctx, items)
+			}
+			return nil
+		}})
+	}
+	if n.opt.SecurityHub != nil {
+		cs = append(cs, channel{n, "securityhub", func(n *Notifier, ctx context.Context, b outputs.Batch) error {
+			return n.opt.SecurityHub.Sync(ctx, b.Outcomes(), n.opt.Account, n.opt.Region)
+		}})
+	}
+	return cs
+}
+
+// notable is the items of b that people hear of (Notable).
+func notable(b outputs.Batch) []outputs.Item {
+	var items []outputs.Item
+	for _, it := range b.Items {
+		if Notable(it.Status) {
+			items = append(items, it)
+		}
+	}
+	return items
 }
 
 // withIdentity fills a missing Account or Region from the invoked

@@ -61,7 +61,8 @@ func Of(outcomes []reconcile.Outcome) Batch {
 	return b
 }
 
-// Sink receives every batch; *metrics.Recorder and *notify.Notifier are
+// Sink receives every batch; *metrics.Recorder and each channel of a
+// notify.Notifier (EventBridge, SNS, Security Hub: Notifier.AddTo) are
 // sinks.
 type Sink interface {
 	Send(ctx context.Context, b Batch) error

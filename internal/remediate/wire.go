@@ -38,7 +38,7 @@ type Config struct {
 func New(cfg Config, awsCfg aws.Config, stdout io.Writer, log *slog.Logger) (*Handler, error) {
 	out := outputs.New(log).Add("metrics", metrics.New(stdout, cfg.MetricsNamespace, metrics.FunctionRemediate, nil).WithLevel(cfg.LambdaLogLevel))
 	if opt, on := notify.FromSettings(awsCfg, cfg.Common, metrics.FunctionRemediate); on {
-		out.Add("notify", notify.New(opt))
+		notify.New(opt).AddTo(out)
 	}
 	baselines := baseline.NewLoader(ssm.NewFromConfig(awsCfg), cfg.BaselineParameter, cfg.BaselineTTL, nil)
 	var optFns []func(*cognitoidentityprovider.Options)
