@@ -113,9 +113,15 @@ func want(w *auditworld.World, drifted reconcile.Status) map[reconcile.Ref]recon
 	return m
 }
 
+// TestDryRunThenEnforce: the schedule's report-only sweep, paced under Cognito's quotas, writes
+// nothing and meets no throttling; then an enforcing sweep, while another caller eats the quota
+// (a throttle on every operation, retried by the deployed retryer with its real backoff) and a
+// client is deleted between its listing and its describe, writes exactly the drifted clients, once
+// each, skips the deleted one and completes. Bursts of throttles (several in a row per operation)
+// are internal/audit TestEmulatorThrottleBursts', in process without the backoff's seconds.
 func TestDryRunThenEnforce(t *testing.T) {
 	t.Parallel() // pacing waits on the clock, not the CPU: the sweeps overlap well
-	w, url := newWorld(t, 3, 4, 3)
+	w, url := newWorld(t, 3, 3, 2)
 	addSecretClient(t, w)
 
 	// The schedule's event: a report-only sweep of every pool.
@@ -134,26 +140,41 @@ func TestDryRunThenEnforce(t *testing.T) {
 	if !rep.DryRun || !rep.Complete {
 		t.Errorf("dryRun %v complete %v", rep.DryRun, rep.Complete)
 	}
+	if len(rep.Throttles) > 0 || len(rep.Pending) > 0 {
+		t.Errorf("throttles %v pending %v: pacing should keep a lone sweep under the quotas", rep.Throttles, rep.Pending)
+	}
 
 	// (DRY_RUN winning over AUDIT_ENFORCE is checked in process:
 	// internal/audit TestConfigFromEnv and TestEmulatorDryRunWritesNothing.)
 
-	// Enforce: exactly the drifted clients are written, once each.
+	// Enforce, with a throttle on every operation and a client gone mid-sweep.
+	gone := w.All[4]
+	w.DeleteAfterList(gone)
+	w.Emu.Fail("ListUserPoolClients", 1, "TooManyRequestsException")
+	w.Emu.Fail("DescribeUserPoolClient", 1, "TooManyRequestsException")
+	w.Emu.Fail("UpdateUserPoolClient", 1, "TooManyRequestsException")
 	f = start(t, url, map[string]string{"AUDIT_ENFORCE": "true"})
-	rep = invoke(t, f, `{}`)
-	if diff := diff.Diff(want(w, reconcile.Remediated), outcomes(rep)); diff != "" {
+	rep = invoke(t, f, `{"userPoolIds": ["us-east-1_Pool0000", "us-east-1_Pool0001", "us-east-1_Pool0002"]}`)
+	wantOut := want(w, reconcile.Remediated)
+	wantOut[gone] = reconcile.Skipped
+	if diff := diff.Diff(wantOut, outcomes(rep)); diff != "" {
 		t.Errorf("enforce outcomes (-want +got):\n%s", diff)
 	}
 	wantUpdates := map[reconcile.Ref]int{}
 	for r := range w.Drifted {
-		wantUpdates[r] = 1
+		if r != gone {
+			wantUpdates[r] = 1
+		}
 	}
 	updates, _ := w.Calls("UpdateUserPoolClient")
 	if diff := diff.Diff(wantUpdates, updates); diff != "" {
 		t.Errorf("updates (-want +got):\n%s", diff)
 	}
-	if len(rep.Throttles) > 0 || len(rep.Pending) > 0 {
-		t.Errorf("throttles %v pending %v: pacing should keep a lone sweep under the quotas", rep.Throttles, rep.Pending)
+	if diff := diff.Diff(map[string]int64{"ListUserPoolClients": 1, "DescribeUserPoolClient": 1, "UpdateUserPoolClient": 1}, rep.Throttles); diff != "" {
+		t.Errorf("throttles seen (-want +got):\n%s", diff)
+	}
+	if !rep.Complete || len(rep.Pending) > 0 {
+		t.Errorf("complete %v pending %v", rep.Complete, rep.Pending)
 	}
 	logs := f.Logs()
 	if !strings.Contains(logs, `"message":"audit report"`) {
@@ -166,32 +187,6 @@ func TestDryRunThenEnforce(t *testing.T) {
 	// A payload with a typo is an error, not a sweep of everything.
 	if out, err := f.Invoke(context.Background(), []byte(`{"userPoolId": "us-east-1_Pool0000"}`)); err == nil || !strings.Contains(string(out), `unknown field \"userPoolId\"`) {
 		t.Errorf("typo payload: err %v, result %s", err, out)
-	}
-}
-
-func TestDeletedAndThrottledMidSweep(t *testing.T) {
-	t.Parallel() // pacing waits on the clock, not the CPU: the sweeps overlap well
-	w, url := newWorld(t, 3, 3, 2)
-	gone := w.All[4]
-	w.DeleteAfterList(gone)
-	// Another caller eats the quota: a throttle on every operation, retried by the deployed
-	// retryer with its real backoff. Bursts of them (several in a row per operation) are
-	// internal/audit TestEmulatorThrottleBursts', in process without the backoff's seconds.
-	w.Emu.Fail("ListUserPoolClients", 1, "TooManyRequestsException")
-	w.Emu.Fail("DescribeUserPoolClient", 1, "TooManyRequestsException")
-	w.Emu.Fail("UpdateUserPoolClient", 1, "TooManyRequestsException")
-	f := start(t, url, map[string]string{"AUDIT_ENFORCE": "true"})
-	rep := invoke(t, f, `{"userPoolIds": ["us-east-1_Pool0000", "us-east-1_Pool0001", "us-east-1_Pool0002"]}`)
-	wantOut := want(w, reconcile.Remediated)
-	wantOut[gone] = reconcile.Skipped
-	if diff := diff.Diff(wantOut, outcomes(rep)); diff != "" {
-		t.Errorf("outcomes (-want +got):\n%s", diff)
-	}
-	if diff := diff.Diff(map[string]int64{"ListUserPoolClients": 1, "DescribeUserPoolClient": 1, "UpdateUserPoolClient": 1}, rep.Throttles); diff != "" {
-		t.Errorf("throttles seen (-want +got):\n%s", diff)
-	}
-	if !rep.Complete || len(rep.Pending) > 0 {
-		t.Errorf("complete %v pending %v", rep.Complete, rep.Pending)
 	}
 }
 

@@ -75,7 +75,7 @@ func TestOrganisation(t *testing.T) {
 	members := []*member{
 		{prefix: "A", pools: 2, perPool: 4},
 		{prefix: "B", pools: 3, perPool: 3},
-		{prefix: "C", pools: 1, perPool: 7},
+		{prefix: "C", pools: 1, perPool: 4},
 	}
 	for _, m := range members {
 		mm := moto.Start(t)
