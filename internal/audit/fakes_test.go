@@ -129,6 +129,8 @@ type fakeReconciler struct {
 	// hang lists clients whose call blocks until the context ends, like a
 	// paced wait or a retry that outlives the run.
 	hang map[reconcile.Ref]bool
+	// hungDeadline is the deadline of the last hung call's context.
+	hungDeadline time.Time
 }
 
 func newFakeReconciler(b *policy.Baseline, l *fakeLister) *fakeReconciler {
@@ -150,6 +152,7 @@ func (f *fakeReconciler) Reconcile(ctx context.Context, b *policy.Baseline, ref 
 	if f.hang[ref] {
 		<-ctx.Done()
 		f.mu.Lock()
+		f.hungDeadline, _ = ctx.Deadline()
 		f.calls = append(f.calls, ref)
 		f.mu.Unlock()
 		return reconcile.Outcome{UserPoolID: ref.UserPoolID, ClientID: ref.ClientID, Status: reconcile.Failed}, ctx.Err()

@@ -408,23 +408,30 @@ func TestPoolVanishedMidSweep(t *testing.T) {
 }
 
 // TestInFlightCutBeforeDeadline: a call still running at the stop (here one
-// that never returns by itself) is cut off within the margin, so the
-// report comes back before the invocation's deadline, and the client stays
-// in the cursor.
+// that never returns by itself) is cut off a quarter of the margin before
+// the invocation's deadline, so the report comes back before it, and the
+// client stays in the cursor. The cut is checked exactly (the hung call's
+// context ends at deadline - margin/4); that the report then comes back
+// before the deadline is a matter of the 225 ms left, on the real clock.
 func TestInFlightCutBeforeDeadline(t *testing.T) {
-	t.Parallel() // a second of waiting for the deadline, beside the emulator tests
+	t.Parallel() // three seconds of waiting for the deadline, beside the emulator tests
 	b := &fakeBaselines{b: &policy.Baseline{}}
 	l := threePools()
 	r := newFakeReconciler(b.b, l)
 	r.hang = map[reconcile.Ref]bool{ref("us-east-1_A", "a2"): true}
 	s := newSweeper(l, r, b)
-	s.Concurrency, s.Margin, s.RetryRounds = 1, 900*time.Millisecond, 1
-	deadline := time.Now().Add(1200 * time.Millisecond)
+	// The margin is under a third of the run, so it is used as given.
+	const margin = 900 * time.Millisecond
+	s.Concurrency, s.Margin, s.RetryRounds = 1, margin, 1
+	deadline := time.Now().Add(3 * time.Second)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	rep, err := s.Sweep(ctx, Input{UserPoolIDs: []string{"us-east-1_A"}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want := deadline.Add(-margin / 4); !r.hungDeadline.Equal(want) {
+		t.Errorf("the in-flight call was cut at %v before the deadline, want %v (a quarter of the margin)", deadline.Sub(r.hungDeadline), margin/4)
 	}
 	if !time.Now().Before(deadline) {
 		t.Errorf("report returned %v after the deadline", time.Since(deadline))
