@@ -30,7 +30,9 @@ Result R: {"executions": [{"name", "arn", "status", "output", "error", "cause",
 "functionError"}], "faults": n}.
 
 Three changes to moto 5.2.1 are made here, all outside the interpreter's logic
-(and one for speed: parsed JSONPaths are cached, see below):
+(besides these, for speed only: parsed JSONPaths and jsonpath_ng's parser
+tables are built once, and botocore's data directories are listed once for
+every boto3 session; see below):
   - Execution objects are not deep-copied when a second execution starts while
     one runs (moto deep-copies the state machine, executions included, and a
     running execution holds a thread lock: TypeError: cannot pickle
@@ -94,6 +96,8 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
 )
 from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend.execution import Execution
+import botocore.session as botocore_session
+import jsonpath_ng._ply.yacc as jsonpath_yacc
 
 REGION = "us-east-1"
 RETRY_TIME_SCALE = 0.25
@@ -223,6 +227,28 @@ retrier_decl.time = ScaledTime()
 # or updating with them, so one parse per distinct path serves them all.
 json_path.parse = functools.lru_cache(maxsize=None)(json_path.parse)
 result_path.parse = functools.lru_cache(maxsize=None)(result_path.parse)
+# And the parser itself: each of those parses builds its LALR tables again (70 ms of CPU), for
+# every distinct path and for the paths the interpreter parses elsewhere. The grammar of a parser
+# class never changes and its actions keep no state, so each thread builds one parser per class
+# and reuses it (one per thread: a PLY parser keeps its stacks on itself while it parses).
+_yacc_build = jsonpath_yacc.yacc
+_yacc_built = threading.local()
+
+
+def _yacc_once(*args, module=None, **kwargs):
+    built = _yacc_built.__dict__.setdefault("parsers", {})
+    key = (type(module), kwargs.get("start"), kwargs.get("debug"))
+    if key not in built:
+        built[key] = _yacc_build(*args, module=module, **kwargs)
+    return built[key]
+
+
+jsonpath_yacc.yacc = _yacc_once
+# boto3 sessions, which moto and the aws-sdk tasks create over and over, each list botocore's data
+# directories again (thousands of stat and listdir calls) to learn its services and Regions. The
+# data is the installed botocore's and does not change while the harness runs: one loader serves
+# every session.
+botocore_session.create_loader = functools.lru_cache(maxsize=None)(botocore_session.create_loader)
 
 
 def entered_states(sfn, arn):
