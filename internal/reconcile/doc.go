@@ -12,7 +12,8 @@
 // Cognito has no conditional write and the update replaces the whole
 // client, so every write is guarded (issue 10). Right before each update
 // the reconcile keeps a margin before the context's deadline
-// (DefaultWriteMargin; otherwise a RetryableError keeps the event), asks
+// (DefaultWriteMargin, at most a third of the reconcile's time; otherwise a
+// RetryableError keeps the event), asks
 // Baselines whether the baseline is still the current version (one SSM
 // read per write; a newer one is evaluated afresh), and describes the
 // client again: if LastModifiedDate or any setting the update carries moved

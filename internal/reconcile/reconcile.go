@@ -146,13 +146,14 @@ func (e *restart) Error() string { return e.reason }
 // change.
 func (r *Reconciler) reconcile(ctx context.Context, b *policy.Baseline, ref Ref, start Outcome) (Outcome, error) {
 	ctx = withPools(ctx)
+	began := time.Now() // restarts do not widen the write margin's third (writeMargin)
 	var (
 		out Outcome
 		rs  *restart
 	)
 	for attempt := 1; ; attempt++ {
 		var err error
-		out, err = r.once(ctx, b, ref, start)
+		out, err = r.once(ctx, b, ref, start, began)
 		out.Restarts = attempt - 1
 		if !errors.As(err, &rs) {
 			return out, err
@@ -179,7 +180,7 @@ func (r *Reconciler) reconcile(ctx context.Context, b *policy.Baseline, ref Ref,
 	return out, &RetryableError{msg: fmt.Sprintf("reconcile %s/%s: %s", out.UserPoolID, out.ClientID, out.Reason), Err: cause}
 }
 
-func (r *Reconciler) once(ctx context.Context, b *policy.Baseline, ref Ref, out Outcome) (Outcome, error) {
+func (r *Reconciler) once(ctx context.Context, b *policy.Baseline, ref Ref, out Outcome, began time.Time) (Outcome, error) {
 	client, err := r.Clients.Describe(ctx, ref.UserPoolID, ref.ClientID)
 	var unknown *appclient.UnknownMembersError
 	if errors.As(err, &unknown) && client != nil {
@@ -234,7 +235,7 @@ func (r *Reconciler) once(ctx context.Context, b *policy.Baseline, ref Ref, out 
 		return out, nil
 	}
 
-	if err := r.guard(ctx, b, ref, p.basis, &out, secret); err != nil {
+	if err := r.guard(ctx, b, ref, began, p.basis, &out, secret); err != nil {
 		return out, final(err)
 	}
 	_, err = r.Clients.Update(ctx, p.fixed)
@@ -257,7 +258,7 @@ func (r *Reconciler) once(ctx context.Context, b *policy.Baseline, ref Ref, out 
 		p.withhold(reduced.withheld, "Cognito rejected the update: "+msg)
 		p.fixed, p.changes = reduced.fixed, reduced.kept
 		out.Changes = p.changes
-		if err := r.guard(ctx, b, ref, p.basis, &out, secret); err != nil {
+		if err := r.guard(ctx, b, ref, began, p.basis, &out, secret); err != nil {
 			return out, final(err)
 		}
 		_, err = r.Clients.Update(ctx, p.fixed)
@@ -315,13 +316,13 @@ func (r *Reconciler) once(ctx context.Context, b *policy.Baseline, ref Ref, out 
 // *RetryableError when it must not start now (too little time left, a
 // read failed), errStop when the outcome is final (the client is gone),
 // and fills out accordingly; nil means write now.
-func (r *Reconciler) guard(ctx context.Context, b *policy.Baseline, ref Ref, basis *types.UserPoolClientType, out *Outcome, secret string) error {
+func (r *Reconciler) guard(ctx context.Context, b *policy.Baseline, ref Ref, began time.Time, basis *types.UserPoolClientType, out *Outcome, secret string) error {
 	if dl, ok := ctx.Deadline(); ok {
-		if left := time.Until(dl); left < r.writeMargin() {
+		if left, margin := time.Until(dl), r.writeMargin(dl.Sub(began)); left < margin {
 			out.Status = Failed
 			out.Changes = nil
 			out.Reason = fmt.Sprintf("not written: %s left before the deadline, a write needs %s to be confirmed; will be retried",
-				left.Round(time.Millisecond), r.writeMargin())
+				left.Round(time.Millisecond), margin.Round(time.Millisecond))
 			return &RetryableError{msg: fmt.Sprintf("reconcile %s/%s: %s", ref.UserPoolID, ref.ClientID, out.Reason), Err: context.DeadlineExceeded}
 		}
 	}
@@ -407,11 +408,18 @@ func (r *Reconciler) pause(ctx context.Context, attempt int) error {
 	}
 }
 
-func (r *Reconciler) writeMargin() time.Duration {
+// writeMargin is the time a write must have before the deadline, for a
+// reconcile that had total from its start to the deadline: WriteMargin when
+// set; else DefaultWriteMargin, but at most a third of total. Without that
+// cap a function given a timeout of 5 s or less (SAM's default is 3 s) would
+// refuse every write and keep every event, though its paced pre-write
+// describe, update and confirming describe take about 2 s; at the
+// template's 30 s the cap changes nothing.
+func (r *Reconciler) writeMargin(total time.Duration) time.Duration {
 	if r.WriteMargin > 0 {
 		return r.WriteMargin
 	}
-	return DefaultWriteMargin
+	return min(DefaultWriteMargin, total/3)
 }
 
 func (r *Reconciler) version(b *policy.Baseline) int64 {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -160,6 +162,50 @@ func TestWriteMargin(t *testing.T) {
 	if got, err := r.Reconcile(ctx, b, Ref{UserPoolID: testPool, ClientID: testClient}); err != nil || got.Status != Remediated {
 		t.Errorf("with an hour left: outcome %q (%s), err %v; want remediated", got.Status, got.Reason, err)
 	}
+}
+
+// TestWriteMarginAtMostAThird: without a WriteMargin the margin is DefaultWriteMargin, but at most a
+// third of the reconcile's time, so that a function with a short timeout (3 s: SAM's default) still
+// writes; and the third holds: a reconcile whose first describe took most of its time writes
+// nothing.
+func TestWriteMarginAtMostAThird(t *testing.T) {
+	b := mustParse(t, testBaseline)
+	drifted := client(false, types.OAuthFlowTypeCode)
+	fake := &script{t: t, steps: []step{{op: "describe", client: drifted}, {op: "describe", client: drifted}, {op: "update"},
+		{op: "describe", client: client(true, types.OAuthFlowTypeCode)}}}
+	r := &Reconciler{Clients: fake, Log: quiet}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if got, err := r.Reconcile(ctx, b, Ref{UserPoolID: testPool, ClientID: testClient}); err != nil || got.Status != Remediated {
+		t.Errorf("3 s to the deadline: outcome %q (%s), err %v; want remediated", got.Status, got.Reason, err)
+	}
+
+	slow := &slowDescribe{script: &script{t: t, steps: []step{{op: "describe", client: drifted}}}, delay: 250 * time.Millisecond}
+	r = &Reconciler{Clients: slow, Log: quiet}
+	ctx, cancel = context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	got, err := r.Reconcile(ctx, b, Ref{UserPoolID: testPool, ClientID: testClient})
+	margin := -1 // the margin the reason names, in ms
+	if m := regexp.MustCompile(`a write needs (\d+)ms to be confirmed`).FindStringSubmatch(got.Reason); m != nil {
+		margin, _ = strconv.Atoi(m[1])
+	}
+	if !IsRetryable(err) || got.Status != Failed || margin < 0 || margin > 100 {
+		t.Errorf("at most 50 ms of 300 left: outcome %q (%s), err %v; want failed, retryable, a margin of at most a third (100ms)", got.Status, got.Reason, err)
+	}
+	if len(slow.sent) != 0 {
+		t.Errorf("%d updates sent; want nothing written", len(slow.sent))
+	}
+}
+
+// slowDescribe is a script whose describes take delay.
+type slowDescribe struct {
+	*script
+	delay time.Duration
+}
+
+func (s *slowDescribe) Describe(ctx context.Context, pool, id string) (*types.UserPoolClientType, error) {
+	time.Sleep(s.delay)
+	return s.script.Describe(ctx, pool, id)
 }
 
 // baselines is a strict fake of the baseline loader's version check.
