@@ -48,7 +48,8 @@ type Single interface {
 
 // DefaultMargin is how long before the invocation's deadline the batch stops
 // starting new reconciles: enough for one describe, update and confirming
-// describe under throttling retries.
+// describe under throttling retries. It is at most a third of the
+// invocation's time (Handler.Margin says why).
 const DefaultMargin = 5 * time.Second
 
 // DefaultParallel clients of a batch are reconciled at once.
@@ -71,7 +72,10 @@ type Handler struct {
 	// Own reports whether a request is the function's own update coming
 	// back (the same test the single handler applies). May be nil.
 	Own func(trigger.Request) bool
-	// Margin before the deadline (DefaultMargin when 0).
+	// Margin before the deadline. When 0: DefaultMargin, but at most a
+	// third of the time from the batch's start to the deadline, so that a
+	// function given a timeout of 5 s or less (SAM's default is 3 s) still
+	// reconciles instead of returning every record to the queue.
 	Margin time.Duration
 	// Parallel is how many clients of a batch are reconciled at once
 	// (DefaultParallel when 0). The pacer, not this, keeps the request
@@ -102,6 +106,7 @@ type group struct {
 // records to retry. The error is always nil: a function error would return
 // the whole batch, including the records already handled.
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	margin := h.margin(ctx, h.now())
 	groups := h.group(ev.Records)
 	log := h.log()
 	// What became of each group; each entry is written by one goroutine
@@ -149,7 +154,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		switch {
 		case isDown():
 			state[gi] = failedState
-		case h.late(ctx):
+		case h.late(ctx, margin):
 			// Not started: back to the queue, untouched.
 			state[gi] = deferredState
 		default:
@@ -191,7 +196,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	}
 	if stats.deferred > 0 {
 		log.WarnContext(ctx, "batch: deadline near, records returned to the queue",
-			"records", stats.deferred, "margin", h.margin().String())
+			"records", stats.deferred, "margin", margin.String())
 	}
 	log.InfoContext(ctx, "batch done", "records", stats.records, "clients", stats.clients,
 		"coveredRecords", stats.covered, "failedRecords", stats.failed, "deferredRecords", stats.deferred)
@@ -286,9 +291,9 @@ func (h *Handler) remember(g group, started time.Time) {
 	}
 }
 
-func (h *Handler) late(ctx context.Context) bool {
+func (h *Handler) late(ctx context.Context, margin time.Duration) bool {
 	dl, ok := ctx.Deadline()
-	return ok && dl.Sub(h.now()) < h.margin()
+	return ok && dl.Sub(h.now()) < margin
 }
 
 func (h *Handler) parallel() int {
@@ -298,9 +303,13 @@ func (h *Handler) parallel() int {
 	return DefaultParallel
 }
 
-func (h *Handler) margin() time.Duration {
+// margin is Margin, or the default for a batch that began at begun.
+func (h *Handler) margin(ctx context.Context, begun time.Time) time.Duration {
 	if h.Margin > 0 {
 		return h.Margin
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		return min(DefaultMargin, dl.Sub(begun)/3)
 	}
 	return DefaultMargin
 }

@@ -216,6 +216,30 @@ func TestHandleNearDeadlineReturnsTheRest(t *testing.T) {
 	}
 }
 
+// TestHandleShortTimeout: without a Margin, a function with a 3 s timeout (SAM's default)
+// reconciles its batch instead of returning every record to the queue (a 5 s margin would), and
+// still stops starting new ones in the last third of its time.
+func TestHandleShortTimeout(t *testing.T) {
+	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	ctx, cancel := context.WithDeadline(context.Background(), now.Add(3*time.Second))
+	defer cancel()
+	f := &fake{t: t, results: map[string]error{pool + "/" + drift: nil, pool + "/" + other: nil}}
+	clock := now
+	h := &Handler{Single: f, Now: func() time.Time { return clock }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	// The first client takes 2.1 s: less than the 1 s margin is left for the second.
+	h.Single = &stepping{fake: f, after: func() { clock = now.Add(2100 * time.Millisecond) }}
+	resp, err := h.Handle(ctx, sqs(manual(pool, drift), manual(pool, other)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := diff.Diff([]string{pool + "/" + drift}, f.calls); diff != "" {
+		t.Errorf("reconciles (-want +got):\n%s", diff)
+	}
+	if diff := diff.Diff([]string{"m1"}, failures(resp)); diff != "" {
+		t.Errorf("batch item failures (-want +got):\n%s", diff)
+	}
+}
+
 type stepping struct {
 	*fake
 	after func()
