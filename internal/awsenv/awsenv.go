@@ -30,8 +30,8 @@
 // profile used (role_arn, sso_*, credential_process, endpoint_url, services, ...: they would
 // change where calls go or as whom), web identity (AWS_WEB_IDENTITY_TOKEN_FILE), a CA bundle that
 // cannot be read, and no credentials at all (LoadDefaultConfig would then try EC2's instance
-// metadata, which a Lambda function does not have). The command-line tool, which people run with SSO and assumed
-// roles, keeps LoadDefaultConfig.
+// metadata, which a Lambda function does not have). The command-line tool, which people run with
+// SSO and assumed roles, keeps LoadDefaultConfig.
 package awsenv
 
 import (
