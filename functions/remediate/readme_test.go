@@ -1,22 +1,15 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cognito-guard/cognito-guard/internal/reconcile"
+	"github.com/cognito-guard/cognito-guard/internal/testkit/certs"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/rie"
 	"github.com/cognito-guard/cognito-guard/internal/testkit/sample"
 )
@@ -47,7 +40,7 @@ func TestDocumentedLocalRuns(t *testing.T) {
 	byHand := readmeRIEEnv(t, string(readme))
 	// The RIE hands the function the shell's whole environment, and shells behind a proxy that
 	// inspects TLS set AWS_CA_BUNDLE (this build machine's does): the function must still run.
-	byHand["AWS_CA_BUNDLE"] = caBundle(t)
+	byHand["AWS_CA_BUNDLE"] = certs.Bundle(t, certs.SelfSigned(t))
 	for name, doc := range map[string]map[string]string{
 		"README run by hand": byHand,
 		"events/env.json":    fromSAM,
@@ -103,25 +96,4 @@ func readmeRIEEnv(t *testing.T, readme string) map[string]string {
 	}
 	t.Fatal("README: no command starting go tool aws-lambda-rie")
 	return nil
-}
-
-// caBundle writes a PEM file holding one new self-signed certificate and returns its path.
-func caBundle(t *testing.T) string {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "proxy CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }

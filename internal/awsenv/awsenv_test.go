@@ -2,28 +2,22 @@ package awsenv
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"io"
-	"math/big"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/cognito-guard/cognito-guard/internal/testkit/certs"
 )
 
 // sdkVars are the variables either loader reads; each case starts from none of them.
@@ -345,17 +339,9 @@ func TestCABundleSameAsLoadDefaultConfig(t *testing.T) {
 		_, _ = io.WriteString(w, `{"Parameter":{"Name":"/x","Type":"String","Value":"reached","Version":1}}`)
 	}))
 	defer srv.Close()
-	dir := t.TempDir()
-	bundle := func(name string, der []byte) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
-	server := bundle("server.pem", srv.Certificate().Raw)
-	other := bundle("other.pem", selfSigned(t))
-	empty := filepath.Join(dir, "empty.pem")
+	server := certs.Bundle(t, srv.Certificate().Raw)
+	other := certs.Bundle(t, certs.SelfSigned(t))
+	empty := filepath.Join(t.TempDir(), "empty.pem")
 	if err := os.WriteFile(empty, []byte("not a certificate\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -397,24 +383,4 @@ func TestCABundleSameAsLoadDefaultConfig(t *testing.T) {
 			t.Errorf("Load: %v; LoadDefaultConfig: %v; want both to fail, Load naming AWS_CA_BUNDLE", gerr, rerr)
 		}
 	})
-}
-
-// selfSigned returns a new self-signed certificate for 127.0.0.1 (DER).
-func selfSigned(t *testing.T) []byte {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "other"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return der
 }
